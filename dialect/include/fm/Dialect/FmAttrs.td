@@ -1,0 +1,165 @@
+//===- FmAttrs.td - Attributes of the fm dialect -----------*- tablegen -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_DIALECT_FMATTRS_TD
+#define FM_DIALECT_FMATTRS_TD
+
+include "fm/Dialect/FmDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+
+//===----------------------------------------------------------------------===//
+// Scheduler interface
+//===----------------------------------------------------------------------===//
+
+def Fm_SchedulerAttrInterface : AttrInterface<"SchedulerAttrInterface"> {
+  let cppNamespace = "::mlir::fm";
+  let description = [{
+    A scheduler (α_t, σ_t) of the affine probability path
+    `x_t = σ_t·x0 + α_t·x1`. It is evaluated two ways that must agree: in
+    double precision for the runtime and the tests (`getScheduler()`), and as
+    `arith`/`math` IR on a scalar time value for the lowerings
+    (`buildCoefficients`).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Returns the scheduler as a runtime value: the double-precision
+        reference of its math.
+      }], "::fmrt::Scheduler", "getScheduler", (ins)>,
+    InterfaceMethod<[{
+        Emits α_t, σ_t, α̇_t and σ̇_t for the scalar float `t` at the
+        builder's insertion point. A coefficient that does not depend on t is
+        returned as a FloatAttr of t's type, so callers can fold it.
+      }], "::mlir::fm::SchedulerCoefficients", "buildCoefficients",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::mlir::Value":$t)>,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Scheduler attributes
+//===----------------------------------------------------------------------===//
+
+/// A finite double printed in its shortest round-trip form.
+/// A double-precision parameter, held as an APFloat (which, unlike double,
+/// hashes) and printed in its shortest round-trip form. With a `default`, the
+/// parameter is optional and elided when equal to it.
+class Fm_F64Parameter<string desc, string default = "">
+    : AttrParameter<"::llvm::APFloat", desc> {
+  let comparator = "$_lhs.bitwiseIsEqual($_rhs)";
+  let parser = "::mlir::fm::parseF64Parameter($_parser)";
+  let printer = "::mlir::fm::printF64Parameter($_printer, $_self)";
+  let defaultValue = default;
+}
+
+class Fm_SchedulerAttr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Fm_Dialect, name,
+              !listconcat([DeclareAttrInterfaceMethods<Fm_SchedulerAttrInterface>],
+                          traits)> {
+  let mnemonic = attrMnemonic;
+}
+
+def Fm_CondOTAttr : Fm_SchedulerAttr<"CondOT", "cond_ot"> {
+  let summary = "Conditional optimal-transport scheduler: α_t = t, σ_t = 1 − t";
+  let description = [{
+    The straight-line path of rectified flow and conditional OT flow
+    matching. Its target velocity is `dx_t = x1 − x0`.
+
+    | α_t | σ_t | α̇_t | σ̇_t |
+    |---|---|---|---|
+    | t | 1 − t | 1 | −1 |
+
+    Example:
+
+    ```mlir
+    %x_t, %dx_t = fm.path_sample #fm.cond_ot %x0, %x1, %t
+        : tensor<256x2xf32>, tensor<256xf32>
+    ```
+  }];
+}
+
+def Fm_PolynomialAttr : Fm_SchedulerAttr<"Polynomial", "poly"> {
+  let summary = "Polynomial convex scheduler: α_t = tⁿ, σ_t = 1 − tⁿ";
+  let description = [{
+    `PolynomialConvexScheduler(n)` of the reference library. The exponent n
+    must be a finite number greater than zero; n = 1 is `#fm.cond_ot`.
+
+    | α_t | σ_t | α̇_t | σ̇_t |
+    |---|---|---|---|
+    | tⁿ | 1 − tⁿ | n tⁿ⁻¹ | −n tⁿ⁻¹ |
+
+    Example:
+
+    ```mlir
+    #fm.poly<2.0>
+    ```
+  }];
+  let parameters = (ins Fm_F64Parameter<"exponent n">:$exponent);
+  let assemblyFormat = "`<` $exponent `>`";
+  let genVerifyDecl = 1;
+}
+
+def Fm_VPAttr : Fm_SchedulerAttr<"VP", "vp"> {
+  let summary = "Variance-preserving scheduler of score-based diffusion";
+  let description = [{
+    The VP-SDE schedule with a linear β(t) between `beta_min` and `beta_max`
+    (defaults 0.1 and 20, as in the reference library), expressed with
+    T(t) = ½(1−t)²(β_max−β_min) + (1−t)β_min and T′(t) = −(1−t)(β_max−β_min) − β_min:
+
+    | α_t | σ_t | α̇_t | σ̇_t |
+    |---|---|---|---|
+    | e^{−T/2} | √(1−e^{−T}) | −½T′e^{−T/2} | ½T′e^{−T}/√(1−e^{−T}) |
+
+    σ_1 = 0, so σ̇ is infinite at t = 1 (as in the reference). Requires
+    0 ≤ beta_min < beta_max, both finite. Parameters equal to their default
+    may be omitted.
+
+    Example:
+
+    ```mlir
+    #fm.vp<beta_min = 0.1, beta_max = 20.0>
+    #fm.vp<beta_max = 10.0>
+    ```
+  }];
+  let parameters = (ins
+    Fm_F64Parameter<"β_min", "::llvm::APFloat(0.1)">:$beta_min,
+    Fm_F64Parameter<"β_max", "::llvm::APFloat(20.0)">:$beta_max);
+  let assemblyFormat = "(`<` struct(params)^ `>`)?";
+  let genVerifyDecl = 1;
+}
+
+def Fm_LinearVPAttr : Fm_SchedulerAttr<"LinearVP", "linear_vp"> {
+  let summary = "Linear variance-preserving scheduler: α_t = t, σ_t = √(1 − t²)";
+  let description = [{
+    | α_t | σ_t | α̇_t | σ̇_t |
+    |---|---|---|---|
+    | t | √(1−t²) | 1 | −t/√(1−t²) |
+
+    σ̇ is infinite at t = 1 (as in the reference).
+
+    Example:
+
+    ```mlir
+    #fm.linear_vp
+    ```
+  }];
+}
+
+def Fm_CosineAttr : Fm_SchedulerAttr<"Cosine", "cosine"> {
+  let summary = "Cosine scheduler: α_t = sin(πt/2), σ_t = cos(πt/2)";
+  let description = [{
+    | α_t | σ_t | α̇_t | σ̇_t |
+    |---|---|---|---|
+    | sin(πt/2) | cos(πt/2) | (π/2)cos(πt/2) | −(π/2)sin(πt/2) |
+
+    Example:
+
+    ```mlir
+    #fm.cosine
+    ```
+  }];
+}
+
+#endif // FM_DIALECT_FMATTRS_TD

@@ -1,0 +1,21 @@
+//===- FmOps.h - Operations of the fm dialect -------------------*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_DIALECT_FMOPS_H
+#define FM_DIALECT_FMOPS_H
+
+#include "fm/Dialect/FmAttrs.h"
+#include "fm/Dialect/FmDialect.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "fm/Dialect/FmOps.h.inc"
+
+#endif // FM_DIALECT_FMOPS_H

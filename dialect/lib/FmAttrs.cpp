@@ -1,0 +1,220 @@
+//===- FmAttrs.cpp - Attributes of the fm dialect -------------------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Dialect/FmAttrs.h"
+#include "fm/Dialect/FmDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::fm;
+
+#include "fm/Dialect/FmAttrInterfaces.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "fm/Dialect/FmAttrs.cpp.inc"
+
+void FmDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "fm/Dialect/FmAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Parameter parsing and printing
+//===----------------------------------------------------------------------===//
+
+FailureOr<llvm::APFloat> mlir::fm::parseF64Parameter(AsmParser &parser) {
+  double value;
+  if (parser.parseFloat(value))
+    return failure();
+  return llvm::APFloat(value);
+}
+
+void mlir::fm::printF64Parameter(AsmPrinter &printer,
+                                 const llvm::APFloat &value) {
+  llvm::SmallString<32> text;
+  // Precision 0 asks for the shortest digits that round-trip exactly.
+  value.toString(text, /*FormatPrecision=*/0, /*FormatMaxPadding=*/0);
+  if (value.isFinite() && text.find_first_of(".eE") == StringRef::npos)
+    text += ".0";
+  printer << text;
+}
+
+//===----------------------------------------------------------------------===//
+// Emission helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Emits scalar float arithmetic in the element type of `t`.
+class ScalarEmitter {
+public:
+  ScalarEmitter(OpBuilder &builder, Location loc, Value t)
+      : b(builder), loc(loc), type(llvm::cast<FloatType>(t.getType())) {}
+
+  FloatAttr attr(double v) const { return b.getFloatAttr(type, v); }
+  Value constant(double v) const {
+    return arith::ConstantOp::create(b, loc, type, attr(v));
+  }
+  Value add(Value x, Value y) const {
+    return arith::AddFOp::create(b, loc, x, y);
+  }
+  Value sub(Value x, Value y) const {
+    return arith::SubFOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) const {
+    return arith::MulFOp::create(b, loc, x, y);
+  }
+  Value mul(double c, Value x) const { return mul(constant(c), x); }
+  Value div(Value x, Value y) const {
+    return arith::DivFOp::create(b, loc, x, y);
+  }
+  Value neg(Value x) const { return arith::NegFOp::create(b, loc, x); }
+  Value exp(Value x) const { return math::ExpOp::create(b, loc, x); }
+  Value sqrt(Value x) const { return math::SqrtOp::create(b, loc, x); }
+  Value sin(Value x) const { return math::SinOp::create(b, loc, x); }
+  Value cos(Value x) const { return math::CosOp::create(b, loc, x); }
+  Value pow(Value x, double n) const {
+    return math::PowFOp::create(b, loc, x, constant(n));
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  FloatType type;
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// CondOTAttr
+//===----------------------------------------------------------------------===//
+
+::fmrt::Scheduler CondOTAttr::getScheduler() const {
+  return ::fmrt::Scheduler::condOT();
+}
+
+SchedulerCoefficients CondOTAttr::buildCoefficients(OpBuilder &builder,
+                                                    Location loc,
+                                                    Value t) const {
+  ScalarEmitter e(builder, loc, t);
+  return {t, e.sub(e.constant(1.0), t), e.attr(1.0), e.attr(-1.0)};
+}
+
+//===----------------------------------------------------------------------===//
+// PolynomialAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+PolynomialAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       llvm::APFloat exponentValue) {
+  double exponent = exponentValue.convertToDouble();
+  if (!std::isfinite(exponent) || exponent <= 0.0)
+    return emitError() << "polynomial scheduler exponent must be a finite "
+                          "number greater than 0, got "
+                       << exponent;
+  return success();
+}
+
+::fmrt::Scheduler PolynomialAttr::getScheduler() const {
+  return ::fmrt::Scheduler::polynomial(getExponent().convertToDouble());
+}
+
+SchedulerCoefficients PolynomialAttr::buildCoefficients(OpBuilder &builder,
+                                                        Location loc,
+                                                        Value t) const {
+  ScalarEmitter e(builder, loc, t);
+  double n = getExponent().convertToDouble();
+  if (n == 1.0)
+    return {t, e.sub(e.constant(1.0), t), e.attr(1.0), e.attr(-1.0)};
+  // tⁿ and n·tⁿ⁻¹; the common n = 2 avoids math.powf.
+  Value tn = n == 2.0 ? e.mul(t, t) : e.pow(t, n);
+  Value dtn = e.mul(n, n == 2.0 ? t : e.pow(t, n - 1.0));
+  return {tn, e.sub(e.constant(1.0), tn), dtn, e.neg(dtn)};
+}
+
+//===----------------------------------------------------------------------===//
+// VPAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult VPAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                             llvm::APFloat betaMinValue,
+                             llvm::APFloat betaMaxValue) {
+  double betaMin = betaMinValue.convertToDouble();
+  double betaMax = betaMaxValue.convertToDouble();
+  if (!std::isfinite(betaMin) || !std::isfinite(betaMax))
+    return emitError() << "VP scheduler betas must be finite";
+  if (betaMin < 0.0)
+    return emitError() << "VP scheduler beta_min must be >= 0, got "
+                       << betaMin;
+  if (betaMin >= betaMax)
+    return emitError() << "VP scheduler requires beta_min < beta_max, got "
+                       << betaMin << " and " << betaMax;
+  return success();
+}
+
+::fmrt::Scheduler VPAttr::getScheduler() const {
+  return ::fmrt::Scheduler::vp(getBetaMin().convertToDouble(),
+                             getBetaMax().convertToDouble());
+}
+
+SchedulerCoefficients VPAttr::buildCoefficients(OpBuilder &builder,
+                                                Location loc, Value t) const {
+  ScalarEmitter e(builder, loc, t);
+  ::fmrt::Scheduler scheduler = getScheduler();
+  double b = scheduler.getBetaMin();
+  double range = scheduler.getBetaMax() - b;
+  // s = 1 − t, T = ½s²(B−b) + s·b, T′ = −s(B−b) − b.
+  Value s = e.sub(e.constant(1.0), t);
+  Value bigT = e.mul(s, e.add(e.mul(0.5 * range, s), e.constant(b)));
+  Value dBigT = e.sub(e.mul(-range, s), e.constant(b));
+  Value alpha = e.exp(e.mul(-0.5, bigT));
+  Value expMinusT = e.exp(e.neg(bigT));
+  Value sigma = e.sqrt(e.sub(e.constant(1.0), expMinusT));
+  Value halfDBigT = e.mul(0.5, dBigT);
+  Value dAlpha = e.neg(e.mul(halfDBigT, alpha));
+  Value dSigma = e.div(e.mul(halfDBigT, expMinusT), sigma);
+  return {alpha, sigma, dAlpha, dSigma};
+}
+
+//===----------------------------------------------------------------------===//
+// LinearVPAttr
+//===----------------------------------------------------------------------===//
+
+::fmrt::Scheduler LinearVPAttr::getScheduler() const {
+  return ::fmrt::Scheduler::linearVP();
+}
+
+SchedulerCoefficients LinearVPAttr::buildCoefficients(OpBuilder &builder,
+                                                      Location loc,
+                                                      Value t) const {
+  ScalarEmitter e(builder, loc, t);
+  Value sigma = e.sqrt(e.sub(e.constant(1.0), e.mul(t, t)));
+  return {t, sigma, e.attr(1.0), e.neg(e.div(t, sigma))};
+}
+
+//===----------------------------------------------------------------------===//
+// CosineAttr
+//===----------------------------------------------------------------------===//
+
+::fmrt::Scheduler CosineAttr::getScheduler() const {
+  return ::fmrt::Scheduler::cosine();
+}
+
+SchedulerCoefficients CosineAttr::buildCoefficients(OpBuilder &builder,
+                                                    Location loc,
+                                                    Value t) const {
+  ScalarEmitter e(builder, loc, t);
+  constexpr double halfPi = 1.57079632679489661923;
+  Value angle = e.mul(halfPi, t);
+  Value alpha = e.sin(angle), sigma = e.cos(angle);
+  return {alpha, sigma, e.mul(halfPi, sigma), e.mul(-halfPi, alpha)};
+}

@@ -1,0 +1,32 @@
+//===- Passes.td - Conversion passes of FM-MLIR ------------*- tablegen -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_CONVERSION_PASSES_TD
+#define FM_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FmConvertToLinalg : Pass<"fm-convert-to-linalg"> {
+  let summary = "Lower fm loop-level ops to linalg on tensors";
+  let description = [{
+    Rewrites every `fm` op into upstream dialects on tensors: `linalg`,
+    `tensor`, `arith` and `math`. `fm.path_sample` becomes one
+    `linalg.generic` with two results (`x_t` and `dx_t`) whose body computes
+    the scheduler coefficients from the batch row's time and combines the
+    operands; coefficients that do not depend on t are folded in
+    (`#fm.cond_ot` gives `dx_t = x1 - x0`).
+
+    An op the pass cannot lower is an error that names it.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // FM_CONVERSION_PASSES_TD
