@@ -11,8 +11,13 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 using namespace mlir;
 using namespace mlir::fm;
@@ -40,14 +45,39 @@ FailureOr<llvm::APFloat> mlir::fm::parseF64Parameter(AsmParser &parser) {
   return llvm::APFloat(value);
 }
 
+/// The shortest text that parses back to `value`, always with a decimal
+/// point so that MLIR lexes it as a float. Like Python's repr, numbers with a
+/// decimal exponent in [-4, 16) are written without one: 2 → "2.0",
+/// 12.5 → "12.5", 0.1 → "0.1", 1e-5 → "1.0e-05".
+static std::string formatF64(const llvm::APFloat &value) {
+  if (!value.isFinite())
+    return value.isNaN() ? "nan" : (value.isNegative() ? "-inf" : "inf");
+  double v = value.convertToDouble();
+  if (v == 0.0)
+    return value.isNegative() ? "-0.0" : "0.0";
+  int digits = 1;
+  std::string text;
+  for (; digits <= 17; ++digits) {
+    text = llvm::formatv("{0}", llvm::format("%.*g", digits, v)).str();
+    if (std::strtod(text.c_str(), nullptr) == v)
+      break;
+  }
+  int exponent = static_cast<int>(std::floor(std::log10(std::abs(v))));
+  if (exponent >= -4 && exponent < 16)
+    text = llvm::formatv("{0}", llvm::format("%.*f",
+                                             std::max(0, digits - 1 - exponent),
+                                             v))
+               .str();
+  if (text.find('.') == std::string::npos) {
+    size_t e = text.find('e');
+    text.insert(e == std::string::npos ? text.size() : e, ".0");
+  }
+  return text;
+}
+
 void mlir::fm::printF64Parameter(AsmPrinter &printer,
                                  const llvm::APFloat &value) {
-  llvm::SmallString<32> text;
-  // Precision 0 asks for the shortest digits that round-trip exactly.
-  value.toString(text, /*FormatPrecision=*/0, /*FormatMaxPadding=*/0);
-  if (value.isFinite() && text.find_first_of(".eE") == StringRef::npos)
-    text += ".0";
-  printer << text;
+  printer << formatF64(value);
 }
 
 //===----------------------------------------------------------------------===//
@@ -115,12 +145,11 @@ SchedulerCoefficients CondOTAttr::buildCoefficients(OpBuilder &builder,
 
 LogicalResult
 PolynomialAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                       llvm::APFloat exponentValue) {
-  double exponent = exponentValue.convertToDouble();
-  if (!std::isfinite(exponent) || exponent <= 0.0)
+                       llvm::APFloat exponent) {
+  if (!exponent.isFinite() || exponent.convertToDouble() <= 0.0)
     return emitError() << "polynomial scheduler exponent must be a finite "
                           "number greater than 0, got "
-                       << exponent;
+                       << formatF64(exponent);
   return success();
 }
 
@@ -146,18 +175,15 @@ SchedulerCoefficients PolynomialAttr::buildCoefficients(OpBuilder &builder,
 //===----------------------------------------------------------------------===//
 
 LogicalResult VPAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                             llvm::APFloat betaMinValue,
-                             llvm::APFloat betaMaxValue) {
-  double betaMin = betaMinValue.convertToDouble();
-  double betaMax = betaMaxValue.convertToDouble();
-  if (!std::isfinite(betaMin) || !std::isfinite(betaMax))
+                             llvm::APFloat betaMin, llvm::APFloat betaMax) {
+  if (!betaMin.isFinite() || !betaMax.isFinite())
     return emitError() << "VP scheduler betas must be finite";
-  if (betaMin < 0.0)
+  if (betaMin.convertToDouble() < 0.0)
     return emitError() << "VP scheduler beta_min must be >= 0, got "
-                       << betaMin;
-  if (betaMin >= betaMax)
+                       << formatF64(betaMin);
+  if (betaMin.convertToDouble() >= betaMax.convertToDouble())
     return emitError() << "VP scheduler requires beta_min < beta_max, got "
-                       << betaMin << " and " << betaMax;
+                       << formatF64(betaMin) << " and " << formatF64(betaMax);
   return success();
 }
 

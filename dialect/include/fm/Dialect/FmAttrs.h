@@ -25,7 +25,8 @@ struct SchedulerCoefficients {
   OpFoldResult dSigma;
 };
 
-/// Parses a float literal (an integer literal is accepted too) as a double.
+/// Parses a float literal (as MLIR does for float attributes, an integer
+/// literal is rejected) as a double.
 FailureOr<llvm::APFloat> parseF64Parameter(AsmParser &parser);
 /// Prints a double in the shortest form that parses back to the same value,
 /// always with a decimal point or exponent so it reads as a float.

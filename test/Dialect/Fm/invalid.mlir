@@ -1,0 +1,150 @@
+// RUN: fm-opt %s --split-input-file --verify-diagnostics
+
+//===----------------------------------------------------------------------===//
+// Scheduler attributes
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{polynomial scheduler exponent must be a finite number greater than 0, got 0.0}}
+func.func @poly_exponent_zero() attributes {s = #fm.poly<0.0>} { return }
+
+// -----
+
+// expected-error @+1 {{polynomial scheduler exponent must be a finite number greater than 0, got -2.0}}
+func.func @poly_exponent_negative() attributes {s = #fm.poly<-2.0>} { return }
+
+// -----
+
+// expected-error @+1 {{polynomial scheduler exponent must be a finite number greater than 0, got inf}}
+func.func @poly_exponent_infinite() attributes {s = #fm.poly<0x7FF0000000000000>} { return }
+
+// -----
+
+// expected-error @+3 {{unexpected decimal integer literal for a floating point value}}
+// expected-note @+2 {{add a trailing dot to make the literal a float}}
+// expected-error @+1 {{failed to parse Fm_PolynomialAttr parameter 'exponent'}}
+func.func @poly_exponent_integer() attributes {s = #fm.poly<3>} { return }
+
+// -----
+
+// expected-error @+1 {{expected '<'}}
+func.func @poly_exponent_missing() attributes {s = #fm.poly} { return }
+
+// -----
+
+// expected-error @+1 {{VP scheduler beta_min must be >= 0, got -0.1}}
+func.func @vp_beta_min_negative() attributes {s = #fm.vp<beta_min = -0.1>} { return }
+
+// -----
+
+// expected-error @+1 {{VP scheduler requires beta_min < beta_max, got 5.0 and 5.0}}
+func.func @vp_betas_equal() attributes {s = #fm.vp<beta_min = 5.0, beta_max = 5.0>} { return }
+
+// -----
+
+// expected-error @+1 {{VP scheduler requires beta_min < beta_max, got 0.1 and 0.05}}
+func.func @vp_beta_max_below_default_min() attributes {s = #fm.vp<beta_max = 0.05>} { return }
+
+// -----
+
+// expected-error @+1 {{VP scheduler betas must be finite}}
+func.func @vp_beta_infinite() attributes {s = #fm.vp<beta_max = 0x7FF0000000000000>} { return }
+
+// -----
+
+// expected-error @+1 {{duplicate or unknown struct parameter name: gamma}}
+func.func @vp_unknown_parameter() attributes {s = #fm.vp<gamma = 1.0>} { return }
+
+// -----
+
+// expected-error @+1 {{unknown attribute `rectified` in dialect `fm`}}
+func.func @unknown_scheduler() attributes {s = #fm.rectified} { return }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.path_sample
+//===----------------------------------------------------------------------===//
+
+func.func @path_sample_integer_samples(%x: tensor<4x2xi32>, %t: tensor<4xi32>) {
+  // expected-error @+1 {{'fm.path_sample' op samples must have a float element type, got 'i32'}}
+  %x_t, %dx_t = fm.path_sample #fm.cond_ot %x, %x, %t : tensor<4x2xi32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @path_sample_no_batch_dim(%x: tensor<f32>, %t: tensor<1xf32>) {
+  // expected-error @+1 {{'fm.path_sample' op samples must have a leading batch dimension, got a 0-d tensor}}
+  %x_t, %dx_t = fm.path_sample #fm.cond_ot %x, %x, %t : tensor<f32>, tensor<1xf32>
+  return
+}
+
+// -----
+
+func.func @path_sample_time_rank2(%x: tensor<4x2xf32>, %t: tensor<4x1xf32>) {
+  // expected-error @+1 {{'fm.path_sample' op time must be a 1-D tensor with one entry per batch row, got rank 2}}
+  %x_t, %dx_t = fm.path_sample #fm.cond_ot %x, %x, %t : tensor<4x2xf32>, tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @path_sample_time_element_type(%x: tensor<4x2xf32>, %t: tensor<4xf64>) {
+  // expected-error @+1 {{'fm.path_sample' op time element type 'f64' does not match the sample element type 'f32'}}
+  %x_t, %dx_t = fm.path_sample #fm.cond_ot %x, %x, %t : tensor<4x2xf32>, tensor<4xf64>
+  return
+}
+
+// -----
+
+func.func @path_sample_batch_mismatch(%x: tensor<4x2xf32>, %t: tensor<3xf32>) {
+  // expected-error @+1 {{'fm.path_sample' op time has 3 entries but the batch has 4 rows}}
+  %x_t, %dx_t = fm.path_sample #fm.cond_ot %x, %x, %t : tensor<4x2xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+/// x0 and x1 must have one type; only the generic form can spell a mismatch.
+func.func @path_sample_x1_type(%x0: tensor<4x2xf32>, %x1: tensor<4x3xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.path_sample' op failed to verify that all of {x0, x1, x_t, dx_t} have same type}}
+  %x_t, %dx_t = "fm.path_sample"(%x0, %x1, %t) {scheduler = #fm.cond_ot}
+      : (tensor<4x2xf32>, tensor<4x3xf32>, tensor<4xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>)
+  return
+}
+
+// -----
+
+func.func @path_sample_result_type(%x: tensor<4x2xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.path_sample' op failed to verify that all of {x0, x1, x_t, dx_t} have same type}}
+  %x_t, %dx_t = "fm.path_sample"(%x, %x, %t) {scheduler = #fm.cond_ot}
+      : (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>) -> (tensor<4x2xf32>, tensor<4x2xf64>)
+  return
+}
+
+// -----
+
+func.func @path_sample_not_a_scheduler(%x: tensor<4x2xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.path_sample' op attribute 'scheduler' failed to satisfy constraint: flow-matching scheduler}}
+  %x_t, %dx_t = "fm.path_sample"(%x, %x, %t) {scheduler = 1.0 : f32}
+      : (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>)
+  return
+}
+
+// -----
+
+func.func @path_sample_missing_scheduler(%x: tensor<4x2xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.path_sample' op requires attribute 'scheduler'}}
+  %x_t, %dx_t = "fm.path_sample"(%x, %x, %t)
+      : (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>)
+  return
+}
+
+// -----
+
+func.func @path_sample_unranked(%x: tensor<*xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.path_sample' op operand #0 must be ranked tensor of any type values, but got 'tensor<*xf32>'}}
+  %x_t, %dx_t = "fm.path_sample"(%x, %x, %t) {scheduler = #fm.cond_ot}
+      : (tensor<*xf32>, tensor<*xf32>, tensor<4xf32>) -> (tensor<*xf32>, tensor<*xf32>)
+  return
+}

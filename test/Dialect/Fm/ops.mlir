@@ -1,0 +1,39 @@
+// RUN: fm-opt %s | FileCheck %s
+// RUN: fm-opt %s | fm-opt | FileCheck %s
+// RUN: fm-opt %s --mlir-print-op-generic | fm-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @path_sample_cond_ot
+// CHECK-SAME: (%[[X0:.+]]: tensor<256x2xf32>, %[[X1:.+]]: tensor<256x2xf32>, %[[T:.+]]: tensor<256xf32>)
+func.func @path_sample_cond_ot(%x0: tensor<256x2xf32>, %x1: tensor<256x2xf32>,
+                               %t: tensor<256xf32>)
+    -> (tensor<256x2xf32>, tensor<256x2xf32>) {
+  // CHECK: %[[XT:.+]], %[[DXT:.+]] = fm.path_sample #fm.cond_ot %[[X0]], %[[X1]], %[[T]] : tensor<256x2xf32>, tensor<256xf32>
+  %x_t, %dx_t = fm.path_sample #fm.cond_ot %x0, %x1, %t
+      : tensor<256x2xf32>, tensor<256xf32>
+  // CHECK: return %[[XT]], %[[DXT]]
+  return %x_t, %dx_t : tensor<256x2xf32>, tensor<256x2xf32>
+}
+
+/// A dynamic batch, a rank-3 sample (e.g. sequences of vectors) and f64.
+// CHECK-LABEL: func.func @path_sample_dynamic_rank3_f64
+// CHECK: fm.path_sample #fm.poly<2.0> %{{.+}}, %{{.+}}, %{{.+}} : tensor<?x4x3xf64>, tensor<?xf64>
+func.func @path_sample_dynamic_rank3_f64(%x0: tensor<?x4x3xf64>,
+                                         %x1: tensor<?x4x3xf64>,
+                                         %t: tensor<?xf64>)
+    -> tensor<?x4x3xf64> {
+  %x_t, %dx_t = fm.path_sample #fm.poly<2.0> %x0, %x1, %t
+      : tensor<?x4x3xf64>, tensor<?xf64>
+  return %dx_t : tensor<?x4x3xf64>
+}
+
+/// A static batch may meet a dynamic time vector and vice versa.
+// CHECK-LABEL: func.func @path_sample_mixed_static_dynamic
+// CHECK: fm.path_sample #fm.vp<beta_max = 10.0> %{{.+}}, %{{.+}}, %{{.+}} : tensor<8x2xf32>, tensor<?xf32>
+func.func @path_sample_mixed_static_dynamic(%x0: tensor<8x2xf32>,
+                                            %x1: tensor<8x2xf32>,
+                                            %t: tensor<?xf32>)
+    -> tensor<8x2xf32> {
+  %x_t, %dx_t = fm.path_sample #fm.vp<beta_max = 10.0> %x0, %x1, %t
+      : tensor<8x2xf32>, tensor<?xf32>
+  return %x_t : tensor<8x2xf32>
+}

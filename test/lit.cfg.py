@@ -1,0 +1,35 @@
+# -*- Python -*-
+# The FM-MLIR lit suite. Site-specific paths come from lit.site.cfg.py.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "FM"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "Downstream", "Unit", "CMakeLists.txt",
+                   "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.fm_obj_root, "test")
+
+# Same FileCheck strictness as MLIR's own suite.
+config.environment["FILECHECK_OPTS"] = (
+    "-enable-var-scope --allow-unused-prefixes=false")
+
+llvm_config.use_default_substitutions()
+
+config.substitutions.append(("%fm_src_root", config.fm_src_root))
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(
+    ("%fm_plugin", os.path.join(config.fm_lib_dir, "FMPlugin" + config.shlib_ext)))
+config.substitutions.append(("%python", config.python_executable))
+for lib in ["mlir_runner_utils", "mlir_c_runner_utils"]:
+    config.substitutions.append(
+        ("%" + lib, os.path.join(config.llvm_lib_dir, "lib" + lib + config.shlib_ext)))
+
+# Our tools first, then LLVM's (FileCheck, not, mlir-opt, mlir-runner).
+tool_dirs = [config.fm_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(
+    ["fm-opt", "mlir-opt", "mlir-runner"], tool_dirs)
