@@ -3,7 +3,7 @@
 // RUN: fm-opt %s --mlir-print-op-generic | fm-opt | FileCheck %s
 
 // CHECK-LABEL: func.func @path_sample_cond_ot
-// CHECK-SAME: (%[[X0:.+]]: tensor<256x2xf32>, %[[X1:.+]]: tensor<256x2xf32>, %[[T:.+]]: tensor<256xf32>)
+// CHECK-SAME: (%[[X0:[a-z0-9_]+]]: tensor<256x2xf32>, %[[X1:[a-z0-9_]+]]: tensor<256x2xf32>, %[[T:[a-z0-9_]+]]: tensor<256xf32>)
 func.func @path_sample_cond_ot(%x0: tensor<256x2xf32>, %x1: tensor<256x2xf32>,
                                %t: tensor<256xf32>)
     -> (tensor<256x2xf32>, tensor<256x2xf32>) {
