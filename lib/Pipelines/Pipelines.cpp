@@ -8,47 +8,52 @@
 
 #include "fm/Conversion/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "llvm/Support/ErrorHandling.h"
-#include "llvm/Support/raw_ostream.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
-/// The CPU lowering, spelled as a textual pipeline so it reads like the
-/// fm-opt command line it replaces. Everything after fm-convert-to-linalg is
-/// upstream MLIR.
-static constexpr llvm::StringLiteral kCpuPipeline =
-    "fm-convert-to-linalg,"
-    "linalg-fuse-elementwise-ops,"
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "canonicalize,cse,"
-    "buffer-deallocation-pipeline,"
-    "convert-bufferization-to-memref,"
-    "convert-linalg-to-loops,"
-    "convert-vector-to-scf,"
-    "expand-strided-metadata,"
-    "lower-affine,"
-    "loop-invariant-code-motion,"
-    "convert-scf-to-cf,"
-    "convert-vector-to-llvm,"
-    "convert-math-to-llvm,"
-    "convert-arith-to-llvm,"
-    "convert-ub-to-llvm,"
-    "finalize-memref-to-llvm,"
-    "convert-func-to-llvm,"
-    "convert-cf-to-llvm,"
-    "convert-index-to-llvm,"
-    "reconcile-unrealized-casts,"
-    "canonicalize";
-
+/// Built from the passes' create functions rather than a textual pipeline,
+/// so it works in a host compiler that never registered MLIR's passes. The
+/// textual equivalent is in docs/Pipelines.md.
 void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
-  // The pipeline text is a constant of this file: failing to parse it is a
-  // bug in FM-MLIR (for example a pass that is not registered), not bad input.
-  std::string error;
-  llvm::raw_string_ostream errorStream(error);
-  if (failed(parsePassPipeline(kCpuPipeline, pm, errorStream)))
-    llvm::report_fatal_error(llvm::Twine("fm-cpu-pipeline: ") + error);
+  // fm → linalg on tensors, and fusion of the elementwise chains.
+  pm.addPass(createFmConvertToLinalg());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+
+  // Tensors → buffers, across function boundaries, then deallocation.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // Loops, then the standard lowering to the LLVM dialect.
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createLoopInvariantCodeMotionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void mlir::fm::registerFmPipelines() {

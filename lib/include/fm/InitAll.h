@@ -17,7 +17,9 @@ class DialectRegistry;
 
 namespace fm {
 
-/// Adds the fm dialect to `registry`.
+/// Adds the fm dialect to `registry`, with every dialect and external
+/// interface model (bufferization) that fm's lowerings and named pipelines
+/// need, so a host compiler that registers nothing else can run them.
 void registerFmDialects(DialectRegistry &registry);
 
 /// Registers every fm pass and named pipeline with the global pass registry.
