@@ -64,10 +64,10 @@ static std::string formatF64(const llvm::APFloat &value) {
   }
   int exponent = static_cast<int>(std::floor(std::log10(std::abs(v))));
   if (exponent >= -4 && exponent < 16)
-    text = llvm::formatv("{0}", llvm::format("%.*f",
-                                             std::max(0, digits - 1 - exponent),
-                                             v))
-               .str();
+    text =
+        llvm::formatv(
+            "{0}", llvm::format("%.*f", std::max(0, digits - 1 - exponent), v))
+            .str();
   if (text.find('.') == std::string::npos) {
     size_t e = text.find('e');
     text.insert(e == std::string::npos ? text.size() : e, ".0");
@@ -132,9 +132,8 @@ private:
   return ::fmrt::Scheduler::condOT();
 }
 
-SchedulerCoefficients CondOTAttr::buildCoefficients(OpBuilder &builder,
-                                                    Location loc,
-                                                    Value t) const {
+SchedulerCoefficients
+CondOTAttr::buildCoefficients(OpBuilder &builder, Location loc, Value t) const {
   ScalarEmitter e(builder, loc, t);
   return {t, e.sub(e.constant(1.0), t), e.attr(1.0), e.attr(-1.0)};
 }
@@ -189,7 +188,7 @@ LogicalResult VPAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 
 ::fmrt::Scheduler VPAttr::getScheduler() const {
   return ::fmrt::Scheduler::vp(getBetaMin().convertToDouble(),
-                             getBetaMax().convertToDouble());
+                               getBetaMax().convertToDouble());
 }
 
 SchedulerCoefficients VPAttr::buildCoefficients(OpBuilder &builder,
@@ -235,9 +234,8 @@ SchedulerCoefficients LinearVPAttr::buildCoefficients(OpBuilder &builder,
   return ::fmrt::Scheduler::cosine();
 }
 
-SchedulerCoefficients CosineAttr::buildCoefficients(OpBuilder &builder,
-                                                    Location loc,
-                                                    Value t) const {
+SchedulerCoefficients
+CosineAttr::buildCoefficients(OpBuilder &builder, Location loc, Value t) const {
   ScalarEmitter e(builder, loc, t);
   constexpr double halfPi = 1.57079632679489661923;
   Value angle = e.mul(halfPi, t);

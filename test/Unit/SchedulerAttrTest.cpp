@@ -1,4 +1,5 @@
-//===- SchedulerAttrTest.cpp - #fm scheduler attributes --------------------===//
+//===- SchedulerAttrTest.cpp - #fm scheduler attributes
+//--------------------===//
 //
 // Part of the FM-MLIR project.
 //
@@ -50,16 +51,16 @@ protected:
   /// Emits the coefficients at constant time `t` (f64) into a function that
   /// returns them, folds it, and reads back the constants. Returns nullopt if
   /// anything did not fold to a constant.
-  std::optional<std::array<double, 4>> foldCoefficients(
-      SchedulerAttrInterface scheduler, double t) {
+  std::optional<std::array<double, 4>>
+  foldCoefficients(SchedulerAttrInterface scheduler, double t) {
     OpBuilder builder(&context);
     Location loc = builder.getUnknownLoc();
     OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
     builder.setInsertionPointToEnd(module->getBody());
     Type f64 = builder.getF64Type();
-    auto func = func::FuncOp::create(
-        builder, loc, "coefficients",
-        builder.getFunctionType({}, {f64, f64, f64, f64}));
+    auto func =
+        func::FuncOp::create(builder, loc, "coefficients",
+                             builder.getFunctionType({}, {f64, f64, f64, f64}));
     builder.setInsertionPointToStart(func.addEntryBlock());
     Value time = arith::ConstantOp::create(builder, loc, f64,
                                            builder.getF64FloatAttr(t));
@@ -71,7 +72,8 @@ protected:
         continue;
       }
       results.push_back(arith::ConstantOp::create(
-          builder, loc, f64, llvm::cast<TypedAttr>(llvm::cast<Attribute>(ofr))));
+          builder, loc, f64,
+          llvm::cast<TypedAttr>(llvm::cast<Attribute>(ofr))));
     }
     func::ReturnOp::create(builder, loc, results);
     if (failed(applyPatternsGreedily(func, RewritePatternSet(&context))))
@@ -117,7 +119,8 @@ TEST_F(SchedulerAttrTest, ParsesEverySchedulerWithItsParameters) {
 
 TEST_F(SchedulerAttrTest, RejectsInvalidParameters) {
   // The diagnostics themselves are pinned by test/Dialect/Fm/invalid.mlir.
-  context.getDiagEngine().registerHandler([](Diagnostic &) { return success(); });
+  context.getDiagEngine().registerHandler(
+      [](Diagnostic &) { return success(); });
   EXPECT_FALSE(parse("#fm.poly<0.0>"));
   EXPECT_FALSE(parse("#fm.vp<beta_min = 5.0, beta_max = 1.0>"));
 }

@@ -1,4 +1,5 @@
-//===- SchedulerTest.cpp - Runtime scheduler math --------------------------===//
+//===- SchedulerTest.cpp - Runtime scheduler math
+//--------------------------===//
 //
 // Part of the FM-MLIR project.
 //
@@ -139,9 +140,11 @@ TEST_P(SchedulerTest, EndpointsAreSourceAndData) {
   EXPECT_LT(start.alpha, 1e-2);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllSchedulers, SchedulerTest, ::testing::ValuesIn(allCases()),
-    [](const ::testing::TestParamInfo<Case> &info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(AllSchedulers, SchedulerTest,
+                         ::testing::ValuesIn(allCases()),
+                         [](const ::testing::TestParamInfo<Case> &info) {
+                           return info.param.name;
+                         });
 
 // The reference does not clamp: σ̇ is infinite at t = 1 for VP-type paths.
 TEST(SchedulerEdgeTest, VPDerivativeIsInfiniteAtData) {

@@ -114,8 +114,7 @@ struct PathSampleOpLowering : OpConversionPattern<PathSampleOp> {
   }
 };
 
-struct FmConvertToLinalgPass
-    : FmConvertToLinalgBase<FmConvertToLinalgPass> {
+struct FmConvertToLinalgPass : FmConvertToLinalgBase<FmConvertToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);

@@ -1,4 +1,5 @@
-//===- Schedulers.h - Affine-path schedulers in double precision -*- C++ -*-===//
+//===- Schedulers.h - Affine-path schedulers in double precision -*- C++
+//-*-===//
 //
 // Part of the FM-MLIR project.
 //

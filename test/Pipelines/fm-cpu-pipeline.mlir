@@ -1,0 +1,44 @@
+// RUN: fm-opt %s --fm-cpu-pipeline --dump-pass-pipeline -o /dev/null 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=PASSES
+// RUN: fm-opt %s --fm-cpu-pipeline | FileCheck %s
+
+/// The pipeline's passes, in order (docs/Pipelines.md lists the same).
+// PASSES: builtin.module(
+// PASSES-NEXT: fm-convert-to-linalg,
+// PASSES-NEXT: linalg-fuse-elementwise-ops,
+// PASSES-NEXT: one-shot-bufferize{{{.*}} bufferize-function-boundaries=true {{.*}} function-boundary-type-conversion=identity-layout-map
+// PASSES-NEXT: canonicalize
+// PASSES-NEXT: cse,
+// buffer-deallocation-pipeline expands to several passes.
+// PASSES: ownership-based-buffer-deallocation
+// PASSES: bufferization-lower-deallocations,
+// PASSES: convert-bufferization-to-memref,
+// PASSES-NEXT: convert-linalg-to-loops,
+// PASSES-NEXT: convert-vector-to-scf
+// PASSES-NEXT: expand-strided-metadata,
+// PASSES-NEXT: lower-affine,
+// PASSES-NEXT: loop-invariant-code-motion,
+// PASSES-NEXT: convert-scf-to-cf
+// PASSES-NEXT: convert-vector-to-llvm
+// PASSES-NEXT: convert-math-to-llvm
+// PASSES-NEXT: convert-arith-to-llvm
+// PASSES-NEXT: convert-ub-to-llvm
+// PASSES-NEXT: finalize-memref-to-llvm
+// PASSES-NEXT: convert-func-to-llvm
+// PASSES-NEXT: convert-cf-to-llvm
+// PASSES-NEXT: convert-index-to-llvm
+// PASSES-NEXT: reconcile-unrealized-casts,
+// PASSES-NEXT: canonicalize
+// PASSES-NEXT: )
+
+/// Only the LLVM dialect is left: no fm, linalg, tensor, memref, scf or func.
+// CHECK-LABEL: llvm.func @cosine_target
+// CHECK-NOT: {{(fm|linalg|tensor|memref|scf|func|bufferization)\.}}
+// CHECK: llvm.intr.sin
+// CHECK: llvm.intr.cos
+// CHECK-NOT: {{(fm|linalg|tensor|memref|scf|func|bufferization)\.}}
+func.func @cosine_target(%x0: tensor<?x3xf32>, %x1: tensor<?x3xf32>, %t: tensor<?xf32>)
+    -> (tensor<?x3xf32>, tensor<?x3xf32>) {
+  %x_t, %dx_t = fm.path_sample #fm.cosine %x0, %x1, %t : tensor<?x3xf32>, tensor<?xf32>
+  return %x_t, %dx_t : tensor<?x3xf32>, tensor<?x3xf32>
+}
