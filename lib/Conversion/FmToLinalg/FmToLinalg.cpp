@@ -32,7 +32,9 @@ struct Term {
   bool negated = false;
 };
 
-Term buildTerm(OpBuilder &b, Location loc, OpFoldResult coeff, Value x) {
+} // namespace
+
+static Term buildTerm(OpBuilder &b, Location loc, OpFoldResult coeff, Value x) {
   if (auto value = llvm::dyn_cast_if_present<Value>(coeff))
     return {arith::MulFOp::create(b, loc, value, x)};
   auto attr = llvm::cast<FloatAttr>(llvm::cast<Attribute>(coeff));
@@ -47,8 +49,8 @@ Term buildTerm(OpBuilder &b, Location loc, OpFoldResult coeff, Value x) {
 
 /// Emits c0·x0 + c1·x1 with as few operations as the constant coefficients
 /// allow (e.g. `x1 - x0` for the coefficients −1 and 1).
-Value buildLinearCombination(OpBuilder &b, Location loc, OpFoldResult c0,
-                             Value x0, OpFoldResult c1, Value x1) {
+static Value buildLinearCombination(OpBuilder &b, Location loc, OpFoldResult c0,
+                                    Value x0, OpFoldResult c1, Value x1) {
   Term lhs = buildTerm(b, loc, c0, x0), rhs = buildTerm(b, loc, c1, x1);
   if (!lhs.value && !rhs.value)
     return arith::ConstantOp::create(b, loc, x0.getType(),
@@ -65,6 +67,8 @@ Value buildLinearCombination(OpBuilder &b, Location loc, OpFoldResult c0,
   Value sum = arith::AddFOp::create(b, loc, lhs.value, rhs.value);
   return lhs.negated ? arith::NegFOp::create(b, loc, sum).getResult() : sum;
 }
+
+namespace {
 
 /// fm.path_sample → one linalg.generic producing x_t and dx_t. The time
 /// operand is read through a (d0, ..., dn) -> (d0) map, so the scheduler
