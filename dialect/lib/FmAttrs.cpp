@@ -198,9 +198,13 @@ SchedulerCoefficients VPAttr::buildCoefficients(OpBuilder &builder,
   double b = scheduler.getBetaMin();
   double range = scheduler.getBetaMax() - b;
   // s = 1 − t, T = ½s²(B−b) + s·b, T′ = −s(B−b) − b.
+  // One op per statement: the order of the emitted IR must not depend on the
+  // compiler's order of evaluating function arguments.
   Value s = e.sub(e.constant(1.0), t);
-  Value bigT = e.mul(s, e.add(e.mul(0.5 * range, s), e.constant(b)));
-  Value dBigT = e.sub(e.mul(-range, s), e.constant(b));
+  Value halfRangeS = e.mul(0.5 * range, s);
+  Value bigT = e.mul(s, e.add(halfRangeS, e.constant(b)));
+  Value minusRangeS = e.mul(-range, s);
+  Value dBigT = e.sub(minusRangeS, e.constant(b));
   Value alpha = e.exp(e.mul(-0.5, bigT));
   Value expMinusT = e.exp(e.neg(bigT));
   Value sigma = e.sqrt(e.sub(e.constant(1.0), expMinusT));
@@ -222,7 +226,8 @@ SchedulerCoefficients LinearVPAttr::buildCoefficients(OpBuilder &builder,
                                                       Location loc,
                                                       Value t) const {
   ScalarEmitter e(builder, loc, t);
-  Value sigma = e.sqrt(e.sub(e.constant(1.0), e.mul(t, t)));
+  Value tSquared = e.mul(t, t);
+  Value sigma = e.sqrt(e.sub(e.constant(1.0), tSquared));
   return {t, sigma, e.attr(1.0), e.neg(e.div(t, sigma))};
 }
 
