@@ -9,6 +9,7 @@
 #include "fm/Conversion/Passes.h"
 #include "fm/Dialect/FmDialect.h"
 #include "fm/Pipelines/Pipelines.h"
+#include "fm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -60,6 +61,7 @@ void mlir::fm::registerFmPasses() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerFmConversionPasses();
+    registerFmTransformsPasses();
     registerFmPipelines();
   });
 }

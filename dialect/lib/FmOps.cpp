@@ -6,6 +6,7 @@
 
 #include "fm/Dialect/FmOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -42,5 +43,71 @@ LogicalResult PathSampleOp::verify() {
       batch != times)
     return emitOpError("time has ")
            << times << " entries but the batch has " << batch << " rows";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// VJPOp
+//===----------------------------------------------------------------------===//
+
+/// Differentiable values are floats and ranked tensors of floats.
+static bool isDifferentiableType(Type type) {
+  if (auto tensor = llvm::dyn_cast<RankedTensorType>(type))
+    type = tensor.getElementType();
+  return llvm::isa<FloatType>(type);
+}
+
+LogicalResult VJPOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto callee =
+      symbolTable.lookupNearestSymbolFrom<func::FuncOp>(*this, getCalleeAttr());
+  if (!callee)
+    return emitOpError("'")
+           << getCallee() << "' does not reference a func.func";
+  FunctionType type = callee.getFunctionType();
+  if (type.getNumInputs() != getInputs().size())
+    return emitOpError("callee takes ") << type.getNumInputs() << " inputs but "
+                                        << getInputs().size() << " were given";
+  if (type.getNumResults() != getCotangents().size())
+    return emitOpError("callee has ")
+           << type.getNumResults() << " results, so it needs as many "
+           << "cotangents, but " << getCotangents().size() << " were given";
+  if (getOutputs().size() != type.getNumResults() + type.getNumInputs())
+    return emitOpError("expects ")
+           << type.getNumResults() + type.getNumInputs()
+           << " results (the callee's results, then one gradient per "
+              "input), got "
+           << getOutputs().size();
+  for (auto [i, operand] : llvm::enumerate(getInputs())) {
+    if (operand.getType() != type.getInput(i))
+      return emitOpError("input #")
+             << i << " has type " << operand.getType()
+             << " but the callee expects " << type.getInput(i);
+    if (!isDifferentiableType(operand.getType()))
+      return emitOpError("input #")
+             << i << " of type " << operand.getType()
+             << " is not differentiable (expected a float or a ranked "
+                "tensor of floats)";
+    if (getGradients()[i].getType() != operand.getType())
+      return emitOpError("gradient #")
+             << i << " has type " << getGradients()[i].getType()
+             << " but its input has type " << operand.getType();
+  }
+  for (auto [i, cotangent] : llvm::enumerate(getCotangents())) {
+    if (cotangent.getType() != type.getResult(i))
+      return emitOpError("cotangent #")
+             << i << " has type " << cotangent.getType()
+             << " but callee result #" << i << " has type "
+             << type.getResult(i);
+    if (!isDifferentiableType(cotangent.getType()))
+      return emitOpError("cotangent #")
+             << i << " of type " << cotangent.getType()
+             << " is not differentiable (expected a float or a ranked "
+                "tensor of floats)";
+    if (getPrimalResults()[i].getType() != type.getResult(i))
+      return emitOpError("result #")
+             << i << " has type " << getPrimalResults()[i].getType()
+             << " but callee result #" << i << " has type "
+             << type.getResult(i);
+  }
   return success();
 }

@@ -7,6 +7,7 @@
 #include "fm/Pipelines/Pipelines.h"
 
 #include "fm/Conversion/Passes.h"
+#include "fm/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -22,7 +23,9 @@ using namespace mlir;
 /// so it works in a host compiler that never registered MLIR's passes. The
 /// textual equivalent is in docs/Pipelines.md.
 void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
-  // fm → linalg on tensors, and fusion of the elementwise chains.
+  // Differentiation (fm.vjp), fm → linalg on tensors, and fusion of the
+  // elementwise chains.
+  pm.addPass(createFmAutodiff());
   pm.addPass(createFmConvertToLinalg());
   pm.addPass(createLinalgElementwiseOpFusionPass());
 

@@ -4,6 +4,7 @@
 
 /// The pipeline's passes, in order (docs/Pipelines.md lists the same).
 // PASSES: builtin.module(
+// PASSES-NEXT: fm-autodiff,
 // PASSES-NEXT: fm-convert-to-linalg,
 // PASSES-NEXT: linalg-fuse-elementwise-ops,
 // PASSES-NEXT: one-shot-bufferize{{{.*}} bufferize-function-boundaries=true {{.*}} function-boundary-type-conversion=identity-layout-map

@@ -148,3 +148,113 @@ func.func @path_sample_unranked(%x: tensor<*xf32>, %t: tensor<4xf32>) {
       : (tensor<*xf32>, tensor<*xf32>, tensor<4xf32>) -> (tensor<*xf32>, tensor<*xf32>)
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.vjp
+//===----------------------------------------------------------------------===//
+
+func.func @vjp_no_callee(%x: f32) {
+  // expected-error @+1 {{'fm.vjp' op 'missing' does not reference a func.func}}
+  %y, %dx = fm.vjp @missing(%x) cotangents(%x) : (f32), (f32) -> (f32, f32)
+  return
+}
+
+// -----
+
+func.func @f(%x: f32) -> f32 { return %x : f32 }
+
+func.func @vjp_input_count(%x: f32) {
+  // expected-error @+1 {{'fm.vjp' op callee takes 1 inputs but 2 were given}}
+  %y, %dx, %dz = fm.vjp @f(%x, %x) cotangents(%x) : (f32, f32), (f32) -> (f32, f32, f32)
+  return
+}
+
+// -----
+
+func.func @f(%x: f32) -> f32 { return %x : f32 }
+
+func.func @vjp_cotangent_count(%x: f32) {
+  // expected-error @+1 {{'fm.vjp' op callee has 1 results, so it needs as many cotangents, but 2 were given}}
+  %y, %dx = fm.vjp @f(%x) cotangents(%x, %x) : (f32), (f32, f32) -> (f32, f32)
+  return
+}
+
+// -----
+
+func.func @f(%x: f32) -> f32 { return %x : f32 }
+
+func.func @vjp_result_count(%x: f32) {
+  // expected-error @+1 {{'fm.vjp' op expects 2 results (the callee's results, then one gradient per input), got 1}}
+  %y = fm.vjp @f(%x) cotangents(%x) : (f32), (f32) -> (f32)
+  return
+}
+
+// -----
+
+func.func @f(%x: f32) -> f32 { return %x : f32 }
+
+func.func @vjp_input_type(%x: f64, %ct: f32) {
+  // expected-error @+1 {{'fm.vjp' op input #0 has type 'f64' but the callee expects 'f32'}}
+  %y, %dx = fm.vjp @f(%x) cotangents(%ct) : (f64), (f32) -> (f32, f64)
+  return
+}
+
+// -----
+
+func.func @g(%n: i32) -> f32 {
+  %c = arith.constant 1.0 : f32
+  return %c : f32
+}
+
+func.func @vjp_integer_input(%n: i32, %ct: f32) {
+  // expected-error @+1 {{'fm.vjp' op input #0 of type 'i32' is not differentiable (expected a float or a ranked tensor of floats)}}
+  %y, %dn = fm.vjp @g(%n) cotangents(%ct) : (i32), (f32) -> (f32, i32)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> { return %x : tensor<4xf32> }
+
+func.func @vjp_gradient_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.vjp' op gradient #0 has type 'tensor<4xf64>' but its input has type 'tensor<4xf32>'}}
+  %y, %dx = fm.vjp @f(%x) cotangents(%x)
+      : (tensor<4xf32>), (tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf64>)
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> { return %x : tensor<4xf32> }
+
+func.func @vjp_cotangent_type(%x: tensor<4xf32>, %ct: tensor<3xf32>) {
+  // expected-error @+1 {{'fm.vjp' op cotangent #0 has type 'tensor<3xf32>' but callee result #0 has type 'tensor<4xf32>'}}
+  %y, %dx = fm.vjp @f(%x) cotangents(%ct)
+      : (tensor<4xf32>), (tensor<3xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @h(%x: f32) -> i32 {
+  %c = arith.constant 1 : i32
+  return %c : i32
+}
+
+func.func @vjp_integer_cotangent(%x: f32, %ct: i32) {
+  // expected-error @+1 {{'fm.vjp' op cotangent #0 of type 'i32' is not differentiable (expected a float or a ranked tensor of floats)}}
+  %y, %dx = fm.vjp @h(%x) cotangents(%ct) : (f32), (i32) -> (i32, f32)
+  return
+}
+
+// -----
+
+func.func @f(%x: f32) -> f32 { return %x : f32 }
+
+func.func @vjp_primal_result_type(%x: f32) {
+  // expected-error @+1 {{'fm.vjp' op result #0 has type 'f64' but callee result #0 has type 'f32'}}
+  %y, %dx = fm.vjp @f(%x) cotangents(%x) : (f32), (f32) -> (f64, f32)
+  return
+}

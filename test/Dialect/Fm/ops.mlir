@@ -37,3 +37,16 @@ func.func @path_sample_mixed_static_dynamic(%x0: tensor<8x2xf32>,
       : tensor<8x2xf32>, tensor<?xf32>
   return %x_t : tensor<8x2xf32>
 }
+
+// CHECK-LABEL: func.func @vjp_roundtrip
+// CHECK-SAME: (%[[W:[a-z0-9_]+]]: tensor<4x3xf32>, %[[X:[a-z0-9_]+]]: tensor<8x3xf32>, %[[CT:[a-z0-9_]+]]: f32)
+// CHECK: %{{.+}}:3 = fm.vjp @loss(%[[W]], %[[X]]) cotangents(%[[CT]]) : (tensor<4x3xf32>, tensor<8x3xf32>), (f32) -> (f32, tensor<4x3xf32>, tensor<8x3xf32>)
+func.func private @loss(tensor<4x3xf32>, tensor<8x3xf32>) -> f32
+
+func.func @vjp_roundtrip(%w: tensor<4x3xf32>, %x: tensor<8x3xf32>, %ct: f32)
+    -> tensor<4x3xf32> {
+  %loss, %dw, %dx = fm.vjp @loss(%w, %x) cotangents(%ct)
+      : (tensor<4x3xf32>, tensor<8x3xf32>), (f32)
+      -> (f32, tensor<4x3xf32>, tensor<8x3xf32>)
+  return %dw : tensor<4x3xf32>
+}

@@ -8,6 +8,7 @@
 #define FM_DIALECT_FMOPS_TD
 
 include "fm/Dialect/FmAttrs.td"
+include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -60,6 +61,61 @@ def Fm_PathSampleOp : Fm_Op<"path_sample", [
     $scheduler $x0 `,` $x1 `,` $t attr-dict `:` type($x0) `,` type($t)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Differentiation
+//===----------------------------------------------------------------------===//
+
+def Fm_VJPOp : Fm_Op<"vjp", [
+    AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Calls a function and returns its vector-Jacobian product";
+  let description = [{
+    Evaluates the function `callee` on `inputs` and pulls the
+    `cotangents` (one per callee result) back through it. The results are
+    the callee's results followed by one gradient per input:
+
+    ```
+    (y_1..y_m, g_1..g_n),  g_i = Σ_j (∂y_j/∂x_i)ᵀ · ct_j
+    ```
+
+    The callee is an ordinary `func.func` on ranked tensors and floats
+    written with linalg (named ops and `linalg.generic`), `tensor`, `arith`
+    and `math`: a network from any frontend that produces linalg on tensors
+    differentiates the same way. `fm-autodiff` replaces the op with a call
+    to a generated function `@<callee>_vjp` that recomputes the forward pass
+    and runs the reverse sweep. Inputs and cotangents must be float
+    tensors or floats.
+
+    Example: the gradient of a loss with respect to all network inputs.
+
+    ```mlir
+    %loss, %dw, %dx = fm.vjp @loss(%w, %x) cotangents(%one)
+        : (tensor<4x3xf32>, tensor<8x3xf32>), (f32)
+        -> (f32, tensor<4x3xf32>, tensor<8x3xf32>)
+    ```
+  }];
+  let arguments = (ins
+    FlatSymbolRefAttr:$callee,
+    Variadic<AnyType>:$inputs,
+    Variadic<AnyType>:$cotangents);
+  let results = (outs Variadic<AnyType>:$outputs);
+  let assemblyFormat = [{
+    $callee `(` $inputs `)` `cotangents` `(` $cotangents `)` attr-dict `:`
+    `(` type($inputs) `)` `,` `(` type($cotangents) `)` `->`
+    `(` type($outputs) `)`
+  }];
+  let extraClassDeclaration = [{
+    /// The callee's results, recomputed.
+    ::mlir::ResultRange getPrimalResults() {
+      return getOutputs().take_front(getCotangents().size());
+    }
+    /// One gradient per input, in input order.
+    ::mlir::ResultRange getGradients() {
+      return getOutputs().drop_front(getCotangents().size());
+    }
+  }];
 }
 
 #endif // FM_DIALECT_FMOPS_TD

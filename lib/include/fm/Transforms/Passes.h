@@ -1,0 +1,28 @@
+//===- Passes.h - fm-level transformations ----------------------*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_TRANSFORMS_PASSES_H
+#define FM_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::fm {
+
+#define GEN_PASS_DECL
+#include "fm/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "fm/Transforms/Passes.h.inc"
+
+} // namespace mlir::fm
+
+#endif // FM_TRANSFORMS_PASSES_H

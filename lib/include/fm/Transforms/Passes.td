@@ -1,0 +1,47 @@
+//===- Passes.td - fm-level transformations ----------------*- tablegen -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_TRANSFORMS_PASSES_TD
+#define FM_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode differentiation of linalg-on-tensors functions";
+  let description = [{
+    Replaces every `fm.vjp @f(...)` with a call to a generated function
+    `@f_vjp(inputs..., cotangents...) -> (results..., gradients...)`, which
+    recomputes `@f` and then runs the reverse sweep. One function is
+    generated per callee and shared by all its `fm.vjp` users.
+
+    `@f` must be a single-block `func.func`. Named linalg ops and
+    elementwise `arith`/`math` on tensors are first rewritten as
+    `linalg.generic`; every generic is then differentiated by one rule: its
+    scalar body is differentiated in reverse mode, and the adjoint of each
+    input is a new generic over the same loops whose output uses that
+    input's indexing map, so dimensions the input does not index (broadcasts,
+    and contractions such as matmul) become reductions. Outputs may be
+    plain results or sums over reduction dimensions (`out + f(ins)`).
+
+    Supported scalar ops: `arith.addf/subf/mulf/divf/negf/maximumf/minimumf/
+    maxnumf/minnumf/select/extf/truncf`, `math.exp/expm1/log/log1p/tanh/
+    sqrt/rsqrt/sin/cos/powf/absf/erf`; comparisons, constants and
+    `linalg.index` carry no derivative. Tensor ops: `tensor.extract`,
+    `extract_slice`, `insert_slice`, `concat`, `cast`, `expand_shape`,
+    `collapse_shape`, `empty`, constants. Anything else on the path from an
+    input to a result is an error that names the op; an inactive op (one
+    that does not depend on the inputs) is never an error.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // FM_TRANSFORMS_PASSES_TD

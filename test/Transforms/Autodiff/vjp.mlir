@@ -1,0 +1,136 @@
+// RUN: fm-opt %s --fm-autodiff --split-input-file | FileCheck %s
+
+/// matmul: dA = dC·Bᵀ and dB = Aᵀ·dC, as contractions over the loop the
+/// operand does not index.
+
+// CHECK-DAG: #[[$A:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$B:.+]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[$C:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// CHECK-LABEL: func.func private @matmul_vjp
+// CHECK-SAME: (%[[A:[a-z0-9_]+]]: tensor<8x3xf32>, %[[B:[a-z0-9_]+]]: tensor<3x4xf32>, %[[DC:[a-z0-9_]+]]: tensor<8x4xf32>)
+// CHECK-SAME: -> (tensor<8x4xf32>, tensor<8x3xf32>, tensor<3x4xf32>)
+/// The forward product, generalized.
+// CHECK: %[[FWD:.+]] = linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "parallel", "reduction"]}
+/// dA: output indexed like A, the n loop (d1) is summed.
+// CHECK: %[[DA:.+]] = linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]], #[[$A]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME: ins(%[[A]], %[[B]], %[[DC]] : {{.*}})
+// CHECK-NEXT: ^bb0(%{{[a-z0-9_]+}}: f32, %[[BV:[a-z0-9_]+]]: f32, %[[DCV:[a-z0-9_]+]]: f32, %[[ACC:[a-z0-9_]+]]: f32):
+// CHECK: %[[P:.+]] = arith.mulf %[[DCV]], %[[BV]] : f32
+// CHECK: %[[S:.+]] = arith.addf %[[ACC]], %[[P]] : f32
+// CHECK: linalg.yield %[[S]]
+/// dB: output indexed like B, the m loop (d0) is summed.
+// CHECK: %[[DB:.+]] = linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]], #[[$B]]], iterator_types = ["reduction", "parallel", "parallel"]}
+// CHECK-NEXT: ^bb0(%[[AV:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32, %[[DCV2:[a-z0-9_]+]]: f32, %[[ACC2:[a-z0-9_]+]]: f32):
+// CHECK: %[[P2:.+]] = arith.mulf %[[DCV2]], %[[AV]] : f32
+// CHECK: arith.addf %[[ACC2]], %[[P2]] : f32
+// CHECK: return %[[FWD]], %[[DA]], %[[DB]]
+// CHECK-LABEL: func.func @matmul_caller
+// CHECK-SAME: (%[[A0:[a-z0-9_]+]]: tensor<8x3xf32>, %[[B0:[a-z0-9_]+]]: tensor<3x4xf32>, %[[CT:[a-z0-9_]+]]: tensor<8x4xf32>)
+// CHECK: %[[R:.+]]:3 = call @matmul_vjp(%[[A0]], %[[B0]], %[[CT]])
+// CHECK: return %[[R]]#1, %[[R]]#2
+func.func @matmul(%a: tensor<8x3xf32>, %b: tensor<3x4xf32>) -> tensor<8x4xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x4xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<8x3xf32>, tensor<3x4xf32>)
+      outs(%z : tensor<8x4xf32>) -> tensor<8x4xf32>
+  return %c : tensor<8x4xf32>
+}
+
+func.func @matmul_caller(%a: tensor<8x3xf32>, %b: tensor<3x4xf32>, %ct: tensor<8x4xf32>)
+    -> (tensor<8x3xf32>, tensor<3x4xf32>) {
+  %c, %da, %db = fm.vjp @matmul(%a, %b) cotangents(%ct)
+      : (tensor<8x3xf32>, tensor<3x4xf32>), (tensor<8x4xf32>)
+      -> (tensor<8x4xf32>, tensor<8x3xf32>, tensor<3x4xf32>)
+  return %da, %db : tensor<8x3xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+/// A broadcast bias: its gradient sums the batch rows.
+
+// CHECK-DAG: #[[$ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$COL:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func private @bias_vjp
+// CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$COL]], #[[$ID]], #[[$COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-SAME: outs(%{{.+}} : tensor<4xf32>)
+func.func @bias(%x: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<8x4xf32> {
+  %e = tensor.empty() : tensor<8x4xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>,
+                                        affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<8x4xf32>, tensor<4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%v: f32, %c: f32, %o: f32):
+    %s = arith.addf %v, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<8x4xf32>
+  return %y : tensor<8x4xf32>
+}
+
+func.func @bias_caller(%x: tensor<8x4xf32>, %b: tensor<4xf32>, %ct: tensor<8x4xf32>) -> tensor<4xf32> {
+  %y, %dx, %db = fm.vjp @bias(%x, %b) cotangents(%ct)
+      : (tensor<8x4xf32>, tensor<4xf32>), (tensor<8x4xf32>)
+      -> (tensor<8x4xf32>, tensor<8x4xf32>, tensor<4xf32>)
+  return %db : tensor<4xf32>
+}
+
+// -----
+
+/// Two fm.vjp of one callee share one generated function; an input the
+/// result does not depend on gets a zero gradient; an inactive op without
+/// a derivative rule (a call on a constant) is not an error.
+
+// CHECK-LABEL: func.func private @shared_vjp
+// CHECK-SAME: (%[[X:[a-z0-9_]+]]: tensor<4xf32>, %[[Y:[a-z0-9_]+]]: tensor<4xf32>, %[[CT:[a-z0-9_]+]]: tensor<4xf32>)
+// CHECK: call @opaque
+// CHECK: linalg.generic
+// CHECK: %[[DX:.+]] = linalg.generic
+// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: %[[E:.+]] = tensor.empty() : tensor<4xf32>
+// CHECK-NEXT: %[[DY:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E]] : tensor<4xf32>) -> tensor<4xf32>
+// CHECK-NEXT: return %{{.+}}, %[[DX]], %[[DY]]
+// CHECK-NOT: func.func private @shared_vjp
+// CHECK-LABEL: func.func @shared_caller
+// CHECK: call @shared_vjp
+// CHECK: call @shared_vjp
+func.func private @opaque(tensor<4xf32>) -> tensor<4xf32>
+
+func.func @shared(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %c = arith.constant dense<2.0> : tensor<4xf32>
+  %k = func.call @opaque(%c) : (tensor<4xf32>) -> tensor<4xf32>
+  %e = tensor.empty() : tensor<4xf32>
+  %r = linalg.mul ins(%x, %k : tensor<4xf32>, tensor<4xf32>) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+func.func @shared_caller(%x: tensor<4xf32>, %y: tensor<4xf32>, %ct: tensor<4xf32>)
+    -> (tensor<4xf32>, tensor<4xf32>) {
+  %r1, %dx1, %dy1 = fm.vjp @shared(%x, %y) cotangents(%ct)
+      : (tensor<4xf32>, tensor<4xf32>), (tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+  %r2, %dx2, %dy2 = fm.vjp @shared(%y, %x) cotangents(%ct)
+      : (tensor<4xf32>, tensor<4xf32>), (tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return %dx1, %dx2 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+/// The generated name does not clash with an existing symbol.
+
+// CHECK-LABEL: func.func private @square_vjp_0(
+// CHECK-LABEL: func.func @square_vjp(
+// CHECK-LABEL: func.func @clash_caller
+// CHECK: call @square_vjp_0
+func.func @square(%x: f32) -> f32 {
+  %y = arith.mulf %x, %x : f32
+  return %y : f32
+}
+
+func.func @square_vjp(%x: f32) -> f32 {
+  return %x : f32
+}
+
+func.func @clash_caller(%x: f32, %ct: f32) -> f32 {
+  %y, %dx = fm.vjp @square(%x) cotangents(%ct) : (f32), (f32) -> (f32, f32)
+  return %dx : f32
+}
