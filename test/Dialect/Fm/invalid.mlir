@@ -258,3 +258,39 @@ func.func @vjp_primal_result_type(%x: f32) {
   %y, %dx = fm.vjp @f(%x) cotangents(%x) : (f32), (f32) -> (f64, f32)
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.random_uniform, fm.random_normal
+//===----------------------------------------------------------------------===//
+
+func.func @random_dynamic(%seed: i64, %offset: i64) {
+  // expected-error @+1 {{'fm.random_uniform' op result #0 must be statically shaped tensor of 32-bit float values, but got 'tensor<?xf32>'}}
+  %u = fm.random_uniform %seed, %offset stream 0 : tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @random_f64(%seed: i64, %offset: i64) {
+  // expected-error @+1 {{'fm.random_normal' op result #0 must be statically shaped tensor of 32-bit float values, but got 'tensor<4xf64>'}}
+  %n = fm.random_normal %seed, %offset stream 0 : tensor<4xf64>
+  return
+}
+
+// -----
+
+func.func @random_i32_seed(%seed: i32, %offset: i64) {
+  // expected-error @+1 {{'fm.random_normal' op operand #0 must be 64-bit signless integer, but got 'i32'}}
+  %n = "fm.random_normal"(%seed, %offset) {stream = 0 : i32} : (i32, i64) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @random_no_stream(%seed: i64, %offset: i64) {
+  // expected-error @+1 {{expected 'stream'}}
+  %n = fm.random_normal %seed, %offset : tensor<4xf32>
+  return
+}

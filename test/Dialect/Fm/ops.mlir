@@ -50,3 +50,13 @@ func.func @vjp_roundtrip(%w: tensor<4x3xf32>, %x: tensor<8x3xf32>, %ct: f32)
       -> (f32, tensor<4x3xf32>, tensor<8x3xf32>)
   return %dw : tensor<4x3xf32>
 }
+
+// CHECK-LABEL: func.func @random_roundtrip
+// CHECK-SAME: (%[[SEED:[a-z0-9_]+]]: i64, %[[OFF:[a-z0-9_]+]]: i64)
+// CHECK: fm.random_normal %[[SEED]], %[[OFF]] stream 0 : tensor<256x2xf32>
+// CHECK: fm.random_uniform %[[SEED]], %[[OFF]] stream 1 : tensor<256xf32>
+func.func @random_roundtrip(%seed: i64, %offset: i64) -> (tensor<256x2xf32>, tensor<256xf32>) {
+  %x0 = fm.random_normal %seed, %offset stream 0 : tensor<256x2xf32>
+  %t = fm.random_uniform %seed, %offset stream 1 : tensor<256xf32>
+  return %x0, %t : tensor<256x2xf32>, tensor<256xf32>
+}

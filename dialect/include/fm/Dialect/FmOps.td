@@ -64,6 +64,60 @@ def Fm_PathSampleOp : Fm_Op<"path_sample", [
 }
 
 //===----------------------------------------------------------------------===//
+// Random numbers
+//===----------------------------------------------------------------------===//
+
+class Fm_RandomOp<string mnemonic, string distribution, string formula>
+    : Fm_Op<mnemonic, [Pure]> {
+  let summary = "Draws a tensor of " # distribution # " random numbers";
+  let description = [{
+    Fills the result with }] # distribution # [{ numbers from the Philox4x32-10
+    counter-based generator (Salmon et al., SC'11), computed with plain
+    integer and float arithmetic so every backend gives the same bits, and
+    the runtime's `fmrt::PhiloxStream` reproduces them.
+
+    Element e of the result (row-major) comes from counter block
+    b = offset + e / 4: the block's counter is
+    {lo32(b), hi32(b), stream, 0} and its key {lo32(seed), hi32(seed)};
+    its four 32-bit words x0..x3 give elements 4b..4b+3 as
+    }] # formula # [{
+
+    A draw consumes ceil(numElements / 4) counter blocks: advancing
+    `offset` by that much per draw (or using distinct `stream`s) never
+    reuses random bits. `seed` and `offset` are i64 values, so they can
+    change at run time (for example the training step); `stream` is a
+    constant that separates independent draws of one step.
+
+    Example:
+
+    ```mlir
+    %x0 = fm.random_normal %seed, %offset stream 0 : tensor<256x2xf32>
+    %t = fm.random_uniform %seed, %offset stream 1 : tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins I64:$seed, I64:$offset, I32Attr:$stream);
+  let results = (outs StaticShapeTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $seed `,` $offset `stream` $stream attr-dict `:` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// Counter blocks one draw consumes: ceil(numElements / 4).
+    int64_t getNumCounterBlocks() {
+      return (getType().getNumElements() + 3) / 4;
+    }
+  }];
+}
+
+def Fm_RandomUniformOp : Fm_RandomOp<"random_uniform", "uniform [0, 1)",
+    "u = (x >> 8) · 2⁻²⁴, in float32.">;
+
+def Fm_RandomNormalOp : Fm_RandomOp<"random_normal", "standard normal",
+    [{two Box–Muller pairs, (x0, x1) → elements 4b, 4b+1 and (x2, x3) → 4b+2,
+    4b+3, in float32: u1 = ((a >> 8) + 1) · 2⁻²⁴ (never 0),
+    u2 = (b >> 8) · 2⁻²⁴, r = sqrt(−2·log(u1)), θ = 2π·u2, and the pair is
+    (r·cos θ, r·sin θ).}]>;
+
+//===----------------------------------------------------------------------===//
 // Differentiation
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,44 @@
+// RUN: fm-opt %s --fm-convert-to-linalg --split-input-file | FileCheck %s
+
+/// A uniform draw is one generic with no inputs; each element derives its
+/// counter block (offset + linear index / 4) and runs ten Philox rounds.
+
+// CHECK-LABEL: func.func @uniform
+// CHECK-SAME: (%[[SEED:[a-z0-9_]+]]: i64, %[[OFFSET:[a-z0-9_]+]]: i64)
+// CHECK: %[[E:.+]] = tensor.empty() : tensor<8x2xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: outs(%[[E]] : tensor<8x2xf32>)
+// CHECK-DAG: linalg.index 0 : index
+// CHECK-DAG: linalg.index 1 : index
+// CHECK: %[[LIN:.+]] = arith.index_castui %{{.+}} : index to i64
+// CHECK: %[[Q:.+]] = arith.shrui %[[LIN]], %{{.+}} : i64
+// CHECK: %[[BLOCK:.+]] = arith.addi %[[OFFSET]], %[[Q]] : i64
+// CHECK: arith.trunci %[[BLOCK]] : i64 to i32
+// CHECK: arith.trunci %[[SEED]] : i64 to i32
+// CHECK-COUNT-20: arith.mului_extended
+// CHECK: arith.uitofp %{{.+}} : i32 to f32
+// CHECK-NOT: math.log
+// CHECK: linalg.yield
+func.func @uniform(%seed: i64, %offset: i64) -> tensor<8x2xf32> {
+  %u = fm.random_uniform %seed, %offset stream 3 : tensor<8x2xf32>
+  return %u : tensor<8x2xf32>
+}
+
+// -----
+
+/// A normal draw adds Box–Muller: r = sqrt(-2 log u1), r·cos θ or r·sin θ.
+
+// CHECK-LABEL: func.func @normal
+// CHECK: linalg.generic
+// CHECK-COUNT-20: arith.mului_extended
+// CHECK: %[[LOG:.+]] = math.log %{{.+}} : f32
+// CHECK: %[[R:.+]] = math.sqrt %{{.+}} : f32
+// CHECK-DAG: math.cos
+// CHECK-DAG: math.sin
+// CHECK: arith.mulf %[[R]], %{{.+}} : f32
+// CHECK: linalg.yield
+func.func @normal(%seed: i64, %offset: i64) -> tensor<256xf32> {
+  %n = fm.random_normal %seed, %offset stream 0 : tensor<256xf32>
+  return %n : tensor<256xf32>
+}
