@@ -23,6 +23,7 @@ using namespace mlir;
 using namespace mlir::fm;
 
 #include "fm/Dialect/FmAttrInterfaces.cpp.inc"
+#include "fm/Dialect/FmEnums.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "fm/Dialect/FmAttrs.cpp.inc"
@@ -45,11 +46,7 @@ FailureOr<llvm::APFloat> mlir::fm::parseF64Parameter(AsmParser &parser) {
   return llvm::APFloat(value);
 }
 
-/// The shortest text that parses back to `value`, always with a decimal
-/// point so that MLIR lexes it as a float. Like Python's repr, numbers with a
-/// decimal exponent in [-4, 16) are written without one: 2 → "2.0",
-/// 12.5 → "12.5", 0.1 → "0.1", 1e-5 → "1.0e-05".
-static std::string formatF64(const llvm::APFloat &value) {
+std::string mlir::fm::formatF64(const llvm::APFloat &value) {
   if (!value.isFinite())
     return value.isNaN() ? "nan" : (value.isNegative() ? "-inf" : "inf");
   double v = value.convertToDouble();

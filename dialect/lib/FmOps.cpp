@@ -10,6 +10,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::fm;
 
@@ -109,5 +111,91 @@ LogicalResult VJPOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
              << " but callee result #" << i << " has type "
              << type.getResult(i);
   }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MSELossOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MSELossOp::verify() {
+  Type element = getPrediction().getType().getElementType();
+  if (!llvm::isa<FloatType>(element))
+    return emitOpError("operands must have a float element type, got ")
+           << element;
+  if (getLoss().getType() != element)
+    return emitOpError("loss type ")
+           << getLoss().getType() << " does not match the operand element type "
+           << element;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AdamUpdateOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AdamUpdateOp::verify() {
+  Type element = getParam().getType().getElementType();
+  if (!llvm::isa<FloatType>(element))
+    return emitOpError("parameters must have a float element type, got ")
+           << element;
+  auto check = [&](double value, bool ok, StringRef what) -> LogicalResult {
+    if (std::isfinite(value) && ok)
+      return success();
+    return emitOpError(what) << ", got " << formatF64(value);
+  };
+  double lr = getLr().convertToDouble();
+  double beta1 = getBeta1().convertToDouble();
+  double beta2 = getBeta2().convertToDouble();
+  double eps = getEps().convertToDouble();
+  double weightDecay = getWeightDecay().convertToDouble();
+  if (failed(check(lr, lr > 0, "lr must be a finite number > 0")) ||
+      failed(
+          check(beta1, beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1)")) ||
+      failed(
+          check(beta2, beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1)")) ||
+      failed(check(eps, eps > 0, "eps must be a finite number > 0")) ||
+      failed(check(weightDecay, weightDecay >= 0,
+                   "weight_decay must be a finite number >= 0")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ODEStepOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ODEStepOp::verify() {
+  auto xType = llvm::cast<RankedTensorType>(getX().getType());
+  if (!llvm::isa<FloatType>(xType.getElementType()))
+    return emitOpError("state must have a float element type, got ")
+           << xType.getElementType();
+  if (xType.getRank() < 1)
+    return emitOpError("state must have a leading batch dimension, got a "
+                       "0-d tensor");
+  if (getT().getType() != xType.getElementType())
+    return emitOpError("time type ")
+           << getT().getType() << " does not match the state element type "
+           << xType.getElementType();
+  return success();
+}
+
+LogicalResult ODEStepOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto callee = symbolTable.lookupNearestSymbolFrom<func::FuncOp>(
+      *this, getVelocityAttr());
+  if (!callee)
+    return emitOpError("'")
+           << getVelocity() << "' does not reference a func.func";
+  auto xType = llvm::cast<RankedTensorType>(getX().getType());
+  auto rowsType =
+      RankedTensorType::get({xType.getDimSize(0)}, xType.getElementType());
+  SmallVector<Type> expectedInputs = {xType, rowsType};
+  llvm::append_range(expectedInputs, getParams().getTypes());
+  FunctionType expected =
+      FunctionType::get(getContext(), expectedInputs, {xType});
+  if (callee.getFunctionType() != expected)
+    return emitOpError("velocity function '")
+           << getVelocity() << "' has type " << callee.getFunctionType()
+           << " but this step needs " << expected;
   return success();
 }

@@ -23,15 +23,17 @@ using namespace mlir;
 /// so it works in a host compiler that never registered MLIR's passes. The
 /// textual equivalent is in docs/Pipelines.md.
 void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
-  // Differentiation (fm.vjp), fm → linalg on tensors, and fusion of the
-  // elementwise chains.
-  pm.addPass(createFmAutodiff());
+  // fm → linalg on tensors, differentiation (fm.vjp) of the result, and
+  // fusion of the elementwise chains.
   pm.addPass(createFmConvertToLinalg());
+  pm.addPass(createFmAutodiff());
   pm.addPass(createLinalgElementwiseOpFusionPass());
 
   // Tensors → buffers, across function boundaries, then deallocation.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
+  // Loops (training steps, ODE steps) yield freshly computed tensors.
+  bufferize.allowReturnAllocsFromLoops = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));

@@ -4,10 +4,10 @@
 
 /// The pipeline's passes, in order (docs/Pipelines.md lists the same).
 // PASSES: builtin.module(
-// PASSES-NEXT: fm-autodiff,
 // PASSES-NEXT: fm-convert-to-linalg,
+// PASSES-NEXT: fm-autodiff,
 // PASSES-NEXT: linalg-fuse-elementwise-ops,
-// PASSES-NEXT: one-shot-bufferize{{{.*}} bufferize-function-boundaries=true {{.*}} function-boundary-type-conversion=identity-layout-map
+// PASSES-NEXT: one-shot-bufferize{allow-return-allocs-from-loops=true {{.*}} bufferize-function-boundaries=true {{.*}} function-boundary-type-conversion=identity-layout-map
 // PASSES-NEXT: canonicalize
 // PASSES-NEXT: cse,
 // buffer-deallocation-pipeline expands to several passes.

@@ -9,6 +9,7 @@
 #include "fm/Dialect/FmDialect.h"
 #include "fm/Dialect/FmOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -272,11 +273,294 @@ struct RandomOpLowering : OpConversionPattern<RandomOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Elementwise helpers
+//===----------------------------------------------------------------------===//
+
+/// A linalg.generic over the shape of `like` (all loops parallel, identity
+/// maps) whose scalar body `body(b, loc, args)` maps the elements of
+/// `inputs` to the elements of one result of `like`'s type per yielded
+/// value.
+static ValueRange buildElementwise(
+    OpBuilder &b, Location loc, Value like, ValueRange inputs,
+    unsigned numResults,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+  auto type = llvm::cast<RankedTensorType>(like.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, like);
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < numResults; ++i)
+    inits.push_back(
+        tensor::EmptyOp::create(b, loc, sizes, type.getElementType()));
+  SmallVector<AffineMap> maps(inputs.size() + numResults,
+                              b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  SmallVector<Type> resultTypes(numResults, type);
+  return linalg::GenericOp::create(
+             b, loc, resultTypes, inputs, inits, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, nloc, body(nb, nloc, args.take_front(inputs.size())));
+             })
+      .getResults();
+}
+
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+/// fm.mse_loss → a sum-of-squares reduction into a 0-d tensor, divided by
+/// the element count.
+struct MSELossOpLowering : OpConversionPattern<MSELossOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MSELossOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getPrediction().getType());
+    Type element = type.getElementType();
+    int64_t rank = type.getRank();
+    Value zero = arith::ConstantOp::create(rewriter, loc, element,
+                                           rewriter.getFloatAttr(element, 0));
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{}, element);
+    Value init =
+        linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap scalar = AffineMap::get(rank, 0, {}, getContext());
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::reduction);
+    auto sum = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()},
+        ValueRange{adaptor.getPrediction(), adaptor.getTarget()},
+        ValueRange{init}, ArrayRef<AffineMap>{id, id, scalar}, iterators,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value d = arith::SubFOp::create(b, l, args[0], args[1]);
+          Value sq = arith::MulFOp::create(b, l, d, d);
+          linalg::YieldOp::create(
+              b, l, arith::AddFOp::create(b, l, args[2], sq).getResult());
+        });
+    Value total = tensor::ExtractOp::create(rewriter, loc, sum.getResult(0),
+                                            ValueRange{});
+    // Element count, as a float of the element type.
+    Value count =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getIndexAttr(1));
+    for (int64_t d = 0; d < rank; ++d) {
+      Value size =
+          tensor::DimOp::create(rewriter, loc, adaptor.getPrediction(), d);
+      count = arith::MulIOp::create(rewriter, loc, count, size);
+    }
+    Value count64 = arith::IndexCastUIOp::create(rewriter, loc,
+                                                 rewriter.getI64Type(), count);
+    Value countF = arith::UIToFPOp::create(rewriter, loc, element, count64);
+    rewriter.replaceOpWithNewOp<arith::DivFOp>(op, total, countF);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Optimizers
+//===----------------------------------------------------------------------===//
+
+/// fm.adam_update → scalar bias corrections in f64, then one elementwise
+/// generic producing the new parameter and both moments.
+struct AdamUpdateOpLowering : OpConversionPattern<AdamUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(AdamUpdateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getParam().getType());
+    auto element = llvm::cast<FloatType>(type.getElementType());
+    double lr = op.getLr().convertToDouble();
+    double beta1 = op.getBeta1().convertToDouble();
+    double beta2 = op.getBeta2().convertToDouble();
+    double eps = op.getEps().convertToDouble();
+    double weightDecay = op.getWeightDecay().convertToDouble();
+    bool decoupled = op.getDecoupled();
+
+    // Host-side scalars, in f64 like PyTorch's Python floats.
+    auto f64 = [&](double v) -> Value {
+      return arith::ConstantOp::create(rewriter, loc,
+                                       rewriter.getF64FloatAttr(v));
+    };
+    auto toElement = [&](Value v) -> Value {
+      if (element.getWidth() == 64)
+        return v;
+      return arith::TruncFOp::create(rewriter, loc, element, v);
+    };
+    Value step = arith::SIToFPOp::create(rewriter, loc, rewriter.getF64Type(),
+                                         adaptor.getStep());
+    Value one = f64(1.0);
+    Value bc1 = arith::SubFOp::create(
+        rewriter, loc, one,
+        math::PowFOp::create(rewriter, loc, f64(beta1), step));
+    Value bc2 = arith::SubFOp::create(
+        rewriter, loc, one,
+        math::PowFOp::create(rewriter, loc, f64(beta2), step));
+    Value negStepSize =
+        toElement(arith::DivFOp::create(rewriter, loc, f64(-lr), bc1));
+    Value bc2Sqrt = toElement(math::SqrtOp::create(rewriter, loc, bc2));
+
+    auto constant = [&](OpBuilder &b, Location l, double v) -> Value {
+      return arith::ConstantOp::create(b, l, element,
+                                       b.getFloatAttr(element, v));
+    };
+    ValueRange results = buildElementwise(
+        rewriter, loc, adaptor.getParam(),
+        ValueRange{adaptor.getParam(), adaptor.getGrad(), adaptor.getExpAvg(),
+                   adaptor.getExpAvgSq()},
+        3, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value p = args[0], g = args[1], m = args[2], v = args[3];
+          if (weightDecay != 0.0 && !decoupled)
+            g = arith::AddFOp::create(
+                b, l, g,
+                arith::MulFOp::create(b, l, constant(b, l, weightDecay), p));
+          if (weightDecay != 0.0 && decoupled)
+            p = arith::MulFOp::create(b, l, p,
+                                      constant(b, l, 1.0 - lr * weightDecay));
+          Value m1 = arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, m, constant(b, l, beta1)),
+              arith::MulFOp::create(b, l, g, constant(b, l, 1.0 - beta1)));
+          Value gg = arith::MulFOp::create(b, l, g, g);
+          Value v1 = arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, v, constant(b, l, beta2)),
+              arith::MulFOp::create(b, l, gg, constant(b, l, 1.0 - beta2)));
+          Value denom = arith::AddFOp::create(
+              b, l,
+              arith::DivFOp::create(b, l, math::SqrtOp::create(b, l, v1),
+                                    bc2Sqrt),
+              constant(b, l, eps));
+          Value update = arith::MulFOp::create(
+              b, l, negStepSize, arith::DivFOp::create(b, l, m1, denom));
+          Value p1 = arith::AddFOp::create(b, l, p, update);
+          return SmallVector<Value>{p1, m1, v1};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// ODE steps
+//===----------------------------------------------------------------------===//
+
+/// fm.ode_step → calls of the velocity function and elementwise updates.
+struct ODEStepOpLowering : OpConversionPattern<ODEStepOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ODEStepOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getX().getType());
+    Type element = type.getElementType();
+    Value x = adaptor.getX(), t = adaptor.getT(), h = adaptor.getH();
+    SmallVector<Value> params(adaptor.getParams());
+
+    auto scalar = [&](double v) -> Value {
+      return arith::ConstantOp::create(rewriter, loc, element,
+                                       rewriter.getFloatAttr(element, v));
+    };
+    auto mulS = [&](Value a, Value c) -> Value {
+      return arith::MulFOp::create(rewriter, loc, a, c);
+    };
+    auto addS = [&](Value a, Value c) -> Value {
+      return arith::AddFOp::create(rewriter, loc, a, c);
+    };
+    // v(state, time): the time broadcast to one entry per batch row.
+    auto velocity = [&](Value state, Value time) -> Value {
+      SmallVector<OpFoldResult> rows = {
+          tensor::getMixedSize(rewriter, loc, state, 0)};
+      Value empty = tensor::EmptyOp::create(rewriter, loc, rows, element);
+      Value times =
+          linalg::FillOp::create(rewriter, loc, time, empty).getResult(0);
+      SmallVector<Value> operands = {state, times};
+      llvm::append_range(operands, params);
+      return func::CallOp::create(rewriter, loc, op.getVelocity(),
+                                  TypeRange{type}, operands)
+          .getResult(0);
+    };
+    // x + Σ c_i·k_i, one elementwise generic; the scalars c_i are captured.
+    auto combine = [&](ArrayRef<std::pair<Value, Value>> terms) -> Value {
+      SmallVector<Value> inputs = {x};
+      for (auto &term : terms)
+        inputs.push_back(term.second);
+      return buildElementwise(
+          rewriter, loc, x, inputs, 1,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value acc = args[0];
+            for (auto [i, term] : llvm::enumerate(terms))
+              acc = arith::AddFOp::create(
+                  b, l, acc,
+                  arith::MulFOp::create(b, l, term.first, args[i + 1]));
+            return SmallVector<Value>{acc};
+          })[0];
+    };
+
+    Value next;
+    Value half = mulS(h, scalar(0.5));
+    switch (op.getMethod()) {
+    case ODEMethod::Euler:
+      next = combine({{h, velocity(x, t)}});
+      break;
+    case ODEMethod::Midpoint: {
+      Value k1 = velocity(x, t);
+      Value k2 = velocity(combine({{half, k1}}), addS(t, half));
+      next = combine({{h, k2}});
+      break;
+    }
+    case ODEMethod::Heun: {
+      Value k1 = velocity(x, t);
+      Value k2 = velocity(combine({{h, k1}}), addS(t, h));
+      next = combine({{half, k1}, {half, k2}});
+      break;
+    }
+    case ODEMethod::RK4: {
+      Value k1 = velocity(x, t);
+      Value k2 = velocity(combine({{half, k1}}), addS(t, half));
+      Value k3 = velocity(combine({{half, k2}}), addS(t, half));
+      Value k4 = velocity(combine({{h, k3}}), addS(t, h));
+      Value sixth = mulS(h, scalar(1.0 / 6.0));
+      Value third = mulS(h, scalar(1.0 / 3.0));
+      next = combine({{sixth, k1}, {third, k2}, {third, k3}, {sixth, k4}});
+      break;
+    }
+    case ODEMethod::RK38: {
+      Value third = mulS(h, scalar(1.0 / 3.0));
+      Value k1 = velocity(x, t);
+      Value k2 = velocity(combine({{third, k1}}), addS(t, third));
+      Value k3 = velocity(
+          combine({{arith::NegFOp::create(rewriter, loc, third), k1}, {h, k2}}),
+          addS(t, mulS(h, scalar(2.0 / 3.0))));
+      Value k4 =
+          velocity(combine({{h, k1},
+                            {arith::NegFOp::create(rewriter, loc, h), k2},
+                            {h, k3}}),
+                   addS(t, h));
+      Value eighth = mulS(h, scalar(1.0 / 8.0));
+      Value threeEighths = mulS(h, scalar(3.0 / 8.0));
+      next = combine(
+          {{eighth, k1}, {threeEighths, k2}, {threeEighths, k3}, {eighth, k4}});
+      break;
+    }
+    }
+    rewriter.replaceOp(op, next);
+    return success();
+  }
+};
+
 struct FmConvertToLinalgPass : FmConvertToLinalgBase<FmConvertToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addIllegalDialect<FmDialect>();
+    // fm.vjp is fm-autodiff's to expand, after this pass has lowered the
+    // fm ops inside the functions it differentiates.
+    target.addLegalOp<VJPOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(context);
     populateFmToLinalgConversionPatterns(patterns);
@@ -290,6 +574,7 @@ struct FmConvertToLinalgPass : FmConvertToLinalgBase<FmConvertToLinalgPass> {
 
 void mlir::fm::populateFmToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<PathSampleOpLowering, RandomOpLowering<RandomUniformOp, false>,
+  patterns.add<PathSampleOpLowering, MSELossOpLowering, AdamUpdateOpLowering,
+               ODEStepOpLowering, RandomOpLowering<RandomUniformOp, false>,
                RandomOpLowering<RandomNormalOp, true>>(patterns.getContext());
 }

@@ -294,3 +294,175 @@ func.func @random_no_stream(%seed: i64, %offset: i64) {
   %n = fm.random_normal %seed, %offset : tensor<4xf32>
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.mse_loss
+//===----------------------------------------------------------------------===//
+
+func.func @mse_integer(%a: tensor<4xi32>) {
+  // expected-error @+1 {{'fm.mse_loss' op operands must have a float element type, got 'i32'}}
+  %l = fm.mse_loss %a, %a : tensor<4xi32> -> f32
+  return
+}
+
+// -----
+
+func.func @mse_result_type(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.mse_loss' op loss type 'f64' does not match the operand element type 'f32'}}
+  %l = fm.mse_loss %a, %a : tensor<4xf32> -> f64
+  return
+}
+
+// -----
+
+func.func @mse_shapes(%a: tensor<4xf32>, %b: tensor<5xf32>) {
+  // expected-error @+1 {{'fm.mse_loss' op failed to verify that all of {prediction, target} have same type}}
+  %l = "fm.mse_loss"(%a, %b) : (tensor<4xf32>, tensor<5xf32>) -> f32
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.adam_update
+//===----------------------------------------------------------------------===//
+
+func.func @adam_integer(%p: tensor<4xi32>, %s: i64) {
+  // expected-error @+1 {{'fm.adam_update' op parameters must have a float element type, got 'i32'}}
+  %a, %b, %c = fm.adam_update %p, %p, %p, %p, %s {lr = 1.0e-2} : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @adam_lr(%p: tensor<4xf32>, %s: i64) {
+  // expected-error @+1 {{'fm.adam_update' op lr must be a finite number > 0, got 0.0}}
+  %a, %b, %c = fm.adam_update %p, %p, %p, %p, %s {lr = 0.0} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @adam_beta1(%p: tensor<4xf32>, %s: i64) {
+  // expected-error @+1 {{'fm.adam_update' op beta1 must be in [0, 1), got 1.0}}
+  %a, %b, %c = fm.adam_update %p, %p, %p, %p, %s {lr = 1.0e-2, beta1 = 1.0} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @adam_beta2(%p: tensor<4xf32>, %s: i64) {
+  // expected-error @+1 {{'fm.adam_update' op beta2 must be in [0, 1), got -0.5}}
+  %a, %b, %c = fm.adam_update %p, %p, %p, %p, %s {lr = 1.0e-2, beta2 = -0.5} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @adam_eps(%p: tensor<4xf32>, %s: i64) {
+  // expected-error @+1 {{'fm.adam_update' op eps must be a finite number > 0, got 0.0}}
+  %a, %b, %c = fm.adam_update %p, %p, %p, %p, %s {lr = 1.0e-2, eps = 0.0} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @adam_weight_decay(%p: tensor<4xf32>, %s: i64) {
+  // expected-error @+1 {{'fm.adam_update' op weight_decay must be a finite number >= 0, got -1.0}}
+  %a, %b, %c = fm.adam_update %p, %p, %p, %p, %s {lr = 1.0e-2, weight_decay = -1.0} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @adam_missing_lr(%p: tensor<4xf32>, %s: i64) {
+  // expected-error @+1 {{'fm.adam_update' op requires attribute 'lr'}}
+  %a, %b, %c = fm.adam_update %p, %p, %p, %p, %s : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @adam_moment_type(%p: tensor<4xf32>, %m: tensor<4xf64>, %s: i64) {
+  // expected-error @+1 {{'fm.adam_update' op failed to verify that all of {param, grad, exp_avg, exp_avg_sq, new_param, new_exp_avg, new_exp_avg_sq} have same type}}
+  %a, %b, %c = "fm.adam_update"(%p, %p, %m, %p, %s) {lr = 1.0e-2 : f64}
+      : (tensor<4xf32>, tensor<4xf32>, tensor<4xf64>, tensor<4xf32>, i64)
+      -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.ode_step
+//===----------------------------------------------------------------------===//
+
+func.func private @v(tensor<4x2xi32>, tensor<4xi32>) -> tensor<4x2xi32>
+
+func.func @ode_integer(%x: tensor<4x2xi32>, %t: i32) {
+  // expected-error @+1 {{'fm.ode_step' op operand #1 must be floating-point, but got 'i32'}}
+  %n = "fm.ode_step"(%x, %t, %t) {method = #fm<ode_method euler>, velocity = @v}
+      : (tensor<4x2xi32>, i32, i32) -> tensor<4x2xi32>
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xi32>, tensor<4xf32>) -> tensor<4x2xi32>
+
+func.func @ode_integer_state(%x: tensor<4x2xi32>, %t: f32) {
+  // expected-error @+1 {{'fm.ode_step' op state must have a float element type, got 'i32'}}
+  %n = fm.ode_step euler @v(%x, %t, %t) : tensor<4x2xi32>, f32
+  return
+}
+
+// -----
+
+func.func private @v(tensor<f32>, tensor<1xf32>) -> tensor<f32>
+
+func.func @ode_scalar_state(%x: tensor<f32>, %t: f32) {
+  // expected-error @+1 {{'fm.ode_step' op state must have a leading batch dimension, got a 0-d tensor}}
+  %n = fm.ode_step euler @v(%x, %t, %t) : tensor<f32>, f32
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+
+func.func @ode_time_type(%x: tensor<4x2xf32>, %t: f64) {
+  // expected-error @+1 {{'fm.ode_step' op time type 'f64' does not match the state element type 'f32'}}
+  %n = fm.ode_step euler @v(%x, %t, %t) : tensor<4x2xf32>, f64
+  return
+}
+
+// -----
+
+func.func @ode_no_callee(%x: tensor<4x2xf32>, %t: f32) {
+  // expected-error @+1 {{'fm.ode_step' op 'missing' does not reference a func.func}}
+  %n = fm.ode_step euler @missing(%x, %t, %t) : tensor<4x2xf32>, f32
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xf32>, f32) -> tensor<4x2xf32>
+
+func.func @ode_callee_type(%x: tensor<4x2xf32>, %t: f32) {
+  // expected-error @+1 {{'fm.ode_step' op velocity function 'v' has type '(tensor<4x2xf32>, f32) -> tensor<4x2xf32>' but this step needs '(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>'}}
+  %n = fm.ode_step euler @v(%x, %t, %t) : tensor<4x2xf32>, f32
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+
+func.func @ode_unknown_method(%x: tensor<4x2xf32>, %t: f32) {
+  // expected-error @+2 {{expected ::mlir::fm::ODEMethod to be one of: euler, midpoint, heun, rk4, rk38}}
+  // expected-error @+1 {{failed to parse Fm_ODEMethodAttr parameter 'value'}}
+  %n = fm.ode_step dopri5 @v(%x, %t, %t) : tensor<4x2xf32>, f32
+  return
+}

@@ -60,3 +60,26 @@ func.func @random_roundtrip(%seed: i64, %offset: i64) -> (tensor<256x2xf32>, ten
   %t = fm.random_uniform %seed, %offset stream 1 : tensor<256xf32>
   return %x0, %t : tensor<256x2xf32>, tensor<256xf32>
 }
+
+// CHECK-LABEL: func.func @train_ops_roundtrip
+// CHECK: fm.mse_loss %{{.+}}, %{{.+}} : tensor<256x2xf32> -> f32
+// CHECK: fm.adam_update %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {decoupled, lr = 1.000000e-02 : f64, weight_decay = 1.000000e-01 : f64} : tensor<64x3xf32>
+func.func @train_ops_roundtrip(%v: tensor<256x2xf32>, %u: tensor<256x2xf32>,
+                               %w: tensor<64x3xf32>, %g: tensor<64x3xf32>, %step: i64)
+    -> (f32, tensor<64x3xf32>) {
+  %l = fm.mse_loss %v, %u : tensor<256x2xf32> -> f32
+  %w1, %m1, %v1 = fm.adam_update %w, %g, %g, %g, %step {lr = 1.0e-2, weight_decay = 0.1, decoupled} : tensor<64x3xf32>
+  return %l, %w1 : f32, tensor<64x3xf32>
+}
+
+// CHECK-LABEL: func.func @ode_roundtrip
+// CHECK: fm.ode_step midpoint @velocity(%{{.+}}, %{{.+}}, %{{.+}}) params(%{{.+}} : tensor<4x3xf32>) : tensor<16x2xf32>, f32
+// CHECK: fm.ode_step rk38 @free(%{{.+}}, %{{.+}}, %{{.+}}) : tensor<16x2xf32>, f32
+func.func private @velocity(tensor<16x2xf32>, tensor<16xf32>, tensor<4x3xf32>) -> tensor<16x2xf32>
+func.func private @free(tensor<16x2xf32>, tensor<16xf32>) -> tensor<16x2xf32>
+
+func.func @ode_roundtrip(%x: tensor<16x2xf32>, %t: f32, %h: f32, %w: tensor<4x3xf32>) -> tensor<16x2xf32> {
+  %x1 = fm.ode_step midpoint @velocity(%x, %t, %h) params(%w : tensor<4x3xf32>) : tensor<16x2xf32>, f32
+  %x2 = fm.ode_step rk38 @free(%x1, %t, %h) : tensor<16x2xf32>, f32
+  return %x2 : tensor<16x2xf32>
+}

@@ -9,6 +9,7 @@
 
 include "fm/Dialect/FmDialect.td"
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
 
 //===----------------------------------------------------------------------===//
 // Scheduler interface
@@ -159,6 +160,29 @@ def Fm_CosineAttr : Fm_SchedulerAttr<"Cosine", "cosine"> {
     ```mlir
     #fm.cosine
     ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// ODE methods
+//===----------------------------------------------------------------------===//
+
+def Fm_ODEMethod : I32EnumAttr<"ODEMethod", "fixed-step ODE method", [
+    I32EnumAttrCase<"Euler", 0, "euler">,
+    I32EnumAttrCase<"Midpoint", 1, "midpoint">,
+    I32EnumAttrCase<"Heun", 2, "heun">,
+    I32EnumAttrCase<"RK4", 3, "rk4">,
+    I32EnumAttrCase<"RK38", 4, "rk38">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::fm";
+}
+
+def Fm_ODEMethodAttr : EnumAttr<Fm_Dialect, Fm_ODEMethod, "ode_method"> {
+  let summary = "A fixed-step ODE method";
+  let description = [{
+    `euler` (order 1), `midpoint` and `heun` (order 2), `rk4` (the classic
+    Runge–Kutta method, order 4) and `rk38` (Kutta's 3/8 rule, order 4:
+    what torchdiffeq, and so `flow_matching`, call "rk4").
   }];
 }
 

@@ -63,6 +63,121 @@ def Fm_PathSampleOp : Fm_Op<"path_sample", [
   let hasVerifier = 1;
 }
 
+def Fm_MSELossOp : Fm_Op<"mse_loss", [
+    Pure, AllTypesMatch<["prediction", "target"]>]> {
+  let summary = "Mean squared error between a prediction and its target";
+  let description = [{
+    `mean((prediction − target)²)` over all elements, as the seeds'
+    `torch.mean((v − u)**2)`. The result has the tensors' element type.
+    Lowered to one reduction; `fm-autodiff` differentiates it like any
+    other linalg.
+
+    Example:
+
+    ```mlir
+    %loss = fm.mse_loss %v, %dx_t : tensor<256x2xf32> -> f32
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$prediction, AnyRankedTensor:$target);
+  let results = (outs AnyFloat:$loss);
+  let assemblyFormat = [{
+    $prediction `,` $target attr-dict `:` type($prediction) `->` type($loss)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizers
+//===----------------------------------------------------------------------===//
+
+def Fm_AdamUpdateOp : Fm_Op<"adam_update", [
+    Pure, AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
+                         "new_param", "new_exp_avg", "new_exp_avg_sq"]>]> {
+  let summary = "One Adam or AdamW step on a parameter tensor";
+  let description = [{
+    `torch.optim.Adam` (or `AdamW` with `decoupled`) for one parameter, at
+    1-based step `step`:
+
+    ```
+    g  = grad + weight_decay·param            (Adam only)
+    p  = param·(1 − lr·weight_decay)          (AdamW only)
+    m' = beta1·m + (1 − beta1)·g
+    v' = beta2·v + (1 − beta2)·g²
+    p' = p − lr/(1 − beta1^step) · m' / (sqrt(v')/sqrt(1 − beta2^step) + eps)
+    ```
+
+    The bias corrections are computed in double precision from `step`, as
+    PyTorch does on the host, and rounded to the element type once.
+    Requires lr > 0, 0 ≤ beta1, beta2 < 1, eps > 0 and weight_decay ≥ 0.
+
+    Example:
+
+    ```mlir
+    %w1, %m1, %v1 = fm.adam_update %w, %dw, %m, %v, %step {lr = 1.0e-2}
+        : tensor<64x3xf32>
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$param, AnyRankedTensor:$grad, AnyRankedTensor:$exp_avg,
+    AnyRankedTensor:$exp_avg_sq, I64:$step,
+    F64Attr:$lr,
+    DefaultValuedAttr<F64Attr, "0.9">:$beta1,
+    DefaultValuedAttr<F64Attr, "0.999">:$beta2,
+    DefaultValuedAttr<F64Attr, "1.0e-8">:$eps,
+    DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
+    UnitAttr:$decoupled);
+  let results = (outs AnyRankedTensor:$new_param, AnyRankedTensor:$new_exp_avg,
+                      AnyRankedTensor:$new_exp_avg_sq);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `,` $step attr-dict `:`
+    type($param)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// ODE integration
+//===----------------------------------------------------------------------===//
+
+def Fm_ODEStepOp : Fm_Op<"ode_step", [
+    AllTypesMatch<["x", "next"]>, AllTypesMatch<["t", "h"]>,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "One fixed step of an ODE solver on a velocity function";
+  let description = [{
+    Advances `x` from time `t` to `t + h` along dx/dt = v(x, t) with the
+    given method, where v is the function `velocity`:
+    `(x, t_rows, params...) -> x`, `t_rows` a 1-D tensor holding t for each
+    batch row. `params` (e.g. the network's weights) are passed through. A
+    negative `h` integrates backwards (data → noise).
+
+    | method | stages | order |
+    |---|---|---|
+    | euler | x + h·v(x, t) | 1 |
+    | midpoint | x + h·v(x + h/2·v(x, t), t + h/2) | 2 |
+    | heun | x + h/2·(k1 + v(x + h·k1, t + h)) | 2 |
+    | rk4 | classic Runge–Kutta | 4 |
+    | rk38 | 3/8 rule (torchdiffeq's "rk4") | 4 |
+
+    Example:
+
+    ```mlir
+    %x1 = fm.ode_step midpoint @velocity(%x, %t, %h)
+        params(%w0, %b0 : tensor<64x3xf32>, tensor<64xf32>)
+        : tensor<10000x2xf32>, f32
+    ```
+  }];
+  let arguments = (ins
+    Fm_ODEMethodAttr:$method, FlatSymbolRefAttr:$velocity,
+    AnyRankedTensor:$x, AnyFloat:$t, AnyFloat:$h, Variadic<AnyType>:$params);
+  let results = (outs AnyRankedTensor:$next);
+  let assemblyFormat = [{
+    $method $velocity `(` $x `,` $t `,` $h `)`
+    (`params` `(` $params^ `:` type($params) `)`)? attr-dict `:`
+    type($x) `,` type($t)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Random numbers
 //===----------------------------------------------------------------------===//

@@ -19,10 +19,18 @@ def FmConvertToLinalg : Pass<"fm-convert-to-linalg"> {
     operands; coefficients that do not depend on t are folded in
     (`#fm.cond_ot` gives `dx_t = x1 - x0`).
 
+    `fm.mse_loss` becomes a sum-of-squares reduction, `fm.adam_update` one
+    elementwise generic with three results, `fm.ode_step` calls of the
+    velocity function combined by elementwise generics, and
+    `fm.random_uniform`/`fm.random_normal` one generic computing Philox
+    blocks from each element's index. `fm.vjp` is left for `fm-autodiff`,
+    which runs after this pass.
+
     An op the pass cannot lower is an error that names it.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::tensor::TensorDialect"
