@@ -307,8 +307,43 @@ FailureOr<func::FuncOp> VJPBuilder::build(SymbolTable &symbols) {
   return vjp;
 }
 
+/// Replaces calls to single-block functions in `func` with the callees'
+/// bodies, repeatedly (a network calling its layers), so the reverse sweep
+/// sees through them. Stops after `kMaxDepth` rounds, which leaves a
+/// recursive call in place (and an error if it is on the active path).
+static void inlineCalls(func::FuncOp func, SymbolTableCollection &symbols) {
+  constexpr int kMaxDepth = 16;
+  for (int depth = 0; depth < kMaxDepth; ++depth) {
+    SmallVector<func::CallOp> calls;
+    func.walk([&](func::CallOp call) {
+      auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      if (callee && !callee.isExternal() && callee.getBody().hasOneBlock())
+        calls.push_back(call);
+    });
+    if (calls.empty())
+      return;
+    for (func::CallOp call : calls) {
+      auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      Block &body = callee.getBody().front();
+      IRMapping mapping;
+      mapping.map(body.getArguments(), call.getOperands());
+      OpBuilder b(call);
+      for (Operation &op : body.without_terminator())
+        b.clone(op, mapping);
+      auto ret = cast<func::ReturnOp>(body.getTerminator());
+      for (auto [result, returned] :
+           llvm::zip(call.getResults(), ret.getOperands()))
+        result.replaceAllUsesWith(mapping.lookupOrDefault(returned));
+      call.erase();
+    }
+  }
+}
+
 /// Clones the primal body into `vjp` and rewrites it into the forms the
-/// reverse sweep understands: linalg.generic for all structured ops.
+/// reverse sweep understands: calls inlined, linalg.generic for all
+/// structured ops.
 LogicalResult VJPBuilder::cloneAndNormalize(func::FuncOp vjp) {
   Block *entry = vjp.addEntryBlock();
   IRMapping mapping;
@@ -319,6 +354,9 @@ LogicalResult VJPBuilder::cloneAndNormalize(func::FuncOp vjp) {
   b.setInsertionPointToEnd(entry);
   for (Operation &op : primalBlock)
     b.clone(op, mapping);
+
+  SymbolTableCollection symbols;
+  inlineCalls(vjp, symbols);
 
   RewritePatternSet patterns(vjp.getContext());
   linalg::populateElementwiseToLinalgConversionPatterns(patterns);

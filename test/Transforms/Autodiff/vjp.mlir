@@ -134,3 +134,29 @@ func.func @clash_caller(%x: f32, %ct: f32) -> f32 {
   %y, %dx = fm.vjp @square(%x) cotangents(%ct) : (f32), (f32) -> (f32, f32)
   return %dx : f32
 }
+
+// -----
+
+/// Calls to functions with bodies are inlined before the reverse sweep.
+
+// CHECK-LABEL: func.func private @outer_vjp
+// CHECK-NOT: call
+// CHECK: %[[SQ:.+]] = arith.mulf %[[X:[a-z0-9_]+]], %[[X]] : f32
+// CHECK: %[[A:.+]] = arith.mulf %[[CT:[a-z0-9_]+]], %[[X]] : f32
+// CHECK: %[[B:.+]] = arith.mulf %[[CT]], %[[X]] : f32
+// CHECK: %[[DX:.+]] = arith.addf %[[A]], %[[B]] : f32
+// CHECK: return %[[SQ]], %[[DX]]
+func.func private @inner(%x: f32) -> f32 {
+  %y = arith.mulf %x, %x : f32
+  return %y : f32
+}
+
+func.func @outer(%x: f32) -> f32 {
+  %y = func.call @inner(%x) : (f32) -> f32
+  return %y : f32
+}
+
+func.func @outer_caller(%x: f32, %ct: f32) -> f32 {
+  %y, %dx = fm.vjp @outer(%x) cotangents(%ct) : (f32), (f32) -> (f32, f32)
+  return %dx : f32
+}

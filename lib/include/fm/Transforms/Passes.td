@@ -17,8 +17,9 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     recomputes `@f` and then runs the reverse sweep. One function is
     generated per callee and shared by all its `fm.vjp` users.
 
-    `@f` must be a single-block `func.func`. Named linalg ops and
-    elementwise `arith`/`math` on tensors are first rewritten as
+    `@f` must be a single-block `func.func`. Calls to other single-block
+    functions (a network's layers) are inlined, and named linalg ops and
+    elementwise `arith`/`math` on tensors are rewritten as
     `linalg.generic`; every generic is then differentiated by one rule: its
     scalar body is differentiated in reverse mode, and the adjoint of each
     input is a new generic over the same loops whose output uses that
