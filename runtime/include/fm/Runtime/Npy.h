@@ -1,0 +1,62 @@
+//===- Npy.h - NumPy .npy files for 2-D float arrays ------------*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Reading and writing NumPy's .npy format (numpy/lib/format.py) for the 2-D
+// float arrays the runtime exchanges: datasets, samples, trajectories.
+//
+// A .npy file is the magic string "\x93NUMPY", a major and a minor version
+// byte, the header length (2 bytes little-endian in version 1.0, 4 bytes in
+// 2.0 and 3.0), the header (a Python dict literal with the keys 'descr',
+// 'fortran_order' and 'shape', padded with spaces and a newline) and the raw
+// array data.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_RUNTIME_NPY_H
+#define FM_RUNTIME_NPY_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace fmrt {
+
+/// A 2-D float32 array in row-major order: element (r, c) is
+/// data[r * cols + c].
+struct NpyArray {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  std::vector<float> data;
+};
+
+/// Reads the .npy file at `path`.
+///
+/// Accepted: format versions 1.0, 2.0 and 3.0; dtypes '<f4' and '<f8'
+/// (float64 is rounded to float32); C order; 2-D shapes (R, C), and 1-D
+/// shapes (N,), which are read as a column [N, 1]. Zero-sized arrays are
+/// accepted. Everything else is an error whose message names the file and
+/// the problem: a missing or unreadable file, a bad magic string, another
+/// version, a malformed header dict, another dtype (named), fortran_order
+/// True, another rank, data shorter or longer than the shape says, a
+/// float64 value too large for float32, and NaN or ±inf values (the row and
+/// column of the first one are named). float64 values too small for
+/// float32 silently become subnormals or zero.
+llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
+
+/// Writes the [rows, cols] row-major float32 array `data` to `path` as a
+/// version 1.0, '<f4', C-order .npy file whose bytes equal those of
+/// numpy.save for the same array (header padded for in-place growth and
+/// aligned to 64 bytes). The file is replaced atomically (see
+/// writeFileAtomically). Negative sizes, a null `data` with elements, and
+/// NaN or ±inf values (which readNpy would reject) are errors.
+llvm::Error writeNpy(llvm::StringRef path, const float *data, int64_t rows,
+                     int64_t cols);
+
+} // namespace fmrt
+
+#endif // FM_RUNTIME_NPY_H

@@ -1,0 +1,410 @@
+//===- Npy.cpp - NumPy .npy files for 2-D float arrays --------------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The header is a Python literal; only the subset that numpy writes for
+// plain arrays is parsed: a dict whose keys are quoted strings and whose
+// values are a quoted string ('descr'), True or False ('fortran_order') and
+// a tuple of non-negative integers ('shape'), with optional trailing commas
+// and whitespace anywhere Python allows it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Runtime/Npy.h"
+
+#include "fm/Runtime/FileUtils.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+
+using namespace fmrt;
+
+static constexpr char kMagic[] = "\x93NUMPY";
+static constexpr size_t kMagicLen = 6;
+
+/// numpy's ARRAY_ALIGN and GROWTH_AXIS_MAX_DIGITS (numpy/lib/format.py).
+static constexpr size_t kArrayAlign = 64;
+static constexpr size_t kGrowthAxisMaxDigits = 21;
+
+namespace {
+/// The parsed header of a .npy file.
+struct NpyHeader {
+  std::string descr;
+  bool fortranOrder = false;
+  llvm::SmallVector<int64_t, 4> shape;
+};
+
+/// Parses the header dict. Errors are plain descriptions; the caller adds
+/// the file name.
+class HeaderParser {
+public:
+  explicit HeaderParser(llvm::StringRef text) : text(text) {}
+
+  llvm::Expected<NpyHeader> parse() {
+    NpyHeader header;
+    bool seenDescr = false, seenFortran = false, seenShape = false;
+    skipSpace();
+    if (!consume('{'))
+      return error("expected '{'");
+    skipSpace();
+    while (!consume('}')) {
+      std::string key;
+      if (llvm::Error err = parseString(key))
+        return std::move(err);
+      skipSpace();
+      if (!consume(':'))
+        return error("expected ':' after key '" + key + "'");
+      skipSpace();
+      bool *seen = nullptr;
+      llvm::Error err = llvm::Error::success();
+      if (key == "descr") {
+        seen = &seenDescr;
+        err = parseDescr(header.descr);
+      } else if (key == "fortran_order") {
+        seen = &seenFortran;
+        err = parseBool(header.fortranOrder);
+      } else if (key == "shape") {
+        seen = &seenShape;
+        err = parseShape(header.shape);
+      } else {
+        return error("unexpected key '" + key + "'");
+      }
+      if (err)
+        return std::move(err);
+      if (*seen)
+        return error("key '" + key + "' appears twice");
+      *seen = true;
+      skipSpace();
+      if (consume(',')) {
+        skipSpace();
+        continue;
+      }
+      if (!consume('}'))
+        return error("expected ',' or '}' after the value of '" + key + "'");
+      break;
+    }
+    skipSpace();
+    if (pos != text.size())
+      return error("unexpected text after the header dict");
+    for (auto [seen, name] : {std::pair(seenDescr, "descr"),
+                              std::pair(seenFortran, "fortran_order"),
+                              std::pair(seenShape, "shape")})
+      if (!seen)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       llvm::Twine("malformed header: no '") +
+                                           name + "' key");
+    return header;
+  }
+
+private:
+  llvm::Error error(const llvm::Twine &what) const {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed header at byte " +
+                                       llvm::Twine(pos) + ": " + what);
+  }
+
+  bool atEnd() const { return pos >= text.size(); }
+  char peek() const { return atEnd() ? '\0' : text[pos]; }
+  bool consume(char c) {
+    if (peek() != c || atEnd())
+      return false;
+    ++pos;
+    return true;
+  }
+  void skipSpace() {
+    while (!atEnd() && (text[pos] == ' ' || text[pos] == '\t' ||
+                        text[pos] == '\n' || text[pos] == '\r'))
+      ++pos;
+  }
+
+  /// A '...' or "..." string without escapes.
+  llvm::Error parseString(std::string &out) {
+    char quote = peek();
+    if (atEnd() || (quote != '\'' && quote != '"'))
+      return error("expected a quoted string");
+    size_t start = ++pos;
+    while (!atEnd() && text[pos] != quote && text[pos] != '\n') {
+      if (text[pos] == '\\')
+        return error("escape sequences in strings are not supported");
+      ++pos;
+    }
+    if (atEnd() || text[pos] == '\n')
+      return error("unterminated string");
+    out = text.slice(start, pos).str();
+    ++pos;
+    return llvm::Error::success();
+  }
+
+  llvm::Error parseDescr(std::string &out) {
+    if (peek() == '[')
+      return error("structured dtypes (a list as 'descr') are not supported");
+    if (peek() != '\'' && peek() != '"')
+      return error("'descr' is not a string");
+    return parseString(out);
+  }
+
+  llvm::Error parseBool(bool &out) {
+    llvm::StringRef rest = text.substr(pos);
+    if (rest.starts_with("True")) {
+      out = true;
+      pos += 4;
+    } else if (rest.starts_with("False")) {
+      out = false;
+      pos += 5;
+    } else {
+      return error("'fortran_order' is not True or False");
+    }
+    if (!atEnd() &&
+        (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_'))
+      return error("'fortran_order' is not True or False");
+    return llvm::Error::success();
+  }
+
+  llvm::Error parseShape(llvm::SmallVectorImpl<int64_t> &out) {
+    if (!consume('('))
+      return error("'shape' is not a tuple");
+    skipSpace();
+    bool sawComma = false;
+    while (!consume(')')) {
+      if (peek() == '-')
+        return error("'shape' has a negative dimension");
+      if (!std::isdigit(static_cast<unsigned char>(peek())))
+        return error("'shape' is not a tuple of integers");
+      int64_t value = 0;
+      while (std::isdigit(static_cast<unsigned char>(peek()))) {
+        int digit = peek() - '0';
+        if (value > (std::numeric_limits<int64_t>::max() - digit) / 10)
+          return error("a dimension of 'shape' is too large");
+        value = value * 10 + digit;
+        ++pos;
+      }
+      out.push_back(value);
+      skipSpace();
+      if (consume(',')) {
+        sawComma = true;
+        skipSpace();
+        continue;
+      }
+      if (!consume(')'))
+        return error("expected ',' or ')' in 'shape'");
+      break;
+    }
+    // "(3)" is the integer 3 in Python, not a tuple.
+    if (out.size() == 1 && !sawComma)
+      return error("'shape' is not a tuple");
+    return llvm::Error::success();
+  }
+
+  llvm::StringRef text;
+  size_t pos = 0;
+};
+} // namespace
+
+static std::string shapeString(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1)
+    s += ",";
+  return s + ")";
+}
+
+/// "value at row r, column c is NaN" or "... is inf" / "-inf".
+static std::string nonFiniteMessage(double value, int64_t index, int64_t cols) {
+  const char *what = std::isnan(value) ? "NaN" : value > 0 ? "inf" : "-inf";
+  return "value at row " + std::to_string(index / cols) + ", column " +
+         std::to_string(index % cols) + " is " + what;
+}
+
+/// Parses the bytes of a .npy file; errors are descriptions without the
+/// file name.
+static llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes) {
+  auto fail = [](const llvm::Twine &what) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), what);
+  };
+  if (bytes.size() < kMagicLen ||
+      std::memcmp(bytes.data(), kMagic, kMagicLen) != 0)
+    return fail("not a .npy file (bad magic string)");
+  if (bytes.size() < kMagicLen + 2)
+    return fail("truncated header (no format version)");
+  auto major = static_cast<uint8_t>(bytes[6]);
+  auto minor = static_cast<uint8_t>(bytes[7]);
+  size_t lengthBytes;
+  if (major == 1 && minor == 0)
+    lengthBytes = 2;
+  else if ((major == 2 || major == 3) && minor == 0)
+    lengthBytes = 4;
+  else
+    return fail("unsupported format version " + llvm::Twine(unsigned(major)) +
+                "." + llvm::Twine(unsigned(minor)) +
+                " (supported: 1.0, 2.0, 3.0)");
+  size_t prefix = kMagicLen + 2 + lengthBytes;
+  if (bytes.size() < prefix)
+    return fail("truncated header (no header length)");
+  const char *lengthPtr = bytes.data() + kMagicLen + 2;
+  uint64_t headerLen = lengthBytes == 2
+                           ? llvm::support::endian::read16le(lengthPtr)
+                           : llvm::support::endian::read32le(lengthPtr);
+  if (headerLen > bytes.size() - prefix)
+    return fail("truncated header: header length " + llvm::Twine(headerLen) +
+                " exceeds the " + llvm::Twine(bytes.size() - prefix) +
+                " bytes after the header length");
+
+  llvm::Expected<NpyHeader> header =
+      HeaderParser(bytes.substr(prefix, headerLen)).parse();
+  if (!header)
+    return header.takeError();
+
+  size_t itemSize;
+  if (header->descr == "<f4")
+    itemSize = 4;
+  else if (header->descr == "<f8")
+    itemSize = 8;
+  else
+    return fail("unsupported dtype '" + header->descr +
+                "' (supported: '<f4' and '<f8')");
+  if (header->fortranOrder)
+    return fail("fortran_order True is not supported (only C order)");
+
+  NpyArray array;
+  if (header->shape.size() == 2) {
+    array.rows = header->shape[0];
+    array.cols = header->shape[1];
+  } else if (header->shape.size() == 1) {
+    array.rows = header->shape[0];
+    array.cols = 1;
+  } else {
+    return fail("shape " + shapeString(header->shape) +
+                " is not 2-D (or 1-D, read as a column)");
+  }
+
+  int64_t count, dataBytes;
+  if (llvm::MulOverflow(array.rows, array.cols, count) ||
+      llvm::MulOverflow(count, static_cast<int64_t>(itemSize), dataBytes))
+    return fail("shape " + shapeString(header->shape) + " is too large");
+  uint64_t available = bytes.size() - prefix - headerLen;
+  if (available < static_cast<uint64_t>(dataBytes))
+    return fail("truncated data: shape " + shapeString(header->shape) +
+                " needs " + llvm::Twine(dataBytes) + " bytes, the file has " +
+                llvm::Twine(available));
+  if (available > static_cast<uint64_t>(dataBytes))
+    return fail("trailing garbage: " +
+                llvm::Twine(available - static_cast<uint64_t>(dataBytes)) +
+                " bytes after the array data");
+
+  const char *src = bytes.data() + prefix + headerLen;
+  array.data.resize(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    if (itemSize == 4) {
+      float value =
+          llvm::bit_cast<float>(llvm::support::endian::read32le(src + 4 * i));
+      if (!std::isfinite(value))
+        return fail(nonFiniteMessage(value, i, array.cols));
+      array.data[i] = value;
+    } else {
+      double value =
+          llvm::bit_cast<double>(llvm::support::endian::read64le(src + 8 * i));
+      if (!std::isfinite(value))
+        return fail(nonFiniteMessage(value, i, array.cols));
+      auto rounded = static_cast<float>(value);
+      if (std::isinf(rounded)) {
+        std::string text;
+        llvm::raw_string_ostream(text) << value;
+        return fail("float64 value " + text + " at row " +
+                    llvm::Twine(i / array.cols) + ", column " +
+                    llvm::Twine(i % array.cols) + " overflows float32");
+      }
+      array.data[i] = rounded;
+    }
+  }
+  return array;
+}
+
+llvm::Expected<NpyArray> fmrt::readNpy(llvm::StringRef path) {
+  auto fail = [&](const llvm::Twine &what) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "npy file '" + path + "': " + what);
+  };
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fail("cannot open: " + buffer.getError().message());
+  llvm::Expected<NpyArray> array = parseNpy((*buffer)->getBuffer());
+  if (!array)
+    return fail(llvm::toString(array.takeError()));
+  return array;
+}
+
+llvm::Error fmrt::writeNpy(llvm::StringRef path, const float *data,
+                           int64_t rows, int64_t cols) {
+  auto fail = [&](const llvm::Twine &what) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot write '" + path + "': " + what);
+  };
+  int64_t count;
+  if (rows < 0 || cols < 0)
+    return fail("negative shape [" + llvm::Twine(rows) + ", " +
+                llvm::Twine(cols) + "]");
+  if (llvm::MulOverflow(rows, cols, count) ||
+      count > std::numeric_limits<int64_t>::max() / 4)
+    return fail("shape too large");
+  if (count > 0 && !data)
+    return fail("no data");
+  for (int64_t i = 0; i < count; ++i)
+    if (!std::isfinite(data[i]))
+      return fail(nonFiniteMessage(data[i], i, cols));
+
+  // numpy's _write_array_header and _wrap_header for version 1.0: the dict
+  // with sorted keys, spare spaces for the growth axis, then spaces and a
+  // newline up to a multiple of ARRAY_ALIGN.
+  std::string rowsText = std::to_string(rows);
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                       rowsText + ", " + std::to_string(cols) + "), }";
+  header.append(kGrowthAxisMaxDigits - rowsText.size(), ' ');
+  size_t withNewline = header.size() + 1;
+  size_t padding =
+      kArrayAlign - (kMagicLen + 2 + 2 + withNewline) % kArrayAlign;
+  header.append(padding, ' ');
+  header += '\n';
+
+  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
+    char prefix[kMagicLen + 4];
+    std::memcpy(prefix, kMagic, kMagicLen);
+    prefix[6] = 1;
+    prefix[7] = 0;
+    llvm::support::endian::write16le(prefix + 8,
+                                     static_cast<uint16_t>(header.size()));
+    os.write(prefix, sizeof(prefix));
+    os << header;
+    char buffer[4096];
+    for (int64_t i = 0; i < count;) {
+      int64_t chunk = std::min<int64_t>(count - i, sizeof(buffer) / 4);
+      for (int64_t k = 0; k < chunk; ++k)
+        llvm::support::endian::write32le(buffer + 4 * k,
+                                         llvm::bit_cast<uint32_t>(data[i + k]));
+      os.write(buffer, static_cast<size_t>(chunk) * 4);
+      i += chunk;
+    }
+    return llvm::Error::success();
+  });
+}

@@ -1,0 +1,440 @@
+//===- NpyTest.cpp - NumPy .npy reading and writing -----------------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Every fixture is built byte by byte in the test, so no Python is needed.
+// The expected bytes of writeNpy are those numpy.save writes (checked
+// against numpy 1.24 when the test was written); the layout is described in
+// numpy/lib/format.py.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Runtime/Npy.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+using fmrt::NpyArray;
+
+namespace {
+
+/// The bytes of `values` as little-endian float32 / float64 (the test
+/// machine is little-endian, as the .npy dtypes here are).
+std::string f4(const std::vector<float> &values) {
+  std::string bytes(values.size() * 4, '\0');
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+std::string f8(const std::vector<double> &values) {
+  std::string bytes(values.size() * 8, '\0');
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+/// A .npy file: magic, version, header length (2 bytes for major 1, else
+/// 4), `dict` padded with spaces and a newline to a multiple of 64 bytes,
+/// then `data`.
+std::string npy(const std::string &dict, const std::string &data, int major = 1,
+                int minor = 0) {
+  size_t lengthBytes = major == 1 ? 2 : 4;
+  size_t prefix = 8 + lengthBytes;
+  std::string header = dict;
+  header.append(63 - (prefix + header.size()) % 64, ' ');
+  header += '\n';
+  std::string bytes = "\x93NUMPY";
+  bytes += char(major);
+  bytes += char(minor);
+  for (size_t i = 0; i < lengthBytes; ++i)
+    bytes += char((header.size() >> (8 * i)) & 0xff);
+  return bytes + header + data;
+}
+
+std::string dictFor(const std::string &descr, const std::string &shape,
+                    const std::string &fortran = "False") {
+  return "{'descr': '" + descr + "', 'fortran_order': " + fortran +
+         ", 'shape': " + shape + ", }";
+}
+
+class NpyTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("fm-npy-test", dir));
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
+
+  std::string path(llvm::StringRef name) const {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  }
+
+  std::string writeBytes(llvm::StringRef name, llvm::StringRef bytes) const {
+    std::string p = path(name);
+    std::error_code ec;
+    llvm::raw_fd_ostream os(p, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    os << bytes;
+    return p;
+  }
+
+  std::string readBytes(const std::string &p) const {
+    auto buffer = llvm::MemoryBuffer::getFile(p, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    EXPECT_TRUE(bool(buffer)) << p;
+    return buffer ? (*buffer)->getBuffer().str() : std::string();
+  }
+
+  NpyArray read(llvm::StringRef bytes) {
+    llvm::Expected<NpyArray> array = fmrt::readNpy(writeBytes("in.npy", bytes));
+    if (!array) {
+      ADD_FAILURE() << llvm::toString(array.takeError());
+      return {};
+    }
+    return std::move(*array);
+  }
+
+  /// Expects reading a file of `bytes` to fail with a message that names
+  /// the file and contains `problem`.
+  void expectError(llvm::StringRef bytes, llvm::StringRef problem) {
+    std::string p = writeBytes("bad.npy", bytes);
+    expectErrorAt(p, problem);
+  }
+  void expectErrorAt(const std::string &p, llvm::StringRef problem) {
+    llvm::Expected<NpyArray> array = fmrt::readNpy(p);
+    ASSERT_FALSE(bool(array))
+        << "accepted a bad file, expected: " << problem.str();
+    std::string message = llvm::toString(array.takeError());
+    EXPECT_NE(message.find("npy file '" + p + "': "), std::string::npos)
+        << message;
+    EXPECT_NE(message.find(problem.str()), std::string::npos) << message;
+  }
+
+  llvm::SmallString<128> dir;
+};
+
+//===----------------------------------------------------------------------===//
+// Writing and round trips
+//===----------------------------------------------------------------------===//
+
+TEST_F(NpyTest, WritesExactlyWhatNumpySaveWrites) {
+  // np.save(f, np.array([[0, 1], [2, 3], [4, 5]], np.float32)): a 118-byte
+  // header (a 59-byte dict, 21 − len("3") = 20 spaces of room for the
+  // growth axis, 38 spaces to align the data at 128, a newline), then the
+  // data.
+  const float data[] = {0, 1, 2, 3, 4, 5};
+  std::string p = path("numpy.npy");
+  ASSERT_FALSE(bool(fmrt::writeNpy(p, data, 3, 2)));
+  std::string expected = std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
+                         "{'descr': '<f4', 'fortran_order': False, "
+                         "'shape': (3, 2), }" +
+                         std::string(20, ' ') + std::string(38, ' ') + "\n" +
+                         f4({0, 1, 2, 3, 4, 5});
+  EXPECT_EQ(readBytes(p), expected);
+}
+
+TEST_F(NpyTest, RoundTrip) {
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>(3, 2),
+                            {1, 1},
+                            {1000, 3},
+                            {0, 2},
+                            {4, 0},
+                            {123456, 2}}) {
+    std::vector<float> data(rows * cols);
+    for (size_t i = 0; i < data.size(); ++i)
+      data[i] = std::sin(0.37f * float(i)) * 1e3f - float(i);
+    std::string p = path("round.npy");
+    ASSERT_FALSE(bool(fmrt::writeNpy(p, data.data(), rows, cols)));
+    // The data always starts at a multiple of 64 bytes.
+    std::string bytes = readBytes(p);
+    EXPECT_EQ((bytes.size() - data.size() * 4) % 64, 0u);
+    llvm::Expected<NpyArray> array = fmrt::readNpy(p);
+    ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+    EXPECT_EQ(array->rows, rows);
+    EXPECT_EQ(array->cols, cols);
+    EXPECT_EQ(array->data, data);
+  }
+}
+
+TEST_F(NpyTest, WriteReplacesAnExistingFile) {
+  std::string p = writeBytes("old.npy", "old contents");
+  const float data[] = {1.5f, -2.5f};
+  ASSERT_FALSE(bool(fmrt::writeNpy(p, data, 1, 2)));
+  llvm::Expected<NpyArray> array = fmrt::readNpy(p);
+  ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+  EXPECT_EQ(array->data, std::vector<float>({1.5f, -2.5f}));
+}
+
+TEST_F(NpyTest, WriteErrors) {
+  const float good[] = {1, 2, 3, 4};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const float withNaN[] = {1, 2, 3, nan};
+  const float withInf[] = {1, -inf, 3, 4};
+  std::string existing = writeBytes("keep.npy", "precious");
+  struct Case {
+    std::string path;
+    const float *data;
+    int64_t rows, cols;
+    std::string problem;
+  };
+  Case cases[] = {
+      {existing, good, -1, 2, "negative shape [-1, 2]"},
+      {existing, good, 2, -3, "negative shape [2, -3]"},
+      {existing, nullptr, 2, 2, "no data"},
+      {existing, good, int64_t(1) << 40, int64_t(1) << 40, "shape too large"},
+      {existing, withNaN, 2, 2, "value at row 1, column 1 is NaN"},
+      {existing, withInf, 2, 2, "value at row 0, column 1 is -inf"},
+      {path("missing-dir/out.npy"), good, 2, 2,
+       "cannot create a temporary file"},
+  };
+  for (const Case &c : cases) {
+    llvm::Error err = fmrt::writeNpy(c.path, c.data, c.rows, c.cols);
+    ASSERT_TRUE(bool(err)) << c.problem;
+    std::string message = llvm::toString(std::move(err));
+    EXPECT_NE(message.find("cannot write '" + c.path + "': "),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find(c.problem), std::string::npos) << message;
+  }
+  // Nothing touched the existing file.
+  EXPECT_EQ(readBytes(existing), "precious");
+}
+
+//===----------------------------------------------------------------------===//
+// Reading valid files
+//===----------------------------------------------------------------------===//
+
+TEST_F(NpyTest, ReadsVersions1To3) {
+  std::string data = f4({1, 2, 3, 4, 5, 6});
+  for (int major : {1, 2, 3}) {
+    NpyArray a = read(npy(dictFor("<f4", "(2, 3)"), data, major));
+    EXPECT_EQ(a.rows, 2);
+    EXPECT_EQ(a.cols, 3);
+    EXPECT_EQ(a.data, std::vector<float>({1, 2, 3, 4, 5, 6})) << major;
+  }
+}
+
+TEST_F(NpyTest, ReadsFloat64) {
+  // Rounded to the nearest float32; values below float32's range become
+  // subnormals or zero; float32's largest value survives.
+  std::vector<double> values = {0.1,   -2.5,  1.0 / 3,
+                                1e-50, 1e-40, 3.4028234663852886e38};
+  NpyArray a = read(npy(dictFor("<f8", "(3, 2)"), f8(values)));
+  ASSERT_EQ(a.data.size(), values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(a.data[i], static_cast<float>(values[i])) << i;
+  EXPECT_EQ(a.data[3], 0.0f);
+  EXPECT_EQ(a.data[5], std::numeric_limits<float>::max());
+}
+
+TEST_F(NpyTest, ReadsOneDimensionalAsAColumn) {
+  NpyArray a = read(npy(dictFor("<f4", "(3,)"), f4({7, 8, 9})));
+  EXPECT_EQ(a.rows, 3);
+  EXPECT_EQ(a.cols, 1);
+  EXPECT_EQ(a.data, std::vector<float>({7, 8, 9}));
+}
+
+TEST_F(NpyTest, ReadsEmptyArrays) {
+  NpyArray a = read(npy(dictFor("<f4", "(0, 5)"), ""));
+  EXPECT_EQ(a.rows, 0);
+  EXPECT_EQ(a.cols, 5);
+  EXPECT_TRUE(a.data.empty());
+}
+
+TEST_F(NpyTest, AcceptsOtherSpellingsOfTheHeader) {
+  // Any key order, double quotes, no trailing comma, no spaces, no padding,
+  // a trailing comma in the shape.
+  const char *dicts[] = {
+      "{'shape': (2, 1), 'fortran_order': False, 'descr': '<f4'}",
+      "{\"descr\":\"<f4\",\"fortran_order\":False,\"shape\":(2,1)}",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1,), }",
+      "  {  'descr'  :  '<f4'  ,\t'fortran_order':False,'shape':( 2 , 1 )}  ",
+  };
+  for (const char *dict : dicts) {
+    NpyArray a = read(npy(dict, f4({1, 2})));
+    EXPECT_EQ(a.rows, 2) << dict;
+    EXPECT_EQ(a.cols, 1) << dict;
+  }
+  // An unpadded header (the length says where the data starts).
+  std::string dict = dictFor("<f4", "(1, 1)");
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += char(dict.size());
+  bytes += '\0';
+  NpyArray a = read(bytes + dict + f4({42}));
+  EXPECT_EQ(a.data, std::vector<float>({42}));
+}
+
+//===----------------------------------------------------------------------===//
+// Rejected files, one test per problem
+//===----------------------------------------------------------------------===//
+
+TEST_F(NpyTest, MissingFile) {
+  expectErrorAt(path("nope.npy"), "cannot open: No such file or directory");
+}
+
+TEST_F(NpyTest, DirectoryInsteadOfFile) {
+  expectErrorAt(std::string(dir), "cannot open");
+}
+
+TEST_F(NpyTest, BadMagic) {
+  std::string good = npy(dictFor("<f4", "(1, 1)"), f4({1}));
+  expectError("", "bad magic string");
+  expectError("\x93NUM", "bad magic string");
+  expectError("PK\x03\x04 this is a zip file", "bad magic string");
+  std::string bad = good;
+  bad[1] = 'n';
+  expectError(bad, "bad magic string");
+}
+
+TEST_F(NpyTest, UnsupportedVersion) {
+  std::string data = f4({1});
+  expectError(npy(dictFor("<f4", "(1, 1)"), data, 4, 0),
+              "unsupported format version 4.0");
+  expectError(npy(dictFor("<f4", "(1, 1)"), data, 1, 1),
+              "unsupported format version 1.1");
+  expectError(npy(dictFor("<f4", "(1, 1)"), data, 0, 0),
+              "unsupported format version 0.0");
+}
+
+TEST_F(NpyTest, TruncatedHeader) {
+  expectError(std::string("\x93NUMPY\x01", 7), "no format version");
+  expectError(std::string("\x93NUMPY\x01\x00\x10", 9), "no header length");
+  expectError(std::string("\x93NUMPY\x02\x00\x10\x00\x00", 11),
+              "no header length");
+  std::string good = npy(dictFor("<f4", "(1, 1)"), "");
+  expectError(good.substr(0, 50),
+              "truncated header: header length 118 exceeds the 40 bytes");
+  // A version 2.0 length of 4 GiB − 1.
+  expectError(std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff{}", 14),
+              "header length 4294967295 exceeds");
+}
+
+TEST_F(NpyTest, MalformedHeaderDict) {
+  std::string data = f4({1, 2});
+  struct Case {
+    std::string dict;
+    std::string problem;
+  };
+  Case cases[] = {
+      {"", "expected '{'"},
+      {"[1, 2]", "expected '{'"},
+      {"{'descr' '<f4'}", "expected ':' after key 'descr'"},
+      {"{descr: '<f4'}", "expected a quoted string"},
+      {"{'descr: '<f4'}", "expected ':' after key 'descr: '"},
+      {"{'descr': '<f4", "unterminated string"},
+      {"{'descr': '<\\x66\\x34'}", "escape sequences in strings are not"},
+      {"{'descr': '<f4' 'shape': (2,)}", "expected ',' or '}'"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1), 'x': 1}",
+       "unexpected key 'x'"},
+      {"{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, "
+       "'shape': (2, 1)}",
+       "key 'descr' appears twice"},
+      {"{'descr': '<f4', 'fortran_order': False}", "no 'shape' key"},
+      {"{'shape': (2, 1), 'fortran_order': False}", "no 'descr' key"},
+      {"{'descr': '<f4', 'shape': (2, 1)}", "no 'fortran_order' key"},
+      {"{}", "no 'descr' key"},
+      {dictFor("<f4", "(2, 1)", "false"), "'fortran_order' is not True or"},
+      {dictFor("<f4", "(2, 1)", "Falsey"), "'fortran_order' is not True or"},
+      {dictFor("<f4", "(2, 1)", "0"), "'fortran_order' is not True or"},
+      {"{'descr': 4, 'fortran_order': False, 'shape': (2, 1)}",
+       "'descr' is not a string"},
+      {dictFor("<f4", "[2, 1]"), "'shape' is not a tuple"},
+      {dictFor("<f4", "(2)"), "'shape' is not a tuple"},
+      {dictFor("<f4", "(2, -1)"), "'shape' has a negative dimension"},
+      {dictFor("<f4", "(2, 1.0)"), "expected ',' or ')' in 'shape'"},
+      {dictFor("<f4", "(2, x)"), "'shape' is not a tuple of integers"},
+      {dictFor("<f4", "(2, 99999999999999999999)"),
+       "a dimension of 'shape' is too large"},
+      {dictFor("<f4", "(2, 1)") + " junk", "unexpected text after the header"},
+      {dictFor("<f4", "(2, 1)") + "}", "unexpected text after the header"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.dict);
+    expectError(npy(c.dict, data), "malformed header");
+    expectError(npy(c.dict, data), c.problem);
+  }
+}
+
+TEST_F(NpyTest, OtherDtypes) {
+  for (const char *descr : {"<f2", ">f4", ">f8", "<i4", "<i8", "|u1", "|b1",
+                            "<c8", "|O", "f4", "float32", "<U3"})
+    expectError(npy(dictFor(descr, "(2, 1)"), f4({1, 2})),
+                "unsupported dtype '" + std::string(descr) +
+                    "' (supported: '<f4' and '<f8')");
+  expectError(npy("{'descr': [('x', '<f4'), ('y', '<f4')], "
+                  "'fortran_order': False, 'shape': (2,)}",
+                  f4({1, 2, 3, 4})),
+              "structured dtypes");
+}
+
+TEST_F(NpyTest, FortranOrder) {
+  expectError(npy(dictFor("<f4", "(2, 1)", "True"), f4({1, 2})),
+              "fortran_order True is not supported");
+}
+
+TEST_F(NpyTest, NotTwoDimensional) {
+  expectError(npy(dictFor("<f4", "()"), f4({1})), "shape () is not 2-D");
+  expectError(npy(dictFor("<f4", "(2, 2, 1)"), f4({1, 2, 3, 4})),
+              "shape (2, 2, 1) is not 2-D");
+}
+
+TEST_F(NpyTest, ShapeTooLarge) {
+  expectError(npy(dictFor("<f4", "(4611686018427387904, 4)"), ""),
+              "shape (4611686018427387904, 4) is too large");
+  expectError(npy(dictFor("<f8", "(4611686018427387904, 1)"), ""),
+              "is too large");
+}
+
+TEST_F(NpyTest, TruncatedData) {
+  expectError(npy(dictFor("<f4", "(3, 2)"), f4({1, 2, 3, 4, 5})),
+              "truncated data: shape (3, 2) needs 24 bytes, the file has 20");
+  expectError(npy(dictFor("<f8", "(3, 2)"), f4({1, 2, 3, 4, 5, 6})),
+              "truncated data: shape (3, 2) needs 48 bytes, the file has 24");
+  expectError(npy(dictFor("<f4", "(1, 1)"), ""),
+              "needs 4 bytes, the file has 0");
+}
+
+TEST_F(NpyTest, TrailingGarbage) {
+  expectError(npy(dictFor("<f4", "(2, 1)"), f4({1, 2}) + "abc"),
+              "trailing garbage: 3 bytes after the array data");
+  expectError(npy(dictFor("<f4", "(0, 1)"), "\n"), "trailing garbage: 1 bytes");
+}
+
+TEST_F(NpyTest, Float64Overflow) {
+  expectError(npy(dictFor("<f8", "(2, 2)"), f8({0, 1, 1e300, 3})),
+              "at row 1, column 0 overflows float32");
+  expectError(npy(dictFor("<f8", "(2, 2)"), f8({0, 1, 2, -3.5e38})),
+              "float64 value -3.500000e+38 at row 1, column 1 overflows");
+}
+
+TEST_F(NpyTest, NonFiniteValues) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  expectError(npy(dictFor("<f4", "(3, 2)"), f4({0, 1, 2, 3, 4, nan})),
+              "value at row 2, column 1 is NaN");
+  expectError(npy(dictFor("<f4", "(3, 2)"), f4({0, inf, 2, 3, 4, nan})),
+              "value at row 0, column 1 is inf");
+  expectError(npy(dictFor("<f4", "(3,)"), f4({0, 1, -inf})),
+              "value at row 2, column 0 is -inf");
+  expectError(npy(dictFor("<f8", "(2, 2)"),
+                  f8({0, 1, 2, std::numeric_limits<double>::quiet_NaN()})),
+              "value at row 1, column 1 is NaN");
+  expectError(npy(dictFor("<f8", "(2, 2)"),
+                  f8({-std::numeric_limits<double>::infinity(), 1, 2, 3})),
+              "value at row 0, column 0 is -inf");
+}
+
+} // namespace
