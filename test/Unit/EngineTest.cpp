@@ -1,0 +1,218 @@
+//===- EngineTest.cpp - JIT-compiled programs
+//------------------------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Runtime/Engine.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <vector>
+
+using namespace fmrt;
+
+namespace {
+
+/// y = a·x + b elementwise on a dynamic batch, and the sum of y.
+constexpr const char *kAxpy = R"mlir(
+func.func @axpy(%a: f32, %x: tensor<?x2xf32>, %b: tensor<?x2xf32>)
+    -> (f32, tensor<?x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x2xf32>
+  %e = tensor.empty(%n) : tensor<?x2xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                        affine_map<(i, j) -> (i, j)>,
+                                        affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<?x2xf32>, tensor<?x2xf32>) outs(%e : tensor<?x2xf32>) {
+  ^bb0(%xv: f32, %bv: f32, %o: f32):
+    %m = arith.mulf %a, %xv : f32
+    %s = arith.addf %m, %bv : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2xf32>
+  %acc = tensor.empty() : tensor<f32>
+  %z = linalg.fill ins(%zero : f32) outs(%acc : tensor<f32>) -> tensor<f32>
+  %sum = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                          affine_map<(i, j) -> ()>],
+                         iterator_types = ["reduction", "reduction"]}
+      ins(%y : tensor<?x2xf32>) outs(%z : tensor<f32>) {
+  ^bb0(%v: f32, %o: f32):
+    %s = arith.addf %o, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<f32>
+  %total = tensor.extract %sum[] : tensor<f32>
+  return %total, %y : f32, tensor<?x2xf32>
+}
+
+func.func private @helper(%x: f32) -> f32 { return %x : f32 }
+
+func.func @named(%w: tensor<2xf32> {fm.name = "layer.weight"}, %step: i64) -> i64 {
+  %c1 = arith.constant 1 : i64
+  %n = arith.addi %step, %c1 : i64
+  return %n : i64
+}
+)mlir";
+
+TEST(EngineTest, CallsEntryPointsWithTensorsAndScalars) {
+  auto program = Program::compile(kAxpy, "axpy.mlir");
+  ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
+
+  std::vector<float> x = {1, 2, 3, 4, 5, 6};
+  std::vector<float> b = {0.5f, 0.5f, -1, -1, 0, 0};
+  std::vector<float> y(6, -7.0f);
+  float total = 0;
+  llvm::Error err = (*program)->call(
+      "axpy",
+      {2.0f, TensorView{x.data(), {3, 2}}, TensorView{b.data(), {3, 2}}},
+      {&total, TensorView{y.data(), {3, 2}}});
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  std::vector<float> want = {2.5f, 4.5f, 5, 7, 10, 12};
+  EXPECT_EQ(y, want); // exact: small integers and halves
+  EXPECT_EQ(total, 41.0f);
+}
+
+TEST(EngineTest, ListsPublicEntryPointsWithTypesAndNames) {
+  auto program = Program::compile(kAxpy, "axpy.mlir");
+  ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
+  EXPECT_EQ((*program)->lookup("helper"), nullptr); // private
+  const EntryPoint *named = (*program)->lookup("named");
+  ASSERT_NE(named, nullptr);
+  ASSERT_EQ(named->inputs.size(), 2u);
+  EXPECT_EQ(named->inputs[0].str(), "tensor<2xf32>");
+  EXPECT_EQ(named->inputNames[0], "layer.weight");
+  EXPECT_EQ(named->inputNames[1], "");
+  const EntryPoint *axpy = (*program)->lookup("axpy");
+  ASSERT_NE(axpy, nullptr);
+  EXPECT_EQ(axpy->results[1].str(), "tensor<?x2xf32>");
+
+  float w[2] = {0, 0};
+  int64_t next = 0;
+  llvm::Error err =
+      (*program)->call("named", {TensorView{w, {2}}, int64_t(41)}, {&next});
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  EXPECT_EQ(next, 42);
+}
+
+TEST(EngineTest, RejectsBadCalls) {
+  auto program = Program::compile(kAxpy, "axpy.mlir");
+  ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
+  std::vector<float> x(6), y(6), small(4);
+  float total;
+  auto message = [](llvm::Error err) {
+    return err ? toString(std::move(err)) : std::string("<success>");
+  };
+  EXPECT_EQ(message((*program)->call("nope", {}, {})), "no entry point 'nope'");
+  EXPECT_EQ(message((*program)->call("axpy", {2.0f}, {})),
+            "'axpy' takes 3 arguments, 1 given");
+  EXPECT_EQ(message((*program)->call("axpy",
+                                     {2.0f, TensorView{x.data(), {3, 2}},
+                                      TensorView{x.data(), {3, 3}}},
+                                     {&total, TensorView{y.data(), {3, 2}}})),
+            "'axpy' argument #2 must be tensor<?x2xf32>, got a tensor of "
+            "shape [3, 3]");
+  EXPECT_EQ(message((*program)->call("axpy",
+                                     {int64_t(2), TensorView{x.data(), {3, 2}},
+                                      TensorView{x.data(), {3, 2}}},
+                                     {&total, TensorView{y.data(), {3, 2}}})),
+            "'axpy' argument #0 must be f32, got another type");
+  EXPECT_EQ(
+      message((*program)->call(
+          "axpy",
+          {2.0f, TensorView{x.data(), {3, 2}}, TensorView{x.data(), {3, 2}}},
+          {&total, TensorView{small.data(), {2, 2}}})),
+      "'axpy' result #1 has shape [3, 2], but its destination has [2, 2]");
+}
+
+TEST(EngineTest, ReportsCompileErrorsWithLocations) {
+  auto bad = Program::compile("func.func @f() {\n  %x = arith.constant\n}\n",
+                              "broken.mlir");
+  ASSERT_FALSE(static_cast<bool>(bad));
+  std::string message = toString(bad.takeError());
+  EXPECT_NE(message.find("cannot compile 'broken.mlir'"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("broken.mlir:2:22: error: expected attribute value"),
+            std::string::npos)
+      << message;
+
+  auto missing = Program::compileFile("/nonexistent/program.mlir");
+  ASSERT_FALSE(static_cast<bool>(missing));
+  EXPECT_EQ(toString(missing.takeError()),
+            "cannot read '/nonexistent/program.mlir': No such file or "
+            "directory");
+
+  auto unsupported = Program::compile(
+      "func.func @f(%x: tensor<2xi32>) { return }", "types.mlir");
+  ASSERT_FALSE(static_cast<bool>(unsupported));
+  EXPECT_EQ(toString(unsupported.takeError()),
+            "cannot compile 'types.mlir': entry point 'f' takes a "
+            "tensor<2xi32>, which the runtime cannot pass (f32 tensors, f32, "
+            "f64, i64 and index only)");
+}
+
+/// The moons example end to end through the embedding API: init, one
+/// training step, and sampling, with the loss in the range of an
+/// untrained network (E|x1 − x0|² ≈ 2.6 for moons against N(0, I)).
+TEST(EngineTest, RunsTheMoonsExample) {
+  auto program = Program::compileFile(FM_SOURCE_DIR "/examples/moons.mlir");
+  ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
+  const EntryPoint *train = (*program)->lookup("train_step");
+  ASSERT_NE(train, nullptr);
+  EXPECT_EQ(train->inputNames[0], "net.0.weight");
+  EXPECT_EQ(train->inputNames[7], "net.6.bias");
+
+  // Parameters, then first and second moments: 3 × 8 tensors.
+  std::vector<std::vector<float>> state;
+  std::vector<Argument> args;
+  std::vector<Destination> params;
+  for (int i = 0; i < 24; ++i) {
+    const ValueType &type = train->inputs[i];
+    int64_t n = 1;
+    for (int64_t d : type.shape)
+      n *= d;
+    state.emplace_back(n, 0.0f);
+  }
+  for (int i = 0; i < 8; ++i)
+    params.push_back(TensorView{state[i].data(), train->inputs[i].shape});
+  llvm::Error err = (*program)->call("init", {int64_t(0)}, params);
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  // PyTorch's init bound for the first layer is 1/√3.
+  for (float w : state[0])
+    EXPECT_LE(std::abs(w), 0.5774f);
+
+  std::vector<float> x1(512);
+  for (int i = 0; i < 256; ++i) {
+    x1[2 * i] = std::cos(3.14159f * i / 255);
+    x1[2 * i + 1] = std::sin(3.14159f * i / 255);
+  }
+  float loss = -1;
+  std::vector<Destination> outs = {&loss};
+  for (int i = 0; i < 24; ++i) {
+    args.push_back(TensorView{state[i].data(), train->inputs[i].shape});
+    outs.push_back(TensorView{state[i].data(), train->inputs[i].shape});
+  }
+  args.push_back(TensorView{x1.data(), {256, 2}});
+  args.push_back(int64_t(0));
+  args.push_back(int64_t(0));
+  err = (*program)->call("train_step", args, outs);
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  EXPECT_GT(loss, 1.0f);
+  EXPECT_LT(loss, 5.0f);
+
+  std::vector<float> x0(2 * 100, 0.25f), samples(2 * 100);
+  std::vector<Argument> sampleArgs;
+  for (int i = 0; i < 8; ++i)
+    sampleArgs.push_back(TensorView{state[i].data(), train->inputs[i].shape});
+  sampleArgs.push_back(TensorView{x0.data(), {100, 2}});
+  sampleArgs.push_back(int64_t(4));
+  err = (*program)->call("sample", sampleArgs,
+                         {TensorView{samples.data(), {100, 2}}});
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  for (float s : samples)
+    EXPECT_TRUE(std::isfinite(s));
+}
+
+} // namespace
