@@ -66,9 +66,8 @@ TEST(EngineTest, CallsEntryPointsWithTensorsAndScalars) {
   std::vector<float> y(6, -7.0f);
   float total = 0;
   llvm::Error err = (*program)->call(
-      "axpy",
-      {2.0f, TensorView{x.data(), {3, 2}}, TensorView{b.data(), {3, 2}}},
-      {&total, TensorView{y.data(), {3, 2}}});
+      "axpy", {2.0f, TensorRef{x.data(), {3, 2}}, TensorRef{b.data(), {3, 2}}},
+      {&total, TensorRef{y.data(), {3, 2}}});
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   std::vector<float> want = {2.5f, 4.5f, 5, 7, 10, 12};
   EXPECT_EQ(y, want); // exact: small integers and halves
@@ -92,7 +91,7 @@ TEST(EngineTest, ListsPublicEntryPointsWithTypesAndNames) {
   float w[2] = {0, 0};
   int64_t next = 0;
   llvm::Error err =
-      (*program)->call("named", {TensorView{w, {2}}, int64_t(41)}, {&next});
+      (*program)->call("named", {TensorRef{w, {2}}, int64_t(41)}, {&next});
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   EXPECT_EQ(next, 42);
 }
@@ -109,21 +108,21 @@ TEST(EngineTest, RejectsBadCalls) {
   EXPECT_EQ(message((*program)->call("axpy", {2.0f}, {})),
             "'axpy' takes 3 arguments, 1 given");
   EXPECT_EQ(message((*program)->call("axpy",
-                                     {2.0f, TensorView{x.data(), {3, 2}},
-                                      TensorView{x.data(), {3, 3}}},
-                                     {&total, TensorView{y.data(), {3, 2}}})),
+                                     {2.0f, TensorRef{x.data(), {3, 2}},
+                                      TensorRef{x.data(), {3, 3}}},
+                                     {&total, TensorRef{y.data(), {3, 2}}})),
             "'axpy' argument #2 must be tensor<?x2xf32>, got a tensor of "
             "shape [3, 3]");
   EXPECT_EQ(message((*program)->call("axpy",
-                                     {int64_t(2), TensorView{x.data(), {3, 2}},
-                                      TensorView{x.data(), {3, 2}}},
-                                     {&total, TensorView{y.data(), {3, 2}}})),
+                                     {int64_t(2), TensorRef{x.data(), {3, 2}},
+                                      TensorRef{x.data(), {3, 2}}},
+                                     {&total, TensorRef{y.data(), {3, 2}}})),
             "'axpy' argument #0 must be f32, got another type");
   EXPECT_EQ(
       message((*program)->call(
           "axpy",
-          {2.0f, TensorView{x.data(), {3, 2}}, TensorView{x.data(), {3, 2}}},
-          {&total, TensorView{small.data(), {2, 2}}})),
+          {2.0f, TensorRef{x.data(), {3, 2}}, TensorRef{x.data(), {3, 2}}},
+          {&total, TensorRef{small.data(), {2, 2}}})),
       "'axpy' result #1 has shape [3, 2], but its destination has [2, 2]");
 }
 
@@ -176,7 +175,7 @@ TEST(EngineTest, RunsTheMoonsExample) {
     state.emplace_back(n, 0.0f);
   }
   for (int i = 0; i < 8; ++i)
-    params.push_back(TensorView{state[i].data(), train->inputs[i].shape});
+    params.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
   llvm::Error err = (*program)->call("init", {int64_t(0)}, params);
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   // PyTorch's init bound for the first layer is 1/√3.
@@ -191,10 +190,10 @@ TEST(EngineTest, RunsTheMoonsExample) {
   float loss = -1;
   std::vector<Destination> outs = {&loss};
   for (int i = 0; i < 24; ++i) {
-    args.push_back(TensorView{state[i].data(), train->inputs[i].shape});
-    outs.push_back(TensorView{state[i].data(), train->inputs[i].shape});
+    args.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
+    outs.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
   }
-  args.push_back(TensorView{x1.data(), {256, 2}});
+  args.push_back(TensorRef{x1.data(), {256, 2}});
   args.push_back(int64_t(0));
   args.push_back(int64_t(0));
   err = (*program)->call("train_step", args, outs);
@@ -205,11 +204,11 @@ TEST(EngineTest, RunsTheMoonsExample) {
   std::vector<float> x0(2 * 100, 0.25f), samples(2 * 100);
   std::vector<Argument> sampleArgs;
   for (int i = 0; i < 8; ++i)
-    sampleArgs.push_back(TensorView{state[i].data(), train->inputs[i].shape});
-  sampleArgs.push_back(TensorView{x0.data(), {100, 2}});
+    sampleArgs.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
+  sampleArgs.push_back(TensorRef{x0.data(), {100, 2}});
   sampleArgs.push_back(int64_t(4));
   err = (*program)->call("sample", sampleArgs,
-                         {TensorView{samples.data(), {100, 2}}});
+                         {TensorRef{samples.data(), {100, 2}}});
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   for (float s : samples)
     EXPECT_TRUE(std::isfinite(s));

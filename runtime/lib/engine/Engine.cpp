@@ -54,7 +54,7 @@ std::string ValueType::str() const {
   return text + "f32>";
 }
 
-int64_t TensorView::numElements() const {
+int64_t TensorRef::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
@@ -253,7 +253,7 @@ namespace {
 /// descriptor and every scalar argument, in order, plus pointers to them.
 class PackedCall {
 public:
-  void addTensor(const TensorView &view) {
+  void addTensor(const TensorRef &view) {
     // allocated and aligned pointers, offset, sizes, strides.
     words.push_back(reinterpret_cast<int64_t>(view.data));
     words.push_back(reinterpret_cast<int64_t>(view.data));
@@ -365,7 +365,7 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
     };
     switch (type.kind) {
     case ValueType::Kind::Tensor: {
-      const auto *view = std::get_if<TensorView>(&arg);
+      const auto *view = std::get_if<TensorRef>(&arg);
       if (!view)
         return mismatch("a scalar");
       if (!matchesShape(type, view->shape))
@@ -392,7 +392,7 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
     }
   }
   for (auto [i, dest, type] : llvm::enumerate(results, entry->results)) {
-    bool isTensor = std::holds_alternative<TensorView>(dest);
+    bool isTensor = std::holds_alternative<TensorRef>(dest);
     if (isTensor != (type.kind == ValueType::Kind::Tensor) ||
         (type.kind == ValueType::Kind::F32 &&
          !std::holds_alternative<float *>(dest)) ||
@@ -434,7 +434,7 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
       break;
     case ValueType::Kind::Tensor: {
       ReturnedTensor t = readDescriptor(p, slot.type.shape.size());
-      const TensorView &view = std::get<TensorView>(dest);
+      const TensorRef &view = std::get<TensorRef>(dest);
       if (!status && view.shape == llvm::ArrayRef<int64_t>(t.sizes)) {
         float *out = view.data;
         copyStrided(t.aligned + t.offset, t.sizes, t.strides, out);
@@ -444,7 +444,7 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
             name, i, shapeString(t.sizes), shapeString(view.shape)));
       }
       bool isArgument = llvm::any_of(args, [&](const Argument &a) {
-        const auto *v = std::get_if<TensorView>(&a);
+        const auto *v = std::get_if<TensorRef>(&a);
         return v && v->data == t.allocated;
       });
       if (!isArgument && !llvm::is_contained(toFree, t.allocated))

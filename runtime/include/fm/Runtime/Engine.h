@@ -56,7 +56,7 @@ struct EntryPoint {
 };
 
 /// A row-major, contiguous float32 tensor that the caller owns.
-struct TensorView {
+struct TensorRef {
   float *data = nullptr;
   llvm::SmallVector<int64_t, 4> shape;
 
@@ -64,9 +64,9 @@ struct TensorView {
 };
 
 /// One argument of a call.
-using Argument = std::variant<TensorView, float, double, int64_t>;
+using Argument = std::variant<TensorRef, float, double, int64_t>;
 /// One result destination: a tensor of the result's shape, or a scalar.
-using Destination = std::variant<TensorView, float *, double *, int64_t *>;
+using Destination = std::variant<TensorRef, float *, double *, int64_t *>;
 
 /// Options of Program::compile.
 struct CompileOptions {
