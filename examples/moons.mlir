@@ -7,14 +7,15 @@
 //   training  x0 ~ N(0, I), t ~ U[0, 1), CondOT path, MSE on dx_t = x1 − x0,
 //             Adam lr 1e-2, batch 256 (x1 from make_moons(noise = 0.05),
 //             fed by the caller)
-//   sampling  midpoint steps from t = 0 to 1
+//   sampling  Euler, midpoint (the seed's), Heun or RK4 steps from t = 0 to 1
 //
 // Entry points (all with llvm.emit_c_interface):
 //   @init(seed) -> 8 parameters (PyTorch's default Linear init:
 //                  U(−1/√fan_in, 1/√fan_in) for weights and biases)
 //   @train_step(8 parameters, 8 first moments, 8 second moments,
 //               x1: 256x2, seed, step) -> (loss, the 24 updated tensors)
-//   @sample(8 parameters, x0: Nx2, steps) -> x1: Nx2
+//   @sample_{euler,midpoint,heun,rk4}(8 parameters, x0: Nx2, steps)
+//               -> x1: Nx2
 //
 //   build/bin/fm-opt examples/moons.mlir --fm-cpu-pipeline
 
@@ -237,12 +238,42 @@ func.func @init(%seed: i64)
 }
 
 /// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
+/// euler steps.
+func.func @sample_euler(
+    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
+    %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  %n64 = arith.index_cast %steps : index to i64
+  %nf = arith.sitofp %n64 : i64 to f32
+  %h = arith.divf %one, %nf : f32
+  %x = scf.for %i = %c0 to %steps step %c1 iter_args(%xi = %x0) -> (tensor<?x2xf32>) {
+    %i64 = arith.index_cast %i : index to i64
+    %if = arith.sitofp %i64 : i64 to f32
+    %t = arith.mulf %if, %h : f32
+    %next = fm.ode_step euler @velocity(%xi, %t, %h)
+        params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
+               : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+                 tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+        : tensor<?x2xf32>, f32
+    scf.yield %next : tensor<?x2xf32>
+  }
+  return %x : tensor<?x2xf32>
+}
+
+/// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
 /// midpoint steps.
-func.func @sample(%w0: tensor<64x3xf32>, %b0: tensor<64xf32>,
-                  %w2: tensor<64x64xf32>, %b2: tensor<64xf32>,
-                  %w4: tensor<64x64xf32>, %b4: tensor<64xf32>,
-                  %w6: tensor<2x64xf32>, %b6: tensor<2xf32>,
-                  %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
+func.func @sample_midpoint(
+    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
+    %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
     attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -255,6 +286,64 @@ func.func @sample(%w0: tensor<64x3xf32>, %b0: tensor<64xf32>,
     %if = arith.sitofp %i64 : i64 to f32
     %t = arith.mulf %if, %h : f32
     %next = fm.ode_step midpoint @velocity(%xi, %t, %h)
+        params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
+               : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+                 tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+        : tensor<?x2xf32>, f32
+    scf.yield %next : tensor<?x2xf32>
+  }
+  return %x : tensor<?x2xf32>
+}
+
+/// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
+/// heun steps.
+func.func @sample_heun(
+    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
+    %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  %n64 = arith.index_cast %steps : index to i64
+  %nf = arith.sitofp %n64 : i64 to f32
+  %h = arith.divf %one, %nf : f32
+  %x = scf.for %i = %c0 to %steps step %c1 iter_args(%xi = %x0) -> (tensor<?x2xf32>) {
+    %i64 = arith.index_cast %i : index to i64
+    %if = arith.sitofp %i64 : i64 to f32
+    %t = arith.mulf %if, %h : f32
+    %next = fm.ode_step heun @velocity(%xi, %t, %h)
+        params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
+               : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+                 tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+        : tensor<?x2xf32>, f32
+    scf.yield %next : tensor<?x2xf32>
+  }
+  return %x : tensor<?x2xf32>
+}
+
+/// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
+/// rk4 steps.
+func.func @sample_rk4(
+    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
+    %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  %n64 = arith.index_cast %steps : index to i64
+  %nf = arith.sitofp %n64 : i64 to f32
+  %h = arith.divf %one, %nf : f32
+  %x = scf.for %i = %c0 to %steps step %c1 iter_args(%xi = %x0) -> (tensor<?x2xf32>) {
+    %i64 = arith.index_cast %i : index to i64
+    %if = arith.sitofp %i64 : i64 to f32
+    %t = arith.mulf %if, %h : f32
+    %next = fm.ode_step rk4 @velocity(%xi, %t, %h)
         params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
                : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
                  tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)

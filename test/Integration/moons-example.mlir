@@ -136,7 +136,7 @@ func.func @main() {
   %x0s = fm.random_normal %seed, %c0_i64 stream 60 : tensor<1024x2xf32>
   %x0d = tensor.cast %x0s : tensor<1024x2xf32> to tensor<?x2xf32>
   %c8 = arith.constant 8 : index
-  %samples = func.call @sample(%r#0, %r#1, %r#2, %r#3, %r#4, %r#5, %r#6, %r#7, %x0d, %c8)
+  %samples = func.call @sample_midpoint(%r#0, %r#1, %r#2, %r#3, %r#4, %r#5, %r#6, %r#7, %x0d, %c8)
       : (tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
          tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>, tensor<?x2xf32>, index)
       -> tensor<?x2xf32>

@@ -207,7 +207,7 @@ TEST(EngineTest, RunsTheMoonsExample) {
     sampleArgs.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
   sampleArgs.push_back(TensorRef{x0.data(), {100, 2}});
   sampleArgs.push_back(int64_t(4));
-  err = (*program)->call("sample", sampleArgs,
+  err = (*program)->call("sample_midpoint", sampleArgs,
                          {TensorRef{samples.data(), {100, 2}}});
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   for (float s : samples)

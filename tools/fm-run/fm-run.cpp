@@ -1,0 +1,453 @@
+//===- fm-run.cpp - Train and sample compiled flow-matching programs ------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+//   fm-run train PROGRAM --data moons --steps 10000 --seed 0 -o
+//   model.safetensors fm-run sample PROGRAM --checkpoint model.safetensors -n
+//   10000
+//          --solver midpoint --steps 8 --seed 1 -o samples.npy
+//
+// A program is an fm module with these entry points (examples/moons.mlir):
+//   @init(seed: i64) -> P parameters
+//   @train_step(P parameters, P first moments, P second moments,
+//               x1: tensor<BxDxf32>, seed: i64, step: i64)
+//       -> (loss: f32, the 3P updated tensors)
+//   @sample_<solver>(P parameters, x0: tensor<?xDxf32>, steps: index)
+//       -> tensor<?xDxf32>
+// Parameters are named by the `fm.name` attributes of @train_step's inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Runtime/Datasets.h"
+#include "fm/Runtime/Engine.h"
+#include "fm/Runtime/Npy.h"
+#include "fm/Runtime/Random.h"
+#include "fm/Runtime/SafeTensors.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+using namespace fmrt;
+namespace cl = llvm::cl;
+
+//===----------------------------------------------------------------------===//
+// Command line
+//===----------------------------------------------------------------------===//
+
+static cl::OptionCategory runCategory("fm-run options");
+
+static cl::SubCommand trainCommand("train", "Train a program's model");
+static cl::SubCommand
+    sampleCommand("sample", "Sample a trained model with an ODE solver");
+
+static cl::opt<std::string> programPath(cl::Positional, cl::Required,
+                                        cl::desc("<program.mlir>"),
+                                        cl::sub(trainCommand),
+                                        cl::sub(sampleCommand),
+                                        cl::cat(runCategory));
+static cl::opt<std::string>
+    outputPath("o", cl::Required, cl::desc("Output file"),
+               cl::value_desc("path"), cl::sub(trainCommand),
+               cl::sub(sampleCommand), cl::cat(runCategory));
+static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
+                              cl::sub(trainCommand), cl::sub(sampleCommand),
+                              cl::cat(runCategory));
+
+// train
+static cl::opt<std::string>
+    dataName("data",
+             cl::desc("Training data: moons, 8gaussians, checkerboard, "
+                      "circles, spirals, or a .npy file of shape [N, D]"),
+             cl::init("moons"), cl::sub(trainCommand), cl::cat(runCategory));
+static cl::opt<int64_t> trainSteps("steps", cl::desc("Training steps"),
+                                   cl::init(10000), cl::sub(trainCommand),
+                                   cl::cat(runCategory));
+static cl::opt<int64_t>
+    logEvery("log-every",
+             cl::desc("Steps between progress lines when stderr is not a "
+                      "terminal (default: steps / 10)"),
+             cl::init(0), cl::sub(trainCommand), cl::cat(runCategory));
+static cl::opt<int64_t>
+    checkpointEvery("checkpoint-every",
+                    cl::desc("Steps between checkpoint writes (0: at the end "
+                             "only)"),
+                    cl::init(1000), cl::sub(trainCommand),
+                    cl::cat(runCategory));
+
+// sample
+static cl::opt<std::string> checkpointPath("checkpoint", cl::Required,
+                                           cl::desc("Trained parameters"),
+                                           cl::value_desc("path"),
+                                           cl::sub(sampleCommand),
+                                           cl::cat(runCategory));
+static cl::opt<int64_t> numSamples("n", cl::desc("Number of samples"),
+                                   cl::init(10000), cl::sub(sampleCommand),
+                                   cl::cat(runCategory));
+static cl::opt<std::string>
+    solver("solver", cl::desc("ODE solver: euler, midpoint, heun, rk4"),
+           cl::init("midpoint"), cl::sub(sampleCommand), cl::cat(runCategory));
+static cl::opt<int64_t> solverSteps("steps", cl::desc("ODE steps"), cl::init(8),
+                                    cl::sub(sampleCommand),
+                                    cl::cat(runCategory));
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static int64_t numElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+/// Refuses to overwrite a directory, and reports an unwritable target
+/// before hours of training rather than after.
+static llvm::Error checkOutputPath(llvm::StringRef path) {
+  if (llvm::sys::fs::is_directory(path))
+    return makeError("output '" + path + "' is a directory");
+  llvm::StringRef dir = llvm::sys::path::parent_path(path);
+  if (dir.empty())
+    dir = ".";
+  if (!llvm::sys::fs::is_directory(dir))
+    return makeError("output directory '" + dir + "' does not exist");
+  return llvm::Error::success();
+}
+
+/// The model's parameters: names and shapes from @train_step.
+struct ParameterLayout {
+  std::vector<std::string> names;
+  std::vector<llvm::SmallVector<int64_t, 4>> shapes;
+};
+
+static llvm::Expected<ParameterLayout> getLayout(const Program &program) {
+  const EntryPoint *init = program.lookup("init");
+  const EntryPoint *train = program.lookup("train_step");
+  if (!init || !train)
+    return makeError("'" + programPath +
+                     "' must define @init and @train_step (see "
+                     "examples/moons.mlir)");
+  size_t p = init->results.size();
+  if (train->inputs.size() != 3 * p + 3 || train->results.size() != 3 * p + 1)
+    return makeError(llvm::formatv(
+        "@train_step must take {0} parameters, {0} first and {0} second "
+        "moments, a batch, a seed and a step, and return the loss and the {1} "
+        "updated tensors",
+        p, 3 * p));
+  ParameterLayout layout;
+  for (size_t i = 0; i < p; ++i) {
+    if (train->inputs[i].kind != ValueType::Kind::Tensor ||
+        train->inputs[i].str() != init->results[i].str())
+      return makeError(
+          llvm::formatv("@train_step's input #{0} is {1} but @init returns {2}",
+                        i, train->inputs[i].str(), init->results[i].str()));
+    std::string name = train->inputNames[i];
+    layout.names.push_back(name.empty() ? "param." + std::to_string(i) : name);
+    layout.shapes.push_back(train->inputs[i].shape);
+  }
+  return layout;
+}
+
+//===----------------------------------------------------------------------===//
+// Training data
+//===----------------------------------------------------------------------===//
+
+/// Fills training batches without allocating: from a built-in dataset, or
+/// rows drawn uniformly with replacement from a .npy array.
+class BatchSource {
+public:
+  static llvm::Expected<BatchSource> create(llvm::StringRef name, uint64_t seed,
+                                            int64_t dims) {
+    BatchSource source(seed);
+    if (std::optional<Dataset> dataset = parseDataset(name.str())) {
+      if (dims != 2)
+        return makeError(llvm::formatv(
+            "dataset '{0}' is 2-D but the program's batch has {1} columns",
+            name, dims));
+      source.dataset = dataset;
+      return source;
+    }
+    if (!name.ends_with(".npy"))
+      return makeError("unknown dataset '" + name +
+                       "' (expected moons, 8gaussians, checkerboard, circles, "
+                       "spirals, or a .npy file)");
+    llvm::Expected<NpyArray> array = readNpy(name);
+    if (!array)
+      return array.takeError();
+    if (array->cols != dims)
+      return makeError(
+          llvm::formatv("'{0}' has {1} columns but the program's batch has {2}",
+                        name, array->cols, dims));
+    if (array->rows == 0)
+      return makeError("'" + name + "' has no rows");
+    source.array = std::move(*array);
+    return source;
+  }
+
+  /// Fills `out` ([rows, dims]) with the next batch.
+  void fill(float *out, int64_t rows, int64_t dims) {
+    if (dataset) {
+      offset += sampleDataset(*dataset, defaultNoise(*dataset), stream, offset,
+                              out, rows);
+      return;
+    }
+    // Row indices from one uniform per row.
+    for (int64_t i = 0; i < rows; i += 4) {
+      std::array<uint32_t, 4> words = stream.block(offset++);
+      for (int64_t j = 0; j < 4 && i + j < rows; ++j) {
+        int64_t row = static_cast<int64_t>(
+            (static_cast<uint64_t>(words[j]) * array.rows) >> 32);
+        std::copy_n(array.data.data() + row * dims, dims, out + (i + j) * dims);
+      }
+    }
+  }
+
+private:
+  explicit BatchSource(uint64_t seed) : stream(seed, /*streamId=*/1000) {}
+
+  PhiloxStream stream;
+  uint64_t offset = 0;
+  std::optional<Dataset> dataset;
+  NpyArray array;
+};
+
+//===----------------------------------------------------------------------===//
+// train
+//===----------------------------------------------------------------------===//
+
+static llvm::Error saveCheckpoint(const ParameterLayout &layout,
+                                  const std::vector<std::vector<float>> &params,
+                                  int64_t steps) {
+  std::vector<fmrt::TensorView> views;
+  for (size_t i = 0; i < layout.names.size(); ++i)
+    views.push_back({layout.names[i],
+                     {layout.shapes[i].begin(), layout.shapes[i].end()},
+                     params[i].data()});
+  std::map<std::string, std::string> metadata = {
+      {"format", "pt"},
+      {"fm.program", llvm::sys::path::filename(programPath).str()},
+      {"fm.data", dataName},
+      {"fm.seed", std::to_string(seed)},
+      {"fm.steps", std::to_string(steps)}};
+  return writeSafeTensors(outputPath, views, metadata);
+}
+
+static llvm::Error train() {
+  if (trainSteps <= 0)
+    return makeError("--steps must be positive");
+  if (llvm::Error err = checkOutputPath(outputPath))
+    return err;
+  llvm::Expected<std::unique_ptr<Program>> program =
+      Program::compileFile(programPath);
+  if (!program)
+    return program.takeError();
+  llvm::Expected<ParameterLayout> layout = getLayout(**program);
+  if (!layout)
+    return layout.takeError();
+  const EntryPoint *trainEntry = (*program)->lookup("train_step");
+  size_t p = layout->names.size();
+  const ValueType &batchType = trainEntry->inputs[3 * p];
+  if (batchType.kind != ValueType::Kind::Tensor ||
+      batchType.shape.size() != 2 || batchType.shape[0] < 0 ||
+      batchType.shape[1] < 0)
+    return makeError("@train_step's batch must be a static 2-D tensor, got " +
+                     batchType.str());
+  int64_t rows = batchType.shape[0], dims = batchType.shape[1];
+  llvm::Expected<BatchSource> source =
+      BatchSource::create(dataName, seed, dims);
+  if (!source)
+    return source.takeError();
+
+  // Two copies of the state (parameters and moments): a step reads one and
+  // writes the other, so a step whose loss is not finite leaves the last
+  // good state intact.
+  std::vector<std::vector<float>> state[2];
+  for (auto &copy : state)
+    for (size_t i = 0; i < 3 * p; ++i)
+      copy.emplace_back(numElements(layout->shapes[i % p]), 0.0f);
+  std::vector<Destination> initOut;
+  for (size_t i = 0; i < p; ++i)
+    initOut.push_back(TensorRef{state[0][i].data(), layout->shapes[i]});
+  if (llvm::Error err =
+          (*program)->call("init", {static_cast<int64_t>(seed)}, initOut))
+    return err;
+
+  std::vector<float> batch(rows * dims);
+  std::vector<Argument> args(3 * p + 3);
+  std::vector<Destination> outs(3 * p + 1);
+  float loss = 0;
+  bool terminal = llvm::sys::Process::StandardErrIsDisplayed();
+  int64_t every = logEvery > 0 ? logEvery.getValue()
+                               : std::max<int64_t>(1, trainSteps / 10);
+  auto start = std::chrono::steady_clock::now();
+  auto lastDraw = start;
+  int current = 0;
+  for (int64_t step = 0; step < trainSteps; ++step) {
+    source->fill(batch.data(), rows, dims);
+    std::vector<std::vector<float>> &in = state[current];
+    std::vector<std::vector<float>> &out = state[1 - current];
+    for (size_t i = 0; i < 3 * p; ++i) {
+      args[i] = TensorRef{in[i].data(), layout->shapes[i % p]};
+      outs[i + 1] = TensorRef{out[i].data(), layout->shapes[i % p]};
+    }
+    args[3 * p] = TensorRef{batch.data(), {rows, dims}};
+    args[3 * p + 1] = static_cast<int64_t>(seed);
+    args[3 * p + 2] = step;
+    outs[0] = &loss;
+    if (llvm::Error err = (*program)->call("train_step", args, outs))
+      return err;
+    if (!std::isfinite(loss)) {
+      if (terminal)
+        llvm::errs() << "\n";
+      return makeError(llvm::formatv(
+          "the loss became {0} at step {1}; training stopped. '{2}' keeps "
+          "the last checkpoint written before it",
+          loss, step + 1, outputPath));
+    }
+    current = 1 - current;
+
+    int64_t done = step + 1;
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - start).count();
+    double rate = done / std::max(seconds, 1e-9);
+    if (terminal && (now - lastDraw > std::chrono::milliseconds(100) ||
+                     done == trainSteps)) {
+      llvm::errs() << llvm::formatv(
+          "\rstep {0}/{1}  loss {2:f4}  {3:f0} steps/s", done,
+          trainSteps.getValue(), loss, rate);
+      lastDraw = now;
+    } else if (!terminal && (done % every == 0 || done == trainSteps)) {
+      llvm::errs() << llvm::formatv("step {0}/{1} loss {2:f4} {3:f0} steps/s\n",
+                                    done, trainSteps.getValue(), loss, rate);
+    }
+    if ((checkpointEvery > 0 && done % checkpointEvery == 0) ||
+        done == trainSteps)
+      if (llvm::Error err = saveCheckpoint(*layout, state[current], done))
+        return err;
+  }
+  if (terminal)
+    llvm::errs() << "\n";
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  llvm::outs() << llvm::formatv(
+      "trained {0} steps in {1:f2} s (final loss {2:f4}); wrote {3}\n",
+      trainSteps.getValue(), seconds, loss, outputPath);
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// sample
+//===----------------------------------------------------------------------===//
+
+static llvm::Error sample() {
+  if (numSamples <= 0)
+    return makeError("-n must be positive");
+  if (solverSteps <= 0)
+    return makeError("--steps must be positive");
+  if (llvm::Error err = checkOutputPath(outputPath))
+    return err;
+  llvm::Expected<std::unique_ptr<Program>> program =
+      Program::compileFile(programPath);
+  if (!program)
+    return program.takeError();
+  std::string entryName = "sample_" + solver;
+  const EntryPoint *entry = (*program)->lookup(entryName);
+  if (!entry) {
+    std::vector<std::string> solvers;
+    for (const EntryPoint &e : (*program)->entryPoints())
+      if (llvm::StringRef(e.name).starts_with("sample_"))
+        solvers.push_back(e.name.substr(7));
+    return makeError("'" + programPath + "' has no solver '" + solver +
+                     "' (it has: " + llvm::join(solvers, ", ") + ")");
+  }
+  size_t p = entry->inputs.size() - 2;
+  const ValueType &stateType = entry->inputs[p];
+  if (stateType.kind != ValueType::Kind::Tensor ||
+      stateType.shape.size() != 2 || stateType.shape[1] < 0)
+    return makeError("@" + entryName +
+                     " must take the state as tensor<?xDxf32>, got " +
+                     stateType.str());
+  int64_t dims = stateType.shape[1];
+
+  llvm::Expected<SafeTensorsFile> checkpoint = readSafeTensors(checkpointPath);
+  if (!checkpoint)
+    return checkpoint.takeError();
+  std::vector<std::vector<float>> params;
+  std::vector<Argument> args;
+  for (size_t i = 0; i < p; ++i) {
+    const ValueType &type = entry->inputs[i];
+    std::string name = entry->inputNames[i];
+    if (name.empty())
+      name = "param." + std::to_string(i);
+    if (llvm::Error err = checkTensor(*checkpoint, name, type.shape))
+      return err;
+    params.push_back(checkpoint->lookup(name)->data);
+  }
+  for (size_t i = 0; i < p; ++i)
+    args.push_back(TensorRef{params[i].data(), entry->inputs[i].shape});
+
+  std::vector<float> x0(numSamples * dims), samples(numSamples * dims);
+  PhiloxStream(seed, /*streamId=*/2000).fillNormal(x0.data(), x0.size(), 0);
+  args.push_back(TensorRef{x0.data(), {numSamples, dims}});
+  args.push_back(static_cast<int64_t>(solverSteps));
+  auto start = std::chrono::steady_clock::now();
+  if (llvm::Error err = (*program)->call(
+          entryName, args, {TensorRef{samples.data(), {numSamples, dims}}}))
+    return err;
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  for (size_t i = 0; i < samples.size(); ++i)
+    if (!std::isfinite(samples[i]))
+      return makeError(llvm::formatv(
+          "sample {0} is not finite; nothing was written", i / dims));
+  if (llvm::Error err = writeNpy(outputPath, samples.data(), numSamples, dims))
+    return err;
+  llvm::outs() << llvm::formatv(
+      "sampled {0} points with {1} {2} steps in {3:f3} s; wrote {4}\n",
+      numSamples.getValue(), solverSteps.getValue(), solver, seconds,
+      outputPath);
+  return llvm::Error::success();
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(runCategory);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "fm-run: train and sample flow-matching programs compiled by FM-MLIR\n");
+  llvm::Error result = llvm::Error::success();
+  if (trainCommand)
+    result = train();
+  else if (sampleCommand)
+    result = sample();
+  else {
+    llvm::WithColor::error(llvm::errs(), "fm-run")
+        << "expected a command: train or sample (see --help)\n";
+    return 2;
+  }
+  if (result) {
+    llvm::WithColor::error(llvm::errs(), "fm-run")
+        << llvm::toString(std::move(result)) << "\n";
+    return 1;
+  }
+  return 0;
+}
