@@ -1,0 +1,297 @@
+//===- Plot.cpp - PNG scatter plots ---------------------------------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// A plot is drawn in two layers: an opaque base (the background and the
+// axis frame) and the points, accumulated as a per-pixel transmittance
+// T = Π (1 − alpha·coverage) over the points covering the pixel. The final
+// colour is base·T + pointColor·(1 − T), so the order of the points does not
+// matter and a pixel fully covered by an opaque point has exactly the point
+// colour.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Runtime/Plot.h"
+
+#include "fm/Runtime/FileUtils.h"
+
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+using namespace fmrt;
+
+/// The largest width or height of a plot.
+static constexpr int kMaxImageSide = 16384;
+
+/// `value` in the shortest of %g's forms, for error messages.
+static std::string num(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", value);
+  return buffer;
+}
+
+static llvm::Error invalid(const llvm::Twine &what) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "invalid plot: " + what);
+}
+
+/// The padded range of one coordinate whose finite values span [lo, hi].
+static void padAxis(double lo, double hi, double &outLo, double &outHi) {
+  double extent = hi - lo;
+  double pad =
+      extent > 0.0 ? 0.05 * extent : std::max(0.5, 0.05 * std::fabs(lo));
+  outLo = lo - pad;
+  outHi = hi + pad;
+}
+
+PlotRange fmrt::autoPlotRange(const float *points, int64_t n) {
+  double xmin = HUGE_VAL, xmax = -HUGE_VAL, ymin = HUGE_VAL, ymax = -HUGE_VAL;
+  for (int64_t i = 0; points && i < n; ++i) {
+    float x = points[2 * i], y = points[2 * i + 1];
+    if (!std::isfinite(x) || !std::isfinite(y))
+      continue;
+    xmin = std::min<double>(xmin, x);
+    xmax = std::max<double>(xmax, x);
+    ymin = std::min<double>(ymin, y);
+    ymax = std::max<double>(ymax, y);
+  }
+  PlotRange range;
+  if (xmin > xmax)
+    return range;
+  padAxis(xmin, xmax, range.xmin, range.xmax);
+  padAxis(ymin, ymax, range.ymin, range.ymax);
+  return range;
+}
+
+/// Checks the options and the range they show.
+static llvm::Error checkOptions(const PlotOptions &options,
+                                const PlotRange &range) {
+  if (options.width < 1 || options.width > kMaxImageSide ||
+      options.height < 1 || options.height > kMaxImageSide)
+    return invalid("the size " + llvm::Twine(options.width) + "x" +
+                   llvm::Twine(options.height) + " is not within 1x1 to " +
+                   llvm::Twine(kMaxImageSide) + "x" +
+                   llvm::Twine(kMaxImageSide));
+  if (!std::isfinite(range.xmin) || !std::isfinite(range.xmax) ||
+      !std::isfinite(range.ymin) || !std::isfinite(range.ymax) ||
+      !(range.xmin < range.xmax) || !(range.ymin < range.ymax) ||
+      !std::isfinite(range.xmax - range.xmin) ||
+      !std::isfinite(range.ymax - range.ymin))
+    return invalid("the range x in [" + num(range.xmin) + ", " +
+                   num(range.xmax) + "], y in [" + num(range.ymin) + ", " +
+                   num(range.ymax) + "] is empty or not finite");
+  if (!std::isfinite(options.pointRadius) || options.pointRadius < 0.0)
+    return invalid("the point radius " + num(options.pointRadius) +
+                   " is negative or not finite");
+  if (!(options.pointAlpha > 0.0 && options.pointAlpha <= 1.0))
+    return invalid("the point opacity " + num(options.pointAlpha) +
+                   " is not in (0, 1]");
+  return llvm::Error::success();
+}
+
+/// Paints the opaque base layer: the background and the axis frame.
+static void drawBase(RgbImage &image, const PlotOptions &options,
+                     const PlotRange &range) {
+  int w = image.width, h = image.height;
+  auto put = [&](int x, int y, Rgb c) {
+    uint8_t *p = &image.pixels[(static_cast<size_t>(y) * w + x) * 3];
+    p[0] = c.r;
+    p[1] = c.g;
+    p[2] = c.b;
+  };
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      put(x, y, options.background);
+  if (!options.drawAxes)
+    return;
+
+  Rgb axis = options.axisColor;
+  for (int x = 0; x < w; ++x) {
+    put(x, 0, axis);
+    put(x, h - 1, axis);
+  }
+  for (int y = 0; y < h; ++y) {
+    put(0, y, axis);
+    put(w - 1, y, axis);
+  }
+  // The line x = 0 is the pixel column holding px(0), y = 0 the row holding
+  // py(0); the last column and row also take the right and bottom edges.
+  if (range.xmin <= 0.0 && 0.0 <= range.xmax) {
+    double px = -range.xmin / (range.xmax - range.xmin) * w;
+    int col = std::min(static_cast<int>(px), w - 1);
+    for (int y = 0; y < h; ++y)
+      put(col, y, axis);
+  }
+  if (range.ymin <= 0.0 && 0.0 <= range.ymax) {
+    double py = range.ymax / (range.ymax - range.ymin) * h;
+    int row = std::min(static_cast<int>(py), h - 1);
+    for (int x = 0; x < w; ++x)
+      put(x, row, axis);
+  }
+}
+
+llvm::Expected<RgbImage> fmrt::renderScatter(const float *points, int64_t n,
+                                             const PlotOptions &options) {
+  if (n < 0)
+    return invalid("negative number of points " + llvm::Twine(n));
+  if (n > 0 && !points)
+    return invalid("no point data");
+  PlotRange range = options.range ? *options.range : autoPlotRange(points, n);
+  if (llvm::Error error = checkOptions(options, range))
+    return std::move(error);
+
+  RgbImage image;
+  image.width = options.width;
+  image.height = options.height;
+  int w = image.width, h = image.height;
+  size_t numPixels = static_cast<size_t>(w) * h;
+  image.pixels.resize(numPixels * 3);
+  drawBase(image, options, range);
+
+  // Transmittance of the point layer, per pixel.
+  std::vector<float> transmittance(numPixels, 1.0f);
+  double scaleX = w / (range.xmax - range.xmin);
+  double scaleY = h / (range.ymax - range.ymin);
+  double radius = options.pointRadius, alpha = options.pointAlpha;
+  // A pixel whose centre is at distance d from the point is covered by
+  // clamp(radius + 0.5 − d, 0, 1): a one-pixel linear ramp centred on the
+  // disc's edge, which approximates the area of the pixel inside the disc.
+  double reach = radius + 0.5;
+  for (int64_t i = 0; i < n; ++i) {
+    float x = points[2 * i], y = points[2 * i + 1];
+    if (!std::isfinite(x) || !std::isfinite(y))
+      continue;
+    double px = (x - range.xmin) * scaleX;
+    double py = (range.ymax - y) * scaleY;
+    // The pixels whose centres may be within `reach`, clipped to the image
+    // in floating point before converting, so far-away points cannot
+    // overflow an int.
+    double x0 = std::max(0.0, std::floor(px - reach));
+    double x1 = std::min(double(w - 1), std::ceil(px + reach));
+    double y0 = std::max(0.0, std::floor(py - reach));
+    double y1 = std::min(double(h - 1), std::ceil(py + reach));
+    if (!(x0 <= x1 && y0 <= y1))
+      continue;
+    for (int r = static_cast<int>(y0), re = static_cast<int>(y1); r <= re;
+         ++r) {
+      double dy = r + 0.5 - py;
+      for (int c = static_cast<int>(x0), ce = static_cast<int>(x1); c <= ce;
+           ++c) {
+        double dx = c + 0.5 - px;
+        double coverage = std::min(1.0, reach - std::sqrt(dx * dx + dy * dy));
+        if (coverage <= 0.0)
+          continue;
+        float &t = transmittance[static_cast<size_t>(r) * w + c];
+        t = static_cast<float>(t * (1.0 - alpha * coverage));
+      }
+    }
+  }
+
+  const double ink[3] = {double(options.pointColor.r),
+                         double(options.pointColor.g),
+                         double(options.pointColor.b)};
+  for (size_t k = 0; k < numPixels; ++k) {
+    double t = transmittance[k];
+    if (t == 1.0)
+      continue;
+    for (int channel = 0; channel < 3; ++channel) {
+      uint8_t &value = image.pixels[3 * k + channel];
+      value = static_cast<uint8_t>(
+          std::lround(value * t + ink[channel] * (1.0 - t)));
+    }
+  }
+  return image;
+}
+
+/// Appends `value` as four big-endian bytes.
+static void appendU32(std::vector<uint8_t> &out, uint32_t value) {
+  out.push_back(static_cast<uint8_t>(value >> 24));
+  out.push_back(static_cast<uint8_t>(value >> 16));
+  out.push_back(static_cast<uint8_t>(value >> 8));
+  out.push_back(static_cast<uint8_t>(value));
+}
+
+/// Appends the PNG chunk of type `type` (four letters) holding `data`:
+/// length, type, data and the CRC-32 of type and data.
+static void appendChunk(std::vector<uint8_t> &out, const char *type,
+                        const uint8_t *data, size_t size) {
+  appendU32(out, static_cast<uint32_t>(size));
+  size_t typeAt = out.size();
+  out.insert(out.end(), type, type + 4);
+  if (size)
+    out.insert(out.end(), data, data + size);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, &out[typeAt], static_cast<uInt>(4 + size));
+  appendU32(out, static_cast<uint32_t>(crc));
+}
+
+llvm::Expected<std::vector<uint8_t>> fmrt::encodePng(const RgbImage &image) {
+  if (image.width < 1 || image.height < 1 || image.width > kMaxImageSide ||
+      image.height > kMaxImageSide)
+    return invalid("cannot encode an image of " + llvm::Twine(image.width) +
+                   "x" + llvm::Twine(image.height) + " pixels");
+  size_t rowBytes = static_cast<size_t>(image.width) * 3;
+  if (image.pixels.size() != rowBytes * image.height)
+    return invalid("the image has " + llvm::Twine(image.pixels.size()) +
+                   " bytes of pixels instead of " +
+                   llvm::Twine(rowBytes * image.height));
+
+  // Every scanline is its filter type byte (0, None) and its pixels.
+  std::vector<uint8_t> raw;
+  raw.reserve((rowBytes + 1) * image.height);
+  for (int y = 0; y < image.height; ++y) {
+    raw.push_back(0);
+    const uint8_t *row = &image.pixels[y * rowBytes];
+    raw.insert(raw.end(), row, row + rowBytes);
+  }
+  uLongf compressedSize = compressBound(static_cast<uLong>(raw.size()));
+  std::vector<uint8_t> compressed(compressedSize);
+  int status = compress2(compressed.data(), &compressedSize, raw.data(),
+                         static_cast<uLong>(raw.size()), Z_DEFAULT_COMPRESSION);
+  if (status != Z_OK)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "zlib compress2 failed with status " +
+                                       llvm::Twine(status));
+
+  static const uint8_t signature[8] = {0x89, 'P',  'N',  'G',
+                                       '\r', '\n', 0x1A, '\n'};
+  std::vector<uint8_t> png(signature, signature + 8);
+  std::vector<uint8_t> header;
+  appendU32(header, static_cast<uint32_t>(image.width));
+  appendU32(header, static_cast<uint32_t>(image.height));
+  // Bit depth 8, colour type 2 (RGB), deflate, adaptive filtering (method
+  // 0), no interlacing.
+  header.insert(header.end(), {8, 2, 0, 0, 0});
+  appendChunk(png, "IHDR", header.data(), header.size());
+  appendChunk(png, "IDAT", compressed.data(), compressedSize);
+  appendChunk(png, "IEND", nullptr, 0);
+  return png;
+}
+
+llvm::Error fmrt::writeScatterPng(llvm::StringRef path, const float *points,
+                                  int64_t n, const PlotOptions &options) {
+  auto fail = [&](llvm::Error error) {
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "cannot write '" + path + "': " + llvm::toString(std::move(error)));
+  };
+  llvm::Expected<RgbImage> image = renderScatter(points, n, options);
+  if (!image)
+    return fail(image.takeError());
+  llvm::Expected<std::vector<uint8_t>> png = encodePng(*image);
+  if (!png)
+    return fail(png.takeError());
+  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
+    os.write(reinterpret_cast<const char *>(png->data()), png->size());
+    return llvm::Error::success();
+  });
+}
