@@ -518,3 +518,19 @@ TEST(MetricErrorTest, EveryErrorHasADistinctDescription) {
 }
 
 } // namespace
+
+namespace {
+// A set against a separate copy of itself: the three sums round differently,
+// but the energy distance must come out exactly 0, never slightly negative.
+TEST(EnergyDistanceCopyTest, CopyOfASetGivesExactlyZero) {
+  std::vector<float> x, y;
+  for (int i = 0; i < 500; ++i) {
+    x.push_back(std::sin(0.37f * i) * 1.7f);
+    x.push_back(std::cos(0.91f * i) + 0.01f * i);
+  }
+  y = x;
+  fmrt::MetricResult r = fmrt::energyDistance(x.data(), 500, y.data(), 500, 2);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value, 0.0);
+}
+} // namespace

@@ -4,10 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   fm-run train PROGRAM --data moons --steps 10000 --seed 0 -o
-//   model.safetensors fm-run sample PROGRAM --checkpoint model.safetensors -n
-//   10000
-//          --solver midpoint --steps 8 --seed 1 -o samples.npy
+// Usage (examples/moons.mlir is such a PROGRAM):
+//
+//   fm-run train PROGRAM --data moons --steps 10000 --seed 0 -o m.safetensors
+//   fm-run sample PROGRAM --checkpoint m.safetensors -n 10000 \
+//       --solver midpoint --steps 8 --seed 1 -o samples.npy --plot samples.png
+//   fm-run eval samples.npy --data moons
 //
 // A program is an fm module with these entry points (examples/moons.mlir):
 //   @init(seed: i64) -> P parameters
@@ -22,7 +24,9 @@
 
 #include "fm/Runtime/Datasets.h"
 #include "fm/Runtime/Engine.h"
+#include "fm/Runtime/Metrics.h"
 #include "fm/Runtime/Npy.h"
+#include "fm/Runtime/Plot.h"
 #include "fm/Runtime/Random.h"
 #include "fm/Runtime/SafeTensors.h"
 
@@ -52,6 +56,8 @@ static cl::OptionCategory runCategory("fm-run options");
 static cl::SubCommand trainCommand("train", "Train a program's model");
 static cl::SubCommand
     sampleCommand("sample", "Sample a trained model with an ODE solver");
+static cl::SubCommand evalCommand(
+    "eval", "Compare samples with fresh data: exact W2, energy distance, MMD");
 
 static cl::opt<std::string> programPath(cl::Positional, cl::Required,
                                         cl::desc("<program.mlir>"),
@@ -64,14 +70,15 @@ static cl::opt<std::string>
                cl::sub(sampleCommand), cl::cat(runCategory));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
                               cl::sub(trainCommand), cl::sub(sampleCommand),
-                              cl::cat(runCategory));
+                              cl::sub(evalCommand), cl::cat(runCategory));
 
 // train
 static cl::opt<std::string>
     dataName("data",
              cl::desc("Training data: moons, 8gaussians, checkerboard, "
                       "circles, spirals, or a .npy file of shape [N, D]"),
-             cl::init("moons"), cl::sub(trainCommand), cl::cat(runCategory));
+             cl::init("moons"), cl::sub(trainCommand), cl::sub(evalCommand),
+             cl::cat(runCategory));
 static cl::opt<int64_t> trainSteps("steps", cl::desc("Training steps"),
                                    cl::init(10000), cl::sub(trainCommand),
                                    cl::cat(runCategory));
@@ -93,15 +100,29 @@ static cl::opt<std::string> checkpointPath("checkpoint", cl::Required,
                                            cl::value_desc("path"),
                                            cl::sub(sampleCommand),
                                            cl::cat(runCategory));
-static cl::opt<int64_t> numSamples("n", cl::desc("Number of samples"),
-                                   cl::init(10000), cl::sub(sampleCommand),
-                                   cl::cat(runCategory));
+static cl::opt<int64_t>
+    numSamples("n",
+               cl::desc("Number of samples (sample: default 10000; eval: "
+                        "points compared, default 2000)"),
+               cl::init(0), cl::sub(sampleCommand), cl::sub(evalCommand),
+               cl::cat(runCategory));
+static cl::opt<std::string> plotPath("plot",
+                                     cl::desc("Also write a PNG scatter plot"),
+                                     cl::value_desc("path.png"),
+                                     cl::sub(sampleCommand),
+                                     cl::cat(runCategory));
 static cl::opt<std::string>
     solver("solver", cl::desc("ODE solver: euler, midpoint, heun, rk4"),
            cl::init("midpoint"), cl::sub(sampleCommand), cl::cat(runCategory));
 static cl::opt<int64_t> solverSteps("steps", cl::desc("ODE steps"), cl::init(8),
                                     cl::sub(sampleCommand),
                                     cl::cat(runCategory));
+
+// eval
+static cl::opt<std::string> samplesPath(cl::Positional, cl::Required,
+                                        cl::desc("<samples.npy>"),
+                                        cl::sub(evalCommand),
+                                        cl::cat(runCategory));
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -358,12 +379,17 @@ static llvm::Error train() {
 //===----------------------------------------------------------------------===//
 
 static llvm::Error sample() {
-  if (numSamples <= 0)
+  int64_t count =
+      numSamples.getNumOccurrences() ? numSamples.getValue() : 10000;
+  if (count <= 0)
     return makeError("-n must be positive");
   if (solverSteps <= 0)
     return makeError("--steps must be positive");
   if (llvm::Error err = checkOutputPath(outputPath))
     return err;
+  if (!plotPath.empty())
+    if (llvm::Error err = checkOutputPath(plotPath))
+      return err;
   llvm::Expected<std::unique_ptr<Program>> program =
       Program::compileFile(programPath);
   if (!program)
@@ -404,13 +430,13 @@ static llvm::Error sample() {
   for (size_t i = 0; i < p; ++i)
     args.push_back(TensorRef{params[i].data(), entry->inputs[i].shape});
 
-  std::vector<float> x0(numSamples * dims), samples(numSamples * dims);
+  std::vector<float> x0(count * dims), samples(count * dims);
   PhiloxStream(seed, /*streamId=*/2000).fillNormal(x0.data(), x0.size(), 0);
-  args.push_back(TensorRef{x0.data(), {numSamples, dims}});
+  args.push_back(TensorRef{x0.data(), {count, dims}});
   args.push_back(static_cast<int64_t>(solverSteps));
   auto start = std::chrono::steady_clock::now();
   if (llvm::Error err = (*program)->call(
-          entryName, args, {TensorRef{samples.data(), {numSamples, dims}}}))
+          entryName, args, {TensorRef{samples.data(), {count, dims}}}))
     return err;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -419,12 +445,69 @@ static llvm::Error sample() {
     if (!std::isfinite(samples[i]))
       return makeError(llvm::formatv(
           "sample {0} is not finite; nothing was written", i / dims));
-  if (llvm::Error err = writeNpy(outputPath, samples.data(), numSamples, dims))
+  if (!plotPath.empty() && dims != 2)
+    return makeError(llvm::formatv(
+        "--plot draws 2-D samples, these have {0} dimensions", dims));
+  if (llvm::Error err = writeNpy(outputPath, samples.data(), count, dims))
     return err;
+  if (!plotPath.empty())
+    if (llvm::Error err = writeScatterPng(plotPath, samples.data(), count))
+      return err;
   llvm::outs() << llvm::formatv(
-      "sampled {0} points with {1} {2} steps in {3:f3} s; wrote {4}\n",
-      numSamples.getValue(), solverSteps.getValue(), solver, seconds,
-      outputPath);
+      "sampled {0} points with {1} {2} steps in {3:f3} s; wrote {4}\n", count,
+      solverSteps.getValue(), solver, seconds, outputPath);
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// eval
+//===----------------------------------------------------------------------===//
+
+static llvm::Error eval() {
+  llvm::Expected<NpyArray> samples = readNpy(samplesPath);
+  if (!samples)
+    return samples.takeError();
+  int64_t count = numSamples.getNumOccurrences() ? numSamples.getValue() : 2000;
+  if (count <= 0)
+    return makeError("-n must be positive");
+  count = std::min(count, samples->rows);
+  int64_t dims = samples->cols;
+
+  // Fresh reference points: a built-in dataset or the first rows of a file.
+  std::vector<float> reference(count * dims);
+  if (std::optional<Dataset> dataset = parseDataset(dataName.getValue())) {
+    if (dims != 2)
+      return makeError(
+          llvm::formatv("dataset '{0}' is 2-D but the samples have {1} columns",
+                        dataName, dims));
+    sampleDataset(*dataset, defaultNoise(*dataset),
+                  PhiloxStream(seed, /*streamId=*/3000), 0, reference.data(),
+                  count);
+  } else {
+    llvm::Expected<NpyArray> data = readNpy(dataName);
+    if (!data)
+      return data.takeError();
+    if (data->cols != dims)
+      return makeError(
+          llvm::formatv("'{0}' has {1} columns but the samples have {2}",
+                        dataName, data->cols, dims));
+    count = std::min(count, data->rows);
+    std::copy_n(data->data.data(), count * dims, reference.data());
+  }
+
+  const float *x = samples->data.data(), *y = reference.data();
+  MetricResult w2 = wasserstein2(x, count, y, count, dims);
+  MetricResult energy = energyDistance(x, count, y, count, dims);
+  MetricResult mmd = mmd2RbfMulti(x, count, y, count, dims);
+  for (const MetricResult *r : {&w2, &energy, &mmd})
+    if (!r->ok())
+      return makeError(llvm::Twine("cannot evaluate '") + samplesPath +
+                       "': " + describeMetricError(r->error));
+  llvm::outs() << llvm::formatv("{0} samples vs {0} points of {1}\n", count,
+                                dataName);
+  llvm::outs() << llvm::formatv("W2 {0:f4}\n", w2.value);
+  llvm::outs() << llvm::formatv("energy distance {0:f5}\n", energy.value);
+  llvm::outs() << llvm::formatv("MMD^2 {0:f5}\n", mmd.value);
   return llvm::Error::success();
 }
 
@@ -439,9 +522,11 @@ int main(int argc, char **argv) {
     result = train();
   else if (sampleCommand)
     result = sample();
+  else if (evalCommand)
+    result = eval();
   else {
     llvm::WithColor::error(llvm::errs(), "fm-run")
-        << "expected a command: train or sample (see --help)\n";
+        << "expected a command: train, sample or eval (see --help)\n";
     return 2;
   }
   if (result) {

@@ -400,7 +400,10 @@ MetricResult fmrt::energyDistance(const float *x, int64_t nx, const float *y,
   double cross = sumDistances(xd, nx, yd, ny, dim) / (fx * fy);
   double withinX = sumDistancesWithin(xd, nx, dim) / (fx * fx);
   double withinY = sumDistancesWithin(yd, ny, dim) / (fy * fy);
-  return {2.0 * cross - withinX - withinY, MetricError::None};
+  // The V-statistic is a squared distance between embeddings, so it is never
+  // negative; summing the three terms in a different order can leave a
+  // rounding residue of either sign (e.g. -1e-17 for a set and a copy of it).
+  return {std::max(0.0, 2.0 * cross - withinX - withinY), MetricError::None};
 }
 
 MetricResult fmrt::mmd2Rbf(const float *x, int64_t nx, const float *y,
