@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# The main job: set up, build, then compile the example program. fm-opt
-# parses and verifies examples/path_sample.mlir, prints it, and lowers it
-# through the named CPU pipeline to the LLVM dialect.
+# The main job: set up, build, then train the seeds' moons flow from
+# examples/moons.mlir (10,000 Adam steps, batch 256), sample 10,000 points
+# with 8 midpoint steps, and write out/samples.npy, out/samples.png and the
+# checkpoint out/moons.safetensors; finally report the exact W2 distance to
+# fresh make_moons data.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
 
-fm_opt=${FM_BUILD_DIR:-$root/build}/bin/fm-opt
-example=$root/examples/path_sample.mlir
-echo "== fm-opt $example (parse, verify, print)"
-"$fm_opt" "$example"
-echo "== fm-opt $example --fm-convert-to-linalg"
-"$fm_opt" "$example" --fm-convert-to-linalg
-echo "== fm-opt $example --fm-cpu-pipeline"
-"$fm_opt" "$example" --fm-cpu-pipeline -o "${FM_BUILD_DIR:-$root/build}/path_sample.llvm.mlir"
-echo "lowered to the LLVM dialect: ${FM_BUILD_DIR:-$root/build}/path_sample.llvm.mlir"
+build=${FM_BUILD_DIR:-$root/build}
+out=${FM_OUT_DIR:-$root/out}
+mkdir -p "$out"
+example=$root/examples/moons.mlir
+"$build/bin/fm-run" train "$example" --data moons --steps 10000 --seed 0 \
+  -o "$out/moons.safetensors"
+"$build/bin/fm-run" sample "$example" --checkpoint "$out/moons.safetensors" \
+  -n 10000 --solver midpoint --steps 8 --seed 1 \
+  -o "$out/samples.npy" --plot "$out/samples.png"
+"$build/bin/fm-run" eval "$out/samples.npy" --data moons

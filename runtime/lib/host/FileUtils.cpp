@@ -7,9 +7,14 @@
 #include "fm/Runtime/FileUtils.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SwapByteOrder.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
 
 using namespace fmrt;
 
@@ -56,4 +61,22 @@ llvm::Error fmrt::writeFileAtomically(
   if (std::error_code ec = llvm::sys::fs::rename(tempPath, path))
     return discard("cannot rename the temporary file over it: " + ec.message());
   return llvm::Error::success();
+}
+
+void fmrt::writeFloat32LE(llvm::raw_ostream &os, const float *data,
+                          int64_t count) {
+  if (llvm::sys::IsLittleEndianHost) {
+    os.write(reinterpret_cast<const char *>(data),
+             static_cast<size_t>(count) * 4);
+    return;
+  }
+  char buffer[4096];
+  for (int64_t i = 0; i < count;) {
+    int64_t chunk = std::min<int64_t>(count - i, sizeof(buffer) / 4);
+    for (int64_t k = 0; k < chunk; ++k)
+      llvm::support::endian::write32le(buffer + 4 * k,
+                                       llvm::bit_cast<uint32_t>(data[i + k]));
+    os.write(buffer, static_cast<size_t>(chunk) * 4);
+    i += chunk;
+  }
 }

@@ -396,15 +396,7 @@ llvm::Error fmrt::writeNpy(llvm::StringRef path, const float *data,
                                      static_cast<uint16_t>(header.size()));
     os.write(prefix, sizeof(prefix));
     os << header;
-    char buffer[4096];
-    for (int64_t i = 0; i < count;) {
-      int64_t chunk = std::min<int64_t>(count - i, sizeof(buffer) / 4);
-      for (int64_t k = 0; k < chunk; ++k)
-        llvm::support::endian::write32le(buffer + 4 * k,
-                                         llvm::bit_cast<uint32_t>(data[i + k]));
-      os.write(buffer, static_cast<size_t>(chunk) * 4);
-      i += chunk;
-    }
+    writeFloat32LE(os, data, count);
     return llvm::Error::success();
   });
 }

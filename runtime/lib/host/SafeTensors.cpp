@@ -62,25 +62,6 @@ static std::optional<int64_t> elementCount(llvm::ArrayRef<int64_t> shape) {
   return count;
 }
 
-/// Writes `count` floats as little-endian float32.
-static void writeFloats(llvm::raw_ostream &os, const float *data,
-                        int64_t count) {
-  if (llvm::sys::IsLittleEndianHost) {
-    os.write(reinterpret_cast<const char *>(data),
-             static_cast<size_t>(count) * 4);
-    return;
-  }
-  char buffer[4096];
-  for (int64_t i = 0; i < count;) {
-    int64_t chunk = std::min<int64_t>(count - i, sizeof(buffer) / 4);
-    for (int64_t k = 0; k < chunk; ++k)
-      llvm::support::endian::write32le(buffer + 4 * k,
-                                       llvm::bit_cast<uint32_t>(data[i + k]));
-    os.write(buffer, static_cast<size_t>(chunk) * 4);
-    i += chunk;
-  }
-}
-
 //===----------------------------------------------------------------------===//
 // Header checks beyond llvm::json
 //===----------------------------------------------------------------------===//
@@ -514,7 +495,7 @@ fmrt::writeSafeTensors(llvm::StringRef path, llvm::ArrayRef<TensorView> tensors,
     os.write(length, sizeof(length));
     os << header;
     for (size_t i : order)
-      writeFloats(os, tensors[i].data, counts[i]);
+      writeFloat32LE(os, tensors[i].data, counts[i]);
     return llvm::Error::success();
   });
 }

@@ -15,6 +15,12 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <cstdint>
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
 namespace llvm {
 class raw_ostream;
 } // namespace llvm
@@ -36,6 +42,10 @@ namespace fmrt {
 llvm::Error
 writeFileAtomically(llvm::StringRef path,
                     llvm::function_ref<llvm::Error(llvm::raw_ostream &)> write);
+
+/// Writes `count` floats to `os` as little-endian float32 (the byte order of
+/// .npy '<f4' and safetensors F32), whatever the host's byte order.
+void writeFloat32LE(llvm::raw_ostream &os, const float *data, int64_t count);
 
 } // namespace fmrt
 

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Trains examples/moons.mlir with fm-run for seeds 0, 1 and 2 (10,000 steps,
+# one core), samples 10,000 points with midpoint at 8 and 100 steps, and
+# reports wall times and the exact W2 against 2,000 fresh make_moons points.
+#
+# usage: bench/moons.sh [BUILD_DIR]   (default: build)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+fm_run=$build/bin/fm-run
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+export OMP_NUM_THREADS=1
+for seed in 0 1 2; do
+  taskset -c 0 "$fm_run" train "$root/examples/moons.mlir" --data moons \
+    --steps 10000 --seed "$seed" -o "$work/moons$seed.safetensors" \
+    2>/dev/null | sed "s/^/seed $seed: /"
+  for steps in 8 100; do
+    taskset -c 0 "$fm_run" sample "$root/examples/moons.mlir" \
+      --checkpoint "$work/moons$seed.safetensors" -n 10000 --solver midpoint \
+      --steps "$steps" --seed 1 -o "$work/samples$seed-$steps.npy" \
+      | sed "s/^/seed $seed: /"
+  done
+  "$fm_run" eval "$work/samples$seed-8.npy" --data moons --seed 7 \
+    | grep W2 | sed "s/^/seed $seed: midpoint 8 steps /"
+done
