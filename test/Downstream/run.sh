@@ -2,7 +2,8 @@
 # Installs FM-MLIR from BUILD_DIR into a prefix, moves the prefix elsewhere
 # (the package must be relocatable), builds the downstream project against
 # the moved copy, and runs its tool: once with fm's conversion pass and once
-# with the named CPU pipeline.
+# with the named CPU pipeline; then the runtime's embedding API (the README
+# example) compiles and calls examples/moons.mlir.
 #
 # usage: run.sh BUILD_DIR WORK_DIR CXX FILECHECK
 set -euo pipefail
@@ -28,4 +29,6 @@ tool=$work/build/downstream-tool
 "$tool" "$here/input.mlir" "fm-convert-to-linalg" > "$work/linalg.mlir"
 "$tool" "$here/input.mlir" "fm-cpu-pipeline" > "$work/llvm.mlir"
 "$filecheck" "$here/input.mlir" --input-file <(cat "$work/linalg.mlir" "$work/llvm.mlir")
+"$work/build/downstream-runtime" "$here/../../examples/moons.mlir" \
+  | grep -qx "init returned 8 tensors, the first tensor<64x3xf32>"
 echo "downstream package: OK"
