@@ -147,6 +147,17 @@ public:
     return lo32(arith::ShRUIOp::create(b, loc, v64, shift));
   }
 
+  /// The high and low words of the 64-bit product of two i32 values, as
+  /// zero-extended i64 arithmetic (which vectorizes and lowers everywhere,
+  /// unlike arith.mului_extended on vectors).
+  std::pair<Value, Value> mulWide(Value x, Value y) const {
+    Type i64 = b.getI64Type();
+    Value product =
+        arith::MulIOp::create(b, loc, arith::ExtUIOp::create(b, loc, i64, x),
+                              arith::ExtUIOp::create(b, loc, i64, y));
+    return {hi32(product), lo32(product)};
+  }
+
   /// Philox4x32-10: ten rounds of two 32×32→64 multiplies, with the key
   /// bumped by the Weyl constants between rounds.
   std::array<Value, 4> philox(std::array<Value, 4> c,
@@ -158,10 +169,9 @@ public:
         k[0] = add(k[0], w0);
         k[1] = add(k[1], w1);
       }
-      auto p0 = arith::MulUIExtendedOp::create(b, loc, m0, c[0]);
-      auto p1 = arith::MulUIExtendedOp::create(b, loc, m1, c[2]);
-      c = {xorI(xorI(p1.getHigh(), c[1]), k[0]), p1.getLow(),
-           xorI(xorI(p0.getHigh(), c[3]), k[1]), p0.getLow()};
+      auto [hi0, lo0] = mulWide(m0, c[0]);
+      auto [hi1, lo1] = mulWide(m1, c[2]);
+      c = {xorI(xorI(hi1, c[1]), k[0]), lo1, xorI(xorI(hi0, c[3]), k[1]), lo0};
     }
     return c;
   }

@@ -16,7 +16,7 @@
 // CHECK: %[[BLOCK:.+]] = arith.addi %[[OFFSET]], %[[Q]] : i64
 // CHECK: arith.trunci %[[BLOCK]] : i64 to i32
 // CHECK: arith.trunci %[[SEED]] : i64 to i32
-// CHECK-COUNT-20: arith.mului_extended
+// CHECK-COUNT-40: arith.extui %{{.+}} : i32 to i64
 // CHECK: arith.uitofp %{{.+}} : i32 to f32
 // CHECK-NOT: math.log
 // CHECK: linalg.yield
@@ -31,7 +31,7 @@ func.func @uniform(%seed: i64, %offset: i64) -> tensor<8x2xf32> {
 
 // CHECK-LABEL: func.func @normal
 // CHECK: linalg.generic
-// CHECK-COUNT-20: arith.mului_extended
+// CHECK-COUNT-40: arith.extui %{{.+}} : i32 to i64
 // CHECK: %[[LOG:.+]] = math.log %{{.+}} : f32
 // CHECK: %[[R:.+]] = math.sqrt %{{.+}} : f32
 // CHECK-DAG: math.cos
