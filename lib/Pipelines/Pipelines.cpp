@@ -28,6 +28,9 @@ void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
   pm.addPass(createFmConvertToLinalg());
   pm.addPass(createFmAutodiff());
   pm.addPass(createLinalgElementwiseOpFusionPass());
+  // Every structured op as a generic, loops ordered for LLVM's vectorizer.
+  pm.addPass(createLinalgGeneralizeNamedOpsPass());
+  pm.addPass(createFmCpuLoopOrder());
 
   // Tensors → buffers, across function boundaries, then deallocation.
   bufferization::OneShotBufferizePassOptions bufferize;

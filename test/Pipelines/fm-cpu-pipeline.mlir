@@ -7,6 +7,8 @@
 // PASSES-NEXT: fm-convert-to-linalg,
 // PASSES-NEXT: fm-autodiff,
 // PASSES-NEXT: linalg-fuse-elementwise-ops,
+// PASSES-NEXT: linalg-generalize-named-ops,
+// PASSES-NEXT: fm-cpu-loop-order,
 // PASSES-NEXT: one-shot-bufferize{allow-return-allocs-from-loops=true {{.*}} bufferize-function-boundaries=true {{.*}} function-boundary-type-conversion=identity-layout-map
 // PASSES-NEXT: canonicalize
 // PASSES-NEXT: cse,

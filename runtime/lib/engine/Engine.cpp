@@ -19,6 +19,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -224,14 +225,29 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
   if (mlir::failed(pm.run(*module)))
     return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
 
+  // The host's target machine drives both LLVM's optimizer (without it the
+  // cost models see no vector registers and nothing is vectorized) and code
+  // generation, whose optimization level is set on it.
+  auto hostBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!hostBuilder)
+    return makeError("cannot compile '" + bufferName +
+                     "': " + llvm::toString(hostBuilder.takeError()));
+  hostBuilder->setCodeGenOptLevel(options.optLevel >= 3
+                                      ? llvm::CodeGenOptLevel::Aggressive
+                                      : llvm::CodeGenOptLevel::Default);
+  auto targetMachine = hostBuilder->createTargetMachine();
+  if (!targetMachine)
+    return makeError("cannot compile '" + bufferName +
+                     "': " + llvm::toString(targetMachine.takeError()));
   // The transformer is a function_ref: keep the callable alive here.
   auto transformer = mlir::makeOptimizingTransformer(
-      options.optLevel, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+      options.optLevel, /*sizeLevel=*/0, targetMachine->get());
   llvm::SmallVector<llvm::StringRef, 1> libs = {FM_MLIR_C_RUNNER_UTILS};
   mlir::ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.sharedLibPaths = libs;
-  auto engine = mlir::ExecutionEngine::create(*module, engineOptions);
+  auto engine = mlir::ExecutionEngine::create(*module, engineOptions,
+                                              std::move(*targetMachine));
   if (!engine)
     return makeError("cannot compile '" + bufferName +
                      "': " + llvm::toString(engine.takeError()));

@@ -45,4 +45,17 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def FmCpuLoopOrder : Pass<"fm-cpu-loop-order"> {
+  let summary = "Order linalg.generic loops so the innermost one is vectorizable";
+  let description = [{
+    Interchanges the loops of every `linalg.generic` so that the loop that
+    indexes the last dimension of its first output is innermost. After
+    lowering to loops, the innermost loop then walks contiguous memory in
+    its output and carries no reduction, which LLVM's loop vectorizer
+    turns into SIMD code without reassociating floating-point sums. A
+    contraction C[m, n] += A[m, k]·B[k, n] runs as (m, k, n). Generics
+    without output dimensions (full reductions) are left alone.
+  }];
+}
+
 #endif // FM_TRANSFORMS_PASSES_TD
