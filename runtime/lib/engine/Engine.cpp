@@ -252,6 +252,12 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
     return makeError("cannot compile '" + bufferName +
                      "': " + llvm::toString(engine.takeError()));
   impl->engine = std::move(*engine);
+  // LLVM's JIT generates code on first lookup: do it now, so compilation
+  // errors surface here and calls (and their timings) never include it.
+  for (const EntryPoint &entry : entries)
+    if (auto fn = impl->engine->lookupPacked(entry.name); !fn)
+      return makeError("cannot compile '" + bufferName +
+                       "': " + llvm::toString(fn.takeError()));
   auto program = std::unique_ptr<Program>(new Program(std::move(impl)));
   program->entries = std::move(entries);
   return program;
