@@ -19,6 +19,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "TempDir.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -68,34 +70,9 @@ std::string dictFor(const std::string &descr, const std::string &shape,
          ", 'shape': " + shape + ", }";
 }
 
-class NpyTest : public ::testing::Test {
+class NpyTest : public fmtest::TempDirTest {
 protected:
-  void SetUp() override {
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("fm-npy-test", dir));
-  }
-  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
-
-  std::string path(llvm::StringRef name) const {
-    llvm::SmallString<128> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-
-  std::string writeBytes(llvm::StringRef name, llvm::StringRef bytes) const {
-    std::string p = path(name);
-    std::error_code ec;
-    llvm::raw_fd_ostream os(p, ec);
-    EXPECT_FALSE(ec) << ec.message();
-    os << bytes;
-    return p;
-  }
-
-  std::string readBytes(const std::string &p) const {
-    auto buffer = llvm::MemoryBuffer::getFile(p, /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    EXPECT_TRUE(bool(buffer)) << p;
-    return buffer ? (*buffer)->getBuffer().str() : std::string();
-  }
+  NpyTest() : TempDirTest("fm-npy-test") {}
 
   NpyArray read(llvm::StringRef bytes) {
     llvm::Expected<NpyArray> array = fmrt::readNpy(writeBytes("in.npy", bytes));
@@ -121,8 +98,6 @@ protected:
         << message;
     EXPECT_NE(message.find(problem.str()), std::string::npos) << message;
   }
-
-  llvm::SmallString<128> dir;
 };
 
 //===----------------------------------------------------------------------===//

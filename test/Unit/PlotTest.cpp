@@ -23,6 +23,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "TempDir.h"
+
 #include "gtest/gtest.h"
 
 #include <zlib.h>
@@ -146,18 +148,9 @@ RgbImage render(const std::vector<float> &points, const PlotOptions &options) {
   return image ? std::move(*image) : RgbImage();
 }
 
-class PlotFileTest : public ::testing::Test {
+class PlotFileTest : public fmtest::TempDirTest {
 protected:
-  void SetUp() override {
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("fm-plot-test", dir));
-  }
-  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
-
-  std::string path(llvm::StringRef name) const {
-    llvm::SmallString<128> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
+  PlotFileTest() : TempDirTest("fm-plot-test") {}
 
   std::vector<uint8_t> readBytes(const std::string &p) const {
     auto buffer = llvm::MemoryBuffer::getFile(p);
@@ -174,19 +167,6 @@ protected:
     ASSERT_FALSE(ec) << ec.message();
     os << text;
   }
-
-  /// The names of the entries of the test directory.
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-         it.increment(ec))
-      names.push_back(llvm::sys::path::filename(it->path()).str());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-  llvm::SmallString<128> dir;
 };
 
 TEST_F(PlotFileTest, WritesAValidPng) {
@@ -217,7 +197,7 @@ TEST_F(PlotFileTest, WritesAValidPng) {
       fmrt::encodePng(render(points, options));
   ASSERT_TRUE(bool(encoded));
   EXPECT_EQ(*encoded, readBytes(p));
-  EXPECT_EQ(entries(), std::vector<std::string>{"plot.png"});
+  EXPECT_EQ(listDir(), std::vector<std::string>{"plot.png"});
 }
 
 TEST(PlotRenderTest, DiscHasTheRadiusAndAnAntialiasedEdge) {
@@ -435,7 +415,7 @@ TEST_F(PlotFileTest, MissingDirectoryIsAnErrorAndCreatesNothing) {
   std::string message = llvm::toString(std::move(error));
   EXPECT_NE(message.find(p), std::string::npos) << message;
   EXPECT_FALSE(llvm::sys::fs::exists(path("missing")));
-  EXPECT_TRUE(entries().empty());
+  EXPECT_TRUE(listDir().empty());
 }
 
 TEST_F(PlotFileTest, ReplacesAnExistingFile) {
@@ -447,7 +427,7 @@ TEST_F(PlotFileTest, ReplacesAnExistingFile) {
   ASSERT_TRUE(decodePng(readBytes(p), image));
   EXPECT_EQ(image.width, 800);
   EXPECT_EQ(image.height, 800);
-  EXPECT_EQ(entries(), std::vector<std::string>{"plot.png"});
+  EXPECT_EQ(listDir(), std::vector<std::string>{"plot.png"});
 }
 
 TEST_F(PlotFileTest, FailureLeavesTheExistingFileUntouched) {
@@ -462,7 +442,7 @@ TEST_F(PlotFileTest, FailureLeavesTheExistingFileUntouched) {
   EXPECT_NE(message.find(p), std::string::npos) << message;
   std::vector<uint8_t> bytes = readBytes(p);
   EXPECT_EQ(std::string(bytes.begin(), bytes.end()), "precious");
-  EXPECT_EQ(entries(), std::vector<std::string>{"plot.png"});
+  EXPECT_EQ(listDir(), std::vector<std::string>{"plot.png"});
 
   // The rename fails after the whole file was written: the destination is
   // a directory. The temporary file is removed and the directory stays.
@@ -473,7 +453,7 @@ TEST_F(PlotFileTest, FailureLeavesTheExistingFileUntouched) {
   message = llvm::toString(std::move(error));
   EXPECT_NE(message.find(d), std::string::npos) << message;
   EXPECT_TRUE(llvm::sys::fs::is_directory(d));
-  EXPECT_EQ(entries(), (std::vector<std::string>{"plot.png", "taken"}));
+  EXPECT_EQ(listDir(), (std::vector<std::string>{"plot.png", "taken"}));
 }
 
 } // namespace

@@ -22,6 +22,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "TempDir.h"
+
 #include "gtest/gtest.h"
 
 #include <algorithm>
@@ -55,45 +57,9 @@ std::string stFile(const std::string &header, const std::string &buffer) {
   return le64(header.size()) + header + buffer;
 }
 
-class SafeTensorsTest : public ::testing::Test {
+class SafeTensorsTest : public fmtest::TempDirTest {
 protected:
-  void SetUp() override {
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("fm-st-test", dir));
-  }
-  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
-
-  std::string path(llvm::StringRef name) const {
-    llvm::SmallString<128> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-
-  std::string writeBytes(llvm::StringRef name, llvm::StringRef bytes) const {
-    std::string p = path(name);
-    std::error_code ec;
-    llvm::raw_fd_ostream os(p, ec);
-    EXPECT_FALSE(ec) << ec.message();
-    os << bytes;
-    return p;
-  }
-
-  std::string readBytes(const std::string &p) const {
-    auto buffer = llvm::MemoryBuffer::getFile(p, /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    EXPECT_TRUE(bool(buffer)) << p;
-    return buffer ? (*buffer)->getBuffer().str() : std::string();
-  }
-
-  /// The names in the test directory, sorted.
-  std::vector<std::string> listDir() const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-         it.increment(ec))
-      names.push_back(llvm::sys::path::filename(it->path()).str());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
+  SafeTensorsTest() : TempDirTest("fm-st-test") {}
 
   /// Expects reading `p` to fail with a message that starts with the
   /// checkpoint's name and contains `problem`.
@@ -118,8 +84,6 @@ protected:
     EXPECT_EQ(message.rfind("cannot write '" + p + "': ", 0), 0u) << message;
     EXPECT_NE(message.find(problem.str()), std::string::npos) << message;
   }
-
-  llvm::SmallString<128> dir;
 };
 
 /// A small checkpoint used by several tests.
