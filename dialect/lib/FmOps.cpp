@@ -199,3 +199,17 @@ LogicalResult ODEStepOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
            << " but this step needs " << expected;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// RandomLogitNormalOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RandomLogitNormalOp::verify() {
+  double mean = getMean().convertToDouble(), std = getStd().convertToDouble();
+  if (!std::isfinite(mean))
+    return emitOpError("mean must be finite, got ") << formatF64(mean);
+  if (!std::isfinite(std) || std <= 0)
+    return emitOpError("std must be a finite number > 0, got ")
+           << formatF64(std);
+  return success();
+}

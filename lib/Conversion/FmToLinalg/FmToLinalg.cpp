@@ -183,7 +183,9 @@ private:
 
 /// fm.random_uniform / fm.random_normal → one linalg.generic whose body
 /// computes each element's Philox block from its linear index.
-template <typename RandomOp, bool kNormal>
+enum class Distribution { Uniform, Normal, LogitNormal };
+
+template <typename RandomOp, Distribution kDistribution>
 struct RandomOpLowering : OpConversionPattern<RandomOp> {
   using OpConversionPattern<RandomOp>::OpConversionPattern;
   using OpAdaptor = typename RandomOp::Adaptor;
@@ -201,6 +203,11 @@ struct RandomOpLowering : OpConversionPattern<RandomOp> {
                                                utils::IteratorType::parallel);
     Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
     uint32_t stream = op.getStream();
+    double mean = 0.0, stddev = 1.0;
+    if constexpr (kDistribution == Distribution::LogitNormal) {
+      mean = op.getMean().convertToDouble();
+      stddev = op.getStd().convertToDouble();
+    }
 
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init}, maps,
@@ -248,7 +255,7 @@ struct RandomOpLowering : OpConversionPattern<RandomOp> {
           };
 
           Value result;
-          if (!kNormal) {
+          if (kDistribution == Distribution::Uniform) {
             Value bits =
                 pick(wordIs(0), x[0],
                      pick(wordIs(1), x[1], pick(wordIs(2), x[2], x[3])));
@@ -275,6 +282,21 @@ struct RandomOpLowering : OpConversionPattern<RandomOp> {
             Value sinTheta = math::SinOp::create(b, l, theta);
             result =
                 arith::MulFOp::create(b, l, r, pick(odd, sinTheta, cosTheta));
+          }
+          if constexpr (kDistribution == Distribution::LogitNormal) {
+            // sigmoid(mean + stddev·z) = 1 / (1 + exp(−(mean + stddev·z))).
+            auto f32Const = [&](double v) -> Value {
+              return arith::ConstantOp::create(
+                  b, l, b.getF32FloatAttr(static_cast<float>(v)));
+            };
+            Value shifted = arith::AddFOp::create(
+                b, l, arith::MulFOp::create(b, l, f32Const(stddev), result),
+                f32Const(mean));
+            Value e =
+                math::ExpOp::create(b, l, arith::NegFOp::create(b, l, shifted));
+            result = arith::DivFOp::create(
+                b, l, f32Const(1.0),
+                arith::AddFOp::create(b, l, f32Const(1.0), e));
           }
           linalg::YieldOp::create(b, l, result);
         });
@@ -584,7 +606,11 @@ struct FmConvertToLinalgPass : FmConvertToLinalgBase<FmConvertToLinalgPass> {
 
 void mlir::fm::populateFmToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<PathSampleOpLowering, MSELossOpLowering, AdamUpdateOpLowering,
-               ODEStepOpLowering, RandomOpLowering<RandomUniformOp, false>,
-               RandomOpLowering<RandomNormalOp, true>>(patterns.getContext());
+  patterns
+      .add<PathSampleOpLowering, MSELossOpLowering, AdamUpdateOpLowering,
+           ODEStepOpLowering,
+           RandomOpLowering<RandomUniformOp, Distribution::Uniform>,
+           RandomOpLowering<RandomNormalOp, Distribution::Normal>,
+           RandomOpLowering<RandomLogitNormalOp, Distribution::LogitNormal>>(
+          patterns.getContext());
 }

@@ -42,3 +42,27 @@ func.func @normal(%seed: i64, %offset: i64) -> tensor<256xf32> {
   %n = fm.random_normal %seed, %offset stream 0 : tensor<256xf32>
   return %n : tensor<256xf32>
 }
+
+// -----
+
+/// A logit-normal draw is the normal draw followed by sigmoid(mean + std·z).
+
+// CHECK-LABEL: func.func @logit_normal
+// CHECK: linalg.generic
+// CHECK: math.log
+// CHECK: %[[COSSIN:.+]] = arith.select
+// CHECK-NEXT: %[[Z:.+]] = arith.mulf %{{.+}}, %[[COSSIN]] : f32
+// CHECK-NEXT: %[[STD:.+]] = arith.constant 1.500000e+00 : f32
+// CHECK: %[[SZ:.+]] = arith.mulf %[[STD]], %[[Z]] : f32
+// CHECK: %[[MEAN:.+]] = arith.constant -4.000000e-01 : f32
+// CHECK: %[[X:.+]] = arith.addf %[[SZ]], %[[MEAN]] : f32
+// CHECK: %[[NX:.+]] = arith.negf %[[X]] : f32
+// CHECK: %[[E:.+]] = math.exp %[[NX]] : f32
+// CHECK: %[[ONE:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK: %[[DEN:.+]] = arith.addf %{{.+}}, %[[E]] : f32
+// CHECK: %[[T:.+]] = arith.divf %{{.+}}, %[[DEN]] : f32
+// CHECK: linalg.yield %[[T]]
+func.func @logit_normal(%seed: i64, %offset: i64) -> tensor<256xf32> {
+  %t = fm.random_logit_normal %seed, %offset stream 1 {mean = -0.4, std = 1.5} : tensor<256xf32>
+  return %t : tensor<256xf32>
+}

@@ -466,3 +466,27 @@ func.func @ode_unknown_method(%x: tensor<4x2xf32>, %t: f32) {
   %n = fm.ode_step dopri5 @v(%x, %t, %t) : tensor<4x2xf32>, f32
   return
 }
+
+// -----
+
+func.func @logit_normal_std(%seed: i64, %offset: i64) {
+  // expected-error @+1 {{'fm.random_logit_normal' op std must be a finite number > 0, got 0.0}}
+  %t = fm.random_logit_normal %seed, %offset stream 0 {std = 0.0} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @logit_normal_mean(%seed: i64, %offset: i64) {
+  // expected-error @+1 {{'fm.random_logit_normal' op mean must be finite, got inf}}
+  %t = fm.random_logit_normal %seed, %offset stream 0 {mean = 0x7FF0000000000000 : f64} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @logit_normal_dynamic(%seed: i64, %offset: i64) {
+  // expected-error @+1 {{'fm.random_logit_normal' op result #0 must be statically shaped tensor of 32-bit float values, but got 'tensor<?xf32>'}}
+  %t = fm.random_logit_normal %seed, %offset stream 0 : tensor<?xf32>
+  return
+}

@@ -83,3 +83,12 @@ func.func @ode_roundtrip(%x: tensor<16x2xf32>, %t: f32, %h: f32, %w: tensor<4x3x
   %x2 = fm.ode_step rk38 @free(%x1, %t, %h) : tensor<16x2xf32>, f32
   return %x2 : tensor<16x2xf32>
 }
+
+// CHECK-LABEL: func.func @logit_normal_roundtrip
+// CHECK: fm.random_logit_normal %{{.+}}, %{{.+}} stream 1 {mean = -4.000000e-01 : f64} : tensor<256xf32>
+// CHECK: fm.random_logit_normal %{{.+}}, %{{.+}} stream 2 : tensor<8xf32>
+func.func @logit_normal_roundtrip(%seed: i64, %offset: i64) -> (tensor<256xf32>, tensor<8xf32>) {
+  %t = fm.random_logit_normal %seed, %offset stream 1 {mean = -0.4, std = 1.0} : tensor<256xf32>
+  %s = fm.random_logit_normal %seed, %offset stream 2 : tensor<8xf32>
+  return %t, %s : tensor<256xf32>, tensor<8xf32>
+}

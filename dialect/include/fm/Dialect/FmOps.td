@@ -232,6 +232,32 @@ def Fm_RandomNormalOp : Fm_RandomOp<"random_normal", "standard normal",
     u2 = (b >> 8) · 2⁻²⁴, r = sqrt(−2·log(u1)), θ = 2π·u2, and the pair is
     (r·cos θ, r·sin θ).}]>;
 
+def Fm_RandomLogitNormalOp : Fm_Op<"random_logit_normal", [Pure]> {
+  let summary = "Draws logit-normal times in (0, 1)";
+  let description = [{
+    `sigmoid(mean + std·z)` with z the standard normal numbers that
+    `fm.random_normal` draws for the same seed, offset and stream: the
+    time distribution of Esser et al.'s rectified-flow training and of
+    MeanFlow (`mean`, `std` = (−0.4, 1.0) on ImageNet). Requires a finite
+    mean and a finite std > 0.
+
+    Example:
+
+    ```mlir
+    %t = fm.random_logit_normal %seed, %offset stream 1
+        {mean = -0.4, std = 1.0} : tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins I64:$seed, I64:$offset, I32Attr:$stream,
+                       DefaultValuedAttr<F64Attr, "0.0">:$mean,
+                       DefaultValuedAttr<F64Attr, "1.0">:$std);
+  let results = (outs StaticShapeTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $seed `,` $offset `stream` $stream attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Differentiation
 //===----------------------------------------------------------------------===//
