@@ -22,30 +22,48 @@ using namespace mlir::fm;
 // PathSampleOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult PathSampleOp::verify() {
-  auto xType = llvm::cast<RankedTensorType>(getX0().getType());
-  auto tType = llvm::cast<RankedTensorType>(getT().getType());
+/// Checks the batched-sample contract shared by ops that take samples `x`
+/// (float, leading batch dimension) and one time per batch row `t`.
+static LogicalResult verifyBatchedSamples(Operation *op, Type x, Type t) {
+  auto xType = llvm::cast<RankedTensorType>(x);
+  auto tType = llvm::cast<RankedTensorType>(t);
+  auto emitError = [&]() { return op->emitOpError(); };
   if (!llvm::isa<FloatType>(xType.getElementType()))
-    return emitOpError("samples must have a float element type, got ")
-           << xType.getElementType();
+    return emitError() << "samples must have a float element type, got "
+                       << xType.getElementType();
   if (xType.getRank() < 1)
-    return emitOpError("samples must have a leading batch dimension, got a "
-                       "0-d tensor");
+    return emitError() << "samples must have a leading batch dimension, got "
+                          "a 0-d tensor";
   if (tType.getRank() != 1)
-    return emitOpError("time must be a 1-D tensor with one entry per batch "
-                       "row, got rank ")
-           << tType.getRank();
+    return emitError() << "time must be a 1-D tensor with one entry per "
+                          "batch row, got rank "
+                       << tType.getRank();
   if (tType.getElementType() != xType.getElementType())
-    return emitOpError("time element type ")
-           << tType.getElementType()
-           << " does not match the sample element type "
-           << xType.getElementType();
+    return emitError() << "time element type " << tType.getElementType()
+                       << " does not match the sample element type "
+                       << xType.getElementType();
   int64_t batch = xType.getDimSize(0), times = tType.getDimSize(0);
   if (!ShapedType::isDynamic(batch) && !ShapedType::isDynamic(times) &&
       batch != times)
-    return emitOpError("time has ")
-           << times << " entries but the batch has " << batch << " rows";
+    return emitError() << "time has " << times << " entries but the batch has "
+                       << batch << " rows";
   return success();
+}
+
+LogicalResult PathSampleOp::verify() {
+  return verifyBatchedSamples(*this, getX0().getType(), getT().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// ConvertPredictionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConvertPredictionOp::verify() {
+  if (getFrom() == getTo())
+    return emitOpError("converts a ") << stringifyPrediction(getFrom())
+                                      << " prediction to itself; remove the op";
+  return verifyBatchedSamples(*this, getPrediction().getType(),
+                              getT().getType());
 }
 
 //===----------------------------------------------------------------------===//

@@ -121,6 +121,95 @@ struct PathSampleOpLowering : OpConversionPattern<PathSampleOp> {
   }
 };
 
+/// A coefficient as an SSA value of type `type`.
+static Value materialize(OpBuilder &b, Location loc, OpFoldResult ofr,
+                         Type type) {
+  if (auto value = llvm::dyn_cast_if_present<Value>(ofr))
+    return value;
+  return arith::ConstantOp::create(
+      b, loc, type, llvm::cast<TypedAttr>(llvm::cast<Attribute>(ofr)));
+}
+
+/// fm.convert_prediction → one linalg.generic computing A·x_t + B·p with
+/// the row's scheduler coefficients (AffineProbPath's conversions).
+struct ConvertPredictionOpLowering : OpConversionPattern<ConvertPredictionOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConvertPredictionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getPrediction().getType());
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, adaptor.getPrediction());
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap batchRow =
+        AffineMap::get(rank, 0, rewriter.getAffineDimExpr(0), getContext());
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    SchedulerAttrInterface scheduler = op.getScheduler();
+    Prediction from = op.getFrom(), to = op.getTo();
+
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type},
+        ValueRange{adaptor.getPrediction(), adaptor.getXT(), adaptor.getT()},
+        ValueRange{init},
+        ArrayRef<AffineMap>{identity, identity, batchRow, identity}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value p = args[0], xt = args[1], t = args[2];
+          SchedulerCoefficients c = scheduler.buildCoefficients(b, l, t);
+          Type f = t.getType();
+          Value a = materialize(b, l, c.alpha, f);
+          Value s = materialize(b, l, c.sigma, f);
+          Value da = materialize(b, l, c.dAlpha, f);
+          Value ds = materialize(b, l, c.dSigma, f);
+          auto mul = [&](Value x, Value y) -> Value {
+            return arith::MulFOp::create(b, l, x, y);
+          };
+          auto div = [&](Value x, Value y) -> Value {
+            return arith::DivFOp::create(b, l, x, y);
+          };
+          auto sub = [&](Value x, Value y) -> Value {
+            return arith::SubFOp::create(b, l, x, y);
+          };
+          auto neg = [&](Value x) -> Value {
+            return arith::NegFOp::create(b, l, x);
+          };
+          Value one = arith::ConstantOp::create(b, l, f, b.getFloatAttr(f, 1));
+          // result = A·x_t + B·p.
+          Value coeffX, coeffP;
+          if (to == Prediction::Velocity && from == Prediction::Target) {
+            coeffX = div(ds, s);
+            coeffP = div(sub(mul(da, s), mul(ds, a)), s);
+          } else if (to == Prediction::Velocity) { // from epsilon
+            coeffX = div(da, a);
+            coeffP = div(sub(mul(ds, a), mul(da, s)), a);
+          } else if (from == Prediction::Velocity && to == Prediction::Target) {
+            Value d = sub(mul(da, s), mul(ds, a));
+            coeffX = div(neg(ds), d);
+            coeffP = div(s, d);
+          } else if (from == Prediction::Velocity) { // to epsilon
+            Value e = sub(mul(ds, a), mul(da, s));
+            coeffX = div(neg(da), e);
+            coeffP = div(a, e);
+          } else if (to == Prediction::Target) { // from epsilon
+            coeffX = div(one, a);
+            coeffP = neg(div(s, a));
+          } else { // target to epsilon
+            coeffX = div(one, s);
+            coeffP = neg(div(a, s));
+          }
+          Value result = buildLinearCombination(b, l, coeffX, xt, coeffP, p);
+          linalg::YieldOp::create(b, l, result);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Random numbers
 //===----------------------------------------------------------------------===//
@@ -607,8 +696,8 @@ struct FmConvertToLinalgPass : FmConvertToLinalgBase<FmConvertToLinalgPass> {
 void mlir::fm::populateFmToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
   patterns
-      .add<PathSampleOpLowering, MSELossOpLowering, AdamUpdateOpLowering,
-           ODEStepOpLowering,
+      .add<PathSampleOpLowering, ConvertPredictionOpLowering, MSELossOpLowering,
+           AdamUpdateOpLowering, ODEStepOpLowering,
            RandomOpLowering<RandomUniformOp, Distribution::Uniform>,
            RandomOpLowering<RandomNormalOp, Distribution::Normal>,
            RandomOpLowering<RandomLogitNormalOp, Distribution::LogitNormal>>(

@@ -490,3 +490,49 @@ func.func @logit_normal_dynamic(%seed: i64, %offset: i64) {
   %t = fm.random_logit_normal %seed, %offset stream 0 : tensor<?xf32>
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.convert_prediction
+//===----------------------------------------------------------------------===//
+
+func.func @convert_to_itself(%p: tensor<4x2xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.convert_prediction' op converts a velocity prediction to itself; remove the op}}
+  %u = fm.convert_prediction #fm.cond_ot %p from velocity to velocity at %p, %t : tensor<4x2xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @convert_batch_mismatch(%p: tensor<4x2xf32>, %t: tensor<5xf32>) {
+  // expected-error @+1 {{'fm.convert_prediction' op time has 5 entries but the batch has 4 rows}}
+  %u = fm.convert_prediction #fm.cond_ot %p from target to velocity at %p, %t : tensor<4x2xf32>, tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @convert_integer(%p: tensor<4x2xi32>, %t: tensor<4xi32>) {
+  // expected-error @+1 {{'fm.convert_prediction' op samples must have a float element type, got 'i32'}}
+  %u = fm.convert_prediction #fm.cond_ot %p from target to velocity at %p, %t : tensor<4x2xi32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @convert_x_t_type(%p: tensor<4x2xf32>, %x: tensor<4x3xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'fm.convert_prediction' op failed to verify that all of {prediction, x_t, result} have same type}}
+  %u = "fm.convert_prediction"(%p, %x, %t) {scheduler = #fm.cond_ot, from = #fm<prediction target>, to = #fm<prediction velocity>}
+      : (tensor<4x2xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @convert_unknown_kind(%p: tensor<4x2xf32>, %t: tensor<4xf32>) {
+  // expected-error @+2 {{expected ::mlir::fm::Prediction to be one of: velocity, target, epsilon}}
+  // expected-error @+1 {{failed to parse Fm_PredictionAttr parameter 'value'}}
+  %u = fm.convert_prediction #fm.cond_ot %p from score to velocity at %p, %t : tensor<4x2xf32>, tensor<4xf32>
+  return
+}

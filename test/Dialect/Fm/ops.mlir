@@ -92,3 +92,12 @@ func.func @logit_normal_roundtrip(%seed: i64, %offset: i64) -> (tensor<256xf32>,
   %s = fm.random_logit_normal %seed, %offset stream 2 : tensor<8xf32>
   return %t, %s : tensor<256xf32>, tensor<8xf32>
 }
+
+// CHECK-LABEL: func.func @convert_prediction_roundtrip
+// CHECK: fm.convert_prediction #fm.vp %{{.+}} from epsilon to velocity at %{{.+}}, %{{.+}} : tensor<?x2xf32>, tensor<?xf32>
+func.func @convert_prediction_roundtrip(%eps: tensor<?x2xf32>, %x_t: tensor<?x2xf32>, %t: tensor<?xf32>)
+    -> tensor<?x2xf32> {
+  %u = fm.convert_prediction #fm.vp %eps from epsilon to velocity at %x_t, %t
+      : tensor<?x2xf32>, tensor<?xf32>
+  return %u : tensor<?x2xf32>
+}

@@ -164,6 +164,26 @@ def Fm_CosineAttr : Fm_SchedulerAttr<"Cosine", "cosine"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Prediction kinds
+//===----------------------------------------------------------------------===//
+
+def Fm_Prediction : I32EnumAttr<"Prediction", "what a network predicts", [
+    I32EnumAttrCase<"Velocity", 0, "velocity">,
+    I32EnumAttrCase<"Target", 1, "target">,
+    I32EnumAttrCase<"Epsilon", 2, "epsilon">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::fm";
+}
+
+def Fm_PredictionAttr : EnumAttr<Fm_Dialect, Fm_Prediction, "prediction"> {
+  let summary = "A prediction parameterization of an affine path";
+  let description = [{
+    `velocity` (dx_t), `target` (x1, the data) or `epsilon` (x0, the
+    source noise).
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // ODE methods
 //===----------------------------------------------------------------------===//
 

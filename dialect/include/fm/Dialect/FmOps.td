@@ -178,6 +178,45 @@ def Fm_ODEStepOp : Fm_Op<"ode_step", [
   let hasVerifier = 1;
 }
 
+def Fm_ConvertPredictionOp : Fm_Op<"convert_prediction", [
+    Pure, AllTypesMatch<["prediction", "x_t", "result"]>]> {
+  let summary = "Converts between velocity, target and epsilon predictions";
+  let description = [{
+    Given a prediction of kind `from` at the path point `x_t` and time `t`
+    (one per batch row), returns the equivalent prediction of kind `to` on
+    the affine path of `scheduler` (`AffineProbPath`'s conversions):
+
+    | from → to | result |
+    |---|---|
+    | target → velocity | (σ̇/σ)·x_t + ((α̇σ − σ̇α)/σ)·x1 |
+    | epsilon → velocity | (α̇/α)·x_t + ((σ̇α − α̇σ)/α)·ε |
+    | velocity → target | (−σ̇·x_t + σ·u)/(α̇σ − σ̇α) |
+    | velocity → epsilon | (−α̇·x_t + α·u)/(σ̇α − α̇σ) |
+    | epsilon → target | (x_t − σ·ε)/α |
+    | target → epsilon | (x_t − α·x1)/σ |
+
+    Conversions divide by σ_t or α_t, so they are singular where the path
+    puts all its mass on the source (α = 0) or on the data (σ = 0).
+
+    Example:
+
+    ```mlir
+    %u = fm.convert_prediction #fm.cond_ot %eps from epsilon to velocity
+        at %x_t, %t : tensor<256x2xf32>, tensor<256xf32>
+    ```
+  }];
+  let arguments = (ins
+    Fm_SchedulerAttr:$scheduler, AnyRankedTensor:$prediction,
+    Fm_PredictionAttr:$from, Fm_PredictionAttr:$to,
+    AnyRankedTensor:$x_t, AnyRankedTensor:$t);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $scheduler $prediction `from` $from `to` $to `at` $x_t `,` $t attr-dict
+    `:` type($prediction) `,` type($t)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Random numbers
 //===----------------------------------------------------------------------===//
