@@ -246,24 +246,12 @@ func.func @sample_euler(
     %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
     %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
     attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %one = arith.constant 1.0 : f32
-  %n64 = arith.index_cast %steps : index to i64
-  %nf = arith.sitofp %n64 : i64 to f32
-  %h = arith.divf %one, %nf : f32
-  %x = scf.for %i = %c0 to %steps step %c1 iter_args(%xi = %x0) -> (tensor<?x2xf32>) {
-    %i64 = arith.index_cast %i : index to i64
-    %if = arith.sitofp %i64 : i64 to f32
-    %t = arith.mulf %if, %h : f32
-    %next = fm.ode_step euler @velocity(%xi, %t, %h)
-        params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
-               : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
-                 tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
-        : tensor<?x2xf32>, f32
-    scf.yield %next : tensor<?x2xf32>
-  }
-  return %x : tensor<?x2xf32>
+  %x1 = fm.integrate euler @velocity(%x0) steps(%steps)
+      params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
+             : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+               tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+      : tensor<?x2xf32>
+  return %x1 : tensor<?x2xf32>
 }
 
 /// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
@@ -275,24 +263,12 @@ func.func @sample_midpoint(
     %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
     %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
     attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %one = arith.constant 1.0 : f32
-  %n64 = arith.index_cast %steps : index to i64
-  %nf = arith.sitofp %n64 : i64 to f32
-  %h = arith.divf %one, %nf : f32
-  %x = scf.for %i = %c0 to %steps step %c1 iter_args(%xi = %x0) -> (tensor<?x2xf32>) {
-    %i64 = arith.index_cast %i : index to i64
-    %if = arith.sitofp %i64 : i64 to f32
-    %t = arith.mulf %if, %h : f32
-    %next = fm.ode_step midpoint @velocity(%xi, %t, %h)
-        params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
-               : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
-                 tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
-        : tensor<?x2xf32>, f32
-    scf.yield %next : tensor<?x2xf32>
-  }
-  return %x : tensor<?x2xf32>
+  %x1 = fm.integrate midpoint @velocity(%x0) steps(%steps)
+      params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
+             : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+               tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+      : tensor<?x2xf32>
+  return %x1 : tensor<?x2xf32>
 }
 
 /// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
@@ -304,24 +280,12 @@ func.func @sample_heun(
     %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
     %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
     attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %one = arith.constant 1.0 : f32
-  %n64 = arith.index_cast %steps : index to i64
-  %nf = arith.sitofp %n64 : i64 to f32
-  %h = arith.divf %one, %nf : f32
-  %x = scf.for %i = %c0 to %steps step %c1 iter_args(%xi = %x0) -> (tensor<?x2xf32>) {
-    %i64 = arith.index_cast %i : index to i64
-    %if = arith.sitofp %i64 : i64 to f32
-    %t = arith.mulf %if, %h : f32
-    %next = fm.ode_step heun @velocity(%xi, %t, %h)
-        params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
-               : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
-                 tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
-        : tensor<?x2xf32>, f32
-    scf.yield %next : tensor<?x2xf32>
-  }
-  return %x : tensor<?x2xf32>
+  %x1 = fm.integrate heun @velocity(%x0) steps(%steps)
+      params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
+             : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+               tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+      : tensor<?x2xf32>
+  return %x1 : tensor<?x2xf32>
 }
 
 /// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
@@ -333,22 +297,10 @@ func.func @sample_rk4(
     %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
     %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
     attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %one = arith.constant 1.0 : f32
-  %n64 = arith.index_cast %steps : index to i64
-  %nf = arith.sitofp %n64 : i64 to f32
-  %h = arith.divf %one, %nf : f32
-  %x = scf.for %i = %c0 to %steps step %c1 iter_args(%xi = %x0) -> (tensor<?x2xf32>) {
-    %i64 = arith.index_cast %i : index to i64
-    %if = arith.sitofp %i64 : i64 to f32
-    %t = arith.mulf %if, %h : f32
-    %next = fm.ode_step rk4 @velocity(%xi, %t, %h)
-        params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
-               : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
-                 tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
-        : tensor<?x2xf32>, f32
-    scf.yield %next : tensor<?x2xf32>
-  }
-  return %x : tensor<?x2xf32>
+  %x1 = fm.integrate rk4 @velocity(%x0) steps(%steps)
+      params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
+             : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+               tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+      : tensor<?x2xf32>
+  return %x1 : tensor<?x2xf32>
 }

@@ -198,24 +198,73 @@ LogicalResult ODEStepOp::verify() {
   return success();
 }
 
-LogicalResult ODEStepOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  auto callee = symbolTable.lookupNearestSymbolFrom<func::FuncOp>(
-      *this, getVelocityAttr());
+/// Checks that `velocity` names a function (x, t_rows, params...) -> x.
+static LogicalResult verifyVelocityFunction(Operation *op,
+                                            SymbolTableCollection &symbols,
+                                            FlatSymbolRefAttr velocity, Type x,
+                                            TypeRange params) {
+  auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(op, velocity);
   if (!callee)
-    return emitOpError("'")
-           << getVelocity() << "' does not reference a func.func";
-  auto xType = llvm::cast<RankedTensorType>(getX().getType());
+    return op->emitOpError("'")
+           << velocity.getValue() << "' does not reference a func.func";
+  auto xType = llvm::cast<RankedTensorType>(x);
   auto rowsType =
       RankedTensorType::get({xType.getDimSize(0)}, xType.getElementType());
   SmallVector<Type> expectedInputs = {xType, rowsType};
-  llvm::append_range(expectedInputs, getParams().getTypes());
+  llvm::append_range(expectedInputs, params);
   FunctionType expected =
-      FunctionType::get(getContext(), expectedInputs, {xType});
+      FunctionType::get(op->getContext(), expectedInputs, {xType});
   if (callee.getFunctionType() != expected)
-    return emitOpError("velocity function '")
-           << getVelocity() << "' has type " << callee.getFunctionType()
+    return op->emitOpError("velocity function '")
+           << velocity.getValue() << "' has type " << callee.getFunctionType()
            << " but this step needs " << expected;
   return success();
+}
+
+LogicalResult ODEStepOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  return verifyVelocityFunction(*this, symbolTable, getVelocityAttr(),
+                                getX().getType(), getParams().getTypes());
+}
+
+//===----------------------------------------------------------------------===//
+// IntegrateOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult IntegrateOp::verify() {
+  auto xType = llvm::cast<RankedTensorType>(getX().getType());
+  if (!llvm::isa<FloatType>(xType.getElementType()))
+    return emitOpError("state must have a float element type, got ")
+           << xType.getElementType();
+  if (xType.getRank() < 1)
+    return emitOpError("state must have a leading batch dimension, got a "
+                       "0-d tensor");
+  std::optional<ArrayRef<double>> grid = getTimeGrid();
+  if (grid.has_value() == static_cast<bool>(getSteps()))
+    return emitOpError("needs either a step count or a time_grid, not ")
+           << (grid ? "both" : "neither");
+  if (grid) {
+    if (grid->size() < 2)
+      return emitOpError("time_grid needs at least 2 times, got ")
+             << grid->size();
+    bool increasing = (*grid)[1] > (*grid)[0];
+    for (size_t i = 1; i < grid->size(); ++i)
+      if (increasing ? !((*grid)[i] > (*grid)[i - 1])
+                     : !((*grid)[i] < (*grid)[i - 1]))
+        return emitOpError("time_grid must be strictly monotone, but entry ")
+               << i << " (" << formatF64((*grid)[i]) << ") breaks the order";
+    return success();
+  }
+  if (getT0() == getT1())
+    return emitOpError("t0 and t1 are both ")
+           << formatF64(getT0().convertToDouble())
+           << ": the time interval is empty";
+  return success();
+}
+
+LogicalResult
+IntegrateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  return verifyVelocityFunction(*this, symbolTable, getVelocityAttr(),
+                                getX().getType(), getParams().getTypes());
 }
 
 //===----------------------------------------------------------------------===//

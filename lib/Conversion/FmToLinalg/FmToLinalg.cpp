@@ -10,6 +10,7 @@
 #include "fm/Dialect/FmOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -674,6 +675,63 @@ struct ODEStepOpLowering : OpConversionPattern<ODEStepOp> {
   }
 };
 
+/// fm.integrate → fm.ode_step ops: an scf.for over `steps` equal steps, or
+/// one step per interval of an explicit time grid. The steps are lowered by
+/// ODEStepOpLowering in the same conversion.
+struct IntegrateOpLowering : OpConversionPattern<IntegrateOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(IntegrateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getX().getType());
+    Type element = type.getElementType();
+    auto scalar = [&](double v) -> Value {
+      return arith::ConstantOp::create(rewriter, loc, element,
+                                       rewriter.getFloatAttr(element, v));
+    };
+    auto step = [&](OpBuilder &b, Value x, Value t, Value h) -> Value {
+      return ODEStepOp::create(b, loc, type, op.getMethodAttr(),
+                               op.getVelocityAttr(), x, t, h,
+                               adaptor.getParams())
+          .getResult();
+    };
+
+    if (std::optional<ArrayRef<double>> grid = op.getTimeGrid()) {
+      Value x = adaptor.getX();
+      for (size_t i = 0; i + 1 < grid->size(); ++i)
+        x = step(rewriter, x, scalar((*grid)[i]),
+                 scalar((*grid)[i + 1] - (*grid)[i]));
+      rewriter.replaceOp(op, x);
+      return success();
+    }
+
+    // t_i = t0 + i·h with h = (t1 − t0) / steps.
+    double t0 = op.getT0().convertToDouble(), t1 = op.getT1().convertToDouble();
+    Value steps = adaptor.getSteps();
+    Value steps64 =
+        arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), steps);
+    Value stepsF = arith::SIToFPOp::create(rewriter, loc, element, steps64);
+    Value h = arith::DivFOp::create(rewriter, loc, scalar(t1 - t0), stepsF);
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, steps, one, ValueRange{adaptor.getX()},
+        [&](OpBuilder &b, Location l, Value i, ValueRange iterArgs) {
+          Value i64 = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+          Value iF = arith::SIToFPOp::create(b, l, element, i64);
+          Value t0Value = arith::ConstantOp::create(
+              b, l, element, b.getFloatAttr(element, t0));
+          Value t = arith::AddFOp::create(b, l, t0Value,
+                                          arith::MulFOp::create(b, l, iF, h));
+          scf::YieldOp::create(b, l, step(b, iterArgs[0], t, h));
+        });
+    rewriter.replaceOp(op, loop.getResults());
+    return success();
+  }
+};
+
 struct FmConvertToLinalgPass : FmConvertToLinalgBase<FmConvertToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
@@ -697,7 +755,7 @@ void mlir::fm::populateFmToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
   patterns
       .add<PathSampleOpLowering, ConvertPredictionOpLowering, MSELossOpLowering,
-           AdamUpdateOpLowering, ODEStepOpLowering,
+           AdamUpdateOpLowering, IntegrateOpLowering, ODEStepOpLowering,
            RandomOpLowering<RandomUniformOp, Distribution::Uniform>,
            RandomOpLowering<RandomNormalOp, Distribution::Normal>,
            RandomOpLowering<RandomLogitNormalOp, Distribution::LogitNormal>>(

@@ -536,3 +536,95 @@ func.func @convert_unknown_kind(%p: tensor<4x2xf32>, %t: tensor<4xf32>) {
   %u = fm.convert_prediction #fm.cond_ot %p from score to velocity at %p, %t : tensor<4x2xf32>, tensor<4xf32>
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.integrate
+//===----------------------------------------------------------------------===//
+
+func.func private @v(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+
+func.func @integrate_neither(%x: tensor<4x2xf32>) {
+  // expected-error @+1 {{'fm.integrate' op needs either a step count or a time_grid, not neither}}
+  %y = fm.integrate euler @v(%x) : tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+
+func.func @integrate_both(%x: tensor<4x2xf32>, %n: index) {
+  // expected-error @+1 {{'fm.integrate' op needs either a step count or a time_grid, not both}}
+  %y = fm.integrate euler @v(%x) steps(%n) {time_grid = array<f64: 0.0, 1.0>} : tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+
+func.func @integrate_short_grid(%x: tensor<4x2xf32>) {
+  // expected-error @+1 {{'fm.integrate' op time_grid needs at least 2 times, got 1}}
+  %y = fm.integrate euler @v(%x) {time_grid = array<f64: 0.0>} : tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+
+func.func @integrate_unordered_grid(%x: tensor<4x2xf32>) {
+  // expected-error @+1 {{'fm.integrate' op time_grid must be strictly monotone, but entry 2 (0.4) breaks the order}}
+  %y = fm.integrate euler @v(%x) {time_grid = array<f64: 0.0, 0.5, 0.4, 1.0>} : tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>
+
+func.func @integrate_empty_interval(%x: tensor<4x2xf32>, %n: index) {
+  // expected-error @+1 {{'fm.integrate' op t0 and t1 are both 0.5: the time interval is empty}}
+  %y = fm.integrate euler @v(%x) steps(%n) {t0 = 0.5, t1 = 0.5} : tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xi32>, tensor<4xi32>) -> tensor<4x2xi32>
+
+func.func @integrate_integer(%x: tensor<4x2xi32>, %n: index) {
+  // expected-error @+1 {{'fm.integrate' op state must have a float element type, got 'i32'}}
+  %y = fm.integrate euler @v(%x) steps(%n) : tensor<4x2xi32>
+  return
+}
+
+// -----
+
+func.func private @v(tensor<f32>, tensor<1xf32>) -> tensor<f32>
+
+func.func @integrate_scalar_state(%x: tensor<f32>, %n: index) {
+  // expected-error @+1 {{'fm.integrate' op state must have a leading batch dimension, got a 0-d tensor}}
+  %y = fm.integrate euler @v(%x) steps(%n) : tensor<f32>
+  return
+}
+
+// -----
+
+func.func private @v(tensor<4x2xf32>, tensor<4xf32>, f32) -> tensor<4x2xf32>
+
+func.func @integrate_callee(%x: tensor<4x2xf32>, %n: index) {
+  // expected-error @+1 {{'fm.integrate' op velocity function 'v' has type '(tensor<4x2xf32>, tensor<4xf32>, f32) -> tensor<4x2xf32>' but this step needs '(tensor<4x2xf32>, tensor<4xf32>) -> tensor<4x2xf32>'}}
+  %y = fm.integrate euler @v(%x) steps(%n) : tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @integrate_no_callee(%x: tensor<4x2xf32>, %n: index) {
+  // expected-error @+1 {{'fm.integrate' op 'missing' does not reference a func.func}}
+  %y = fm.integrate euler @missing(%x) steps(%n) : tensor<4x2xf32>
+  return
+}

@@ -101,3 +101,14 @@ func.func @convert_prediction_roundtrip(%eps: tensor<?x2xf32>, %x_t: tensor<?x2x
       : tensor<?x2xf32>, tensor<?xf32>
   return %u : tensor<?x2xf32>
 }
+
+// CHECK-LABEL: func.func @integrate_roundtrip
+// CHECK: fm.integrate midpoint @free(%{{.+}}) steps(%{{.+}}) : tensor<16x2xf32>
+// CHECK: fm.integrate rk4 @free(%{{.+}}) steps(%{{.+}}) {t0 = 1.000000e+00 : f64, t1 = 0.000000e+00 : f64} : tensor<16x2xf32>
+// CHECK: fm.integrate euler @free(%{{.+}}) {time_grid = array<f64: 0.000000e+00, 5.000000e-01, 1.000000e+00>} : tensor<16x2xf32>
+func.func @integrate_roundtrip(%x: tensor<16x2xf32>, %n: index) -> tensor<16x2xf32> {
+  %a = fm.integrate midpoint @free(%x) steps(%n) : tensor<16x2xf32>
+  %b = fm.integrate rk4 @free(%a) steps(%n) {t0 = 1.0, t1 = 0.0} : tensor<16x2xf32>
+  %c = fm.integrate euler @free(%b) {time_grid = array<f64: 0.0, 0.5, 1.0>} : tensor<16x2xf32>
+  return %c : tensor<16x2xf32>
+}

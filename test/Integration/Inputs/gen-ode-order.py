@@ -37,6 +37,24 @@ func.func @velocity(%x: tensor<2x3xf64>, %t: tensor<2xf64>) -> tensor<2x3xf64> {
   return %v : tensor<2x3xf64>
 }
 
+/// max |a - b| over the batch.
+func.func @max_abs_diff(%a: tensor<2x3xf64>, %b: tensor<2x3xf64>) -> f64 {
+  %zero = arith.constant 0.0 : f64
+  %acc = tensor.empty() : tensor<f64>
+  %z = linalg.fill ins(%zero : f64) outs(%acc : tensor<f64>) -> tensor<f64>
+  %m = linalg.generic {indexing_maps = [#id, #id, affine_map<(i, j) -> ()>],
+                       iterator_types = ["reduction", "reduction"]}
+      ins(%a, %b : tensor<2x3xf64>, tensor<2x3xf64>) outs(%z : tensor<f64>) {
+  ^bb0(%x: f64, %y: f64, %o: f64):
+    %d = arith.subf %x, %y : f64
+    %ad = math.absf %d : f64
+    %r = arith.maximumf %o, %ad : f64
+    linalg.yield %r : f64
+  } -> tensor<f64>
+  %v = tensor.extract %m[] : tensor<f64>
+  return %v : f64
+}
+
 /// max |x - x0·exp(sin t1 − sin t0)| over the batch.
 func.func @error(%x: tensor<2x3xf64>, %x0: tensor<2x3xf64>, %t0: f64, %t1: f64) -> f64 {
   %s0 = math.sin %t0 : f64
@@ -124,6 +142,45 @@ CASE = r'''
 '''
 
 BACKWARD = r'''
+  // fm.integrate: 64 rk4 steps forward from the initial state, then back
+  // (t0 = 1, t1 = 0), returns to it; and an explicit, uneven time grid is
+  // exactly the sequence of steps between its times (the step sizes below
+  // are the f64 differences of consecutive grid times).
+  %fwd = fm.integrate rk4 @velocity(%x0) steps(%c64) : tensor<2x3xf64>
+  %bwd = fm.integrate rk4 @velocity(%fwd) steps(%c64) {t0 = 1.0, t1 = 0.0} : tensor<2x3xf64>
+  %eround = func.call @error(%bwd, %x0, %t0, %t0) : (tensor<2x3xf64>, tensor<2x3xf64>, f64, f64) -> f64
+  %tolr = arith.constant 1.0e-8 : f64
+  %okr = arith.cmpf ole, %eround, %tolr : f64
+  vector.print str "integrate forward and back returns to x0: "
+  vector.print %okr : i1
+  // CHECK: integrate forward and back returns to x0: 1
+  %grid = fm.integrate heun @velocity(%x0)
+      {time_grid = array<f64: 0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0>} : tensor<2x3xf64>
+  // The same grid spelled as single steps: results must agree exactly.
+  %g0 = arith.constant 0.0 : f64
+  %g1 = arith.constant 0.1 : f64
+  %g2 = arith.constant 0.25 : f64
+  %g3 = arith.constant 0.5 : f64
+  %g4 = arith.constant 0.75 : f64
+  %g5 = arith.constant 0.9 : f64
+  %h01 = arith.constant 0.1 : f64
+  %h12 = arith.constant 0.15 : f64
+  %h23 = arith.constant 0.25 : f64
+  %h56 = arith.constant 0.09999999999999998 : f64
+  %h45 = arith.constant 0.15000000000000002 : f64
+  %s1 = fm.ode_step heun @velocity(%x0, %g0, %h01) : tensor<2x3xf64>, f64
+  %s2 = fm.ode_step heun @velocity(%s1, %g1, %h12) : tensor<2x3xf64>, f64
+  %s3 = fm.ode_step heun @velocity(%s2, %g2, %h23) : tensor<2x3xf64>, f64
+  %s4 = fm.ode_step heun @velocity(%s3, %g3, %h23) : tensor<2x3xf64>, f64
+  %s5 = fm.ode_step heun @velocity(%s4, %g4, %h45) : tensor<2x3xf64>, f64
+  %s6 = fm.ode_step heun @velocity(%s5, %g5, %h56) : tensor<2x3xf64>, f64
+  %same = func.call @max_abs_diff(%grid, %s6) : (tensor<2x3xf64>, tensor<2x3xf64>) -> f64
+  %zero64 = arith.constant 0.0 : f64
+  %okg = arith.cmpf oeq, %same, %zero64 : f64
+  vector.print str "integrate on an uneven grid equals its steps: "
+  vector.print %okg : i1
+  // CHECK: integrate on an uneven grid equals its steps: 1
+
   // Integrating back from t = 1 to 0 (negative h) returns to x0.
   %back = func.call @integrate_rk4(%rk4_x64, %t1, %t0, %c64) : (tensor<2x3xf64>, f64, f64, index) -> tensor<2x3xf64>
   %eback = func.call @error(%back, %x0, %t0, %t0) : (tensor<2x3xf64>, tensor<2x3xf64>, f64, f64) -> f64

@@ -217,6 +217,47 @@ def Fm_ConvertPredictionOp : Fm_Op<"convert_prediction", [
   let hasVerifier = 1;
 }
 
+def Fm_IntegrateOp : Fm_Op<"integrate", [
+    AttrSizedOperandSegments, AllTypesMatch<["x", "result"]>,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Integrates a velocity field along a time grid (a sampler)";
+  let description = [{
+    Solves dx/dt = v(x, t) with fixed steps of `method`, where v is the
+    function `velocity` with the signature `fm.ode_step` takes. The time
+    grid is either `steps` equal steps from `t0` to `t1` (defaults 0 and 1:
+    noise to data; `t0 = 1.0, t1 = 0.0` runs backwards, data to noise), or
+    an explicit, strictly monotone `time_grid` of at least two times. This
+    is `ODESolver.sample` of the reference library with a fixed-step
+    method.
+
+    Examples:
+
+    ```mlir
+    // 8 midpoint steps from noise to data.
+    %x1 = fm.integrate midpoint @velocity(%x0) steps(%n)
+        params(%w : tensor<64x3xf32>) : tensor<?x2xf32>
+    // Back from data to noise.
+    %z = fm.integrate rk4 @velocity(%x1) steps(%n) {t0 = 1.0, t1 = 0.0}
+        : tensor<?x2xf32>
+    // An explicit, non-uniform grid.
+    %y = fm.integrate euler @velocity(%x0)
+        {time_grid = array<f64: 0.0, 0.5, 0.8, 1.0>} : tensor<?x2xf32>
+    ```
+  }];
+  let arguments = (ins
+    Fm_ODEMethodAttr:$method, FlatSymbolRefAttr:$velocity,
+    AnyRankedTensor:$x, Optional<Index>:$steps, Variadic<AnyType>:$params,
+    DefaultValuedAttr<F64Attr, "0.0">:$t0,
+    DefaultValuedAttr<F64Attr, "1.0">:$t1,
+    OptionalAttr<DenseF64ArrayAttr>:$time_grid);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $method $velocity `(` $x `)` (`steps` `(` $steps^ `)`)?
+    (`params` `(` $params^ `:` type($params) `)`)? attr-dict `:` type($x)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Random numbers
 //===----------------------------------------------------------------------===//

@@ -21,7 +21,8 @@ def FmConvertToLinalg : Pass<"fm-convert-to-linalg"> {
 
     `fm.mse_loss` becomes a sum-of-squares reduction, `fm.adam_update` one
     elementwise generic with three results, `fm.ode_step` calls of the
-    velocity function combined by elementwise generics, and
+    velocity function combined by elementwise generics, `fm.integrate` an
+    `scf.for` of steps (or one step per interval of its time grid), and
     `fm.random_uniform`/`fm.random_normal` one generic computing Philox
     blocks from each element's index. `fm.vjp` is left for `fm-autodiff`,
     which runs after this pass.
@@ -33,6 +34,7 @@ def FmConvertToLinalg : Pass<"fm-convert-to-linalg"> {
     "::mlir::func::FuncDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }
