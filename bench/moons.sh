@@ -2,6 +2,9 @@
 # Trains examples/moons.mlir with fm-run for seeds 0, 1 and 2 (10,000 steps,
 # one core), samples 10,000 points with midpoint at 8 and 100 steps, and
 # reports wall times and the exact W2 against 2,000 fresh make_moons points.
+# Where Debian's python3-torch and python3-sklearn are installed it runs the
+# seed's PyTorch loop (bench/pytorch_moons.py) side by side, on the same
+# core, and evaluates its samples with the same fm-run eval.
 #
 # usage: bench/moons.sh [BUILD_DIR]   (default: build)
 set -euo pipefail
@@ -24,4 +27,10 @@ for seed in 0 1 2; do
   done
   "$fm_run" eval "$work/samples$seed-8.npy" --data moons --seed 7 \
     | grep W2 | sed "s/^/seed $seed: midpoint 8 steps /"
+  if /usr/bin/python3 -c "import torch, sklearn" 2>/dev/null; then
+    OPENBLAS_NUM_THREADS=1 taskset -c 0 /usr/bin/python3 \
+      "$root/bench/pytorch_moons.py" "$seed" "$work"
+    "$fm_run" eval "$work/torch-$seed-8.npy" --data moons --seed 7 \
+      | grep W2 | sed "s/^/seed $seed: pytorch midpoint 8 steps /"
+  fi
 done
