@@ -183,14 +183,21 @@ LogicalResult AdamUpdateOp::verify() {
 // ODEStepOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ODEStepOp::verify() {
-  auto xType = llvm::cast<RankedTensorType>(getX().getType());
+/// Checks an ODE state: a float tensor with a leading batch dimension.
+static LogicalResult verifyODEState(Operation *op, RankedTensorType xType) {
   if (!llvm::isa<FloatType>(xType.getElementType()))
-    return emitOpError("state must have a float element type, got ")
+    return op->emitOpError("state must have a float element type, got ")
            << xType.getElementType();
   if (xType.getRank() < 1)
-    return emitOpError("state must have a leading batch dimension, got a "
-                       "0-d tensor");
+    return op->emitOpError("state must have a leading batch dimension, got "
+                           "a 0-d tensor");
+  return success();
+}
+
+LogicalResult ODEStepOp::verify() {
+  auto xType = llvm::cast<RankedTensorType>(getX().getType());
+  if (failed(verifyODEState(*this, xType)))
+    return failure();
   if (getT().getType() != xType.getElementType())
     return emitOpError("time type ")
            << getT().getType() << " does not match the state element type "
@@ -231,13 +238,8 @@ LogicalResult ODEStepOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult IntegrateOp::verify() {
-  auto xType = llvm::cast<RankedTensorType>(getX().getType());
-  if (!llvm::isa<FloatType>(xType.getElementType()))
-    return emitOpError("state must have a float element type, got ")
-           << xType.getElementType();
-  if (xType.getRank() < 1)
-    return emitOpError("state must have a leading batch dimension, got a "
-                       "0-d tensor");
+  if (failed(verifyODEState(*this, getX().getType())))
+    return failure();
   std::optional<ArrayRef<double>> grid = getTimeGrid();
   if (grid.has_value() == static_cast<bool>(getSteps()))
     return emitOpError("needs either a step count or a time_grid, not ")
