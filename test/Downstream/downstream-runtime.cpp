@@ -25,12 +25,8 @@ static llvm::Error run(const char *path) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "no @init");
   std::vector<std::vector<float>> params;
   std::vector<fmrt::Destination> outs;
-  for (const fmrt::ValueType &type : init->results) {
-    int64_t n = 1;
-    for (int64_t d : type.shape)
-      n *= d;
-    params.emplace_back(n);
-  }
+  for (const fmrt::ValueType &type : init->results)
+    params.emplace_back(fmrt::numElements(type.shape));
   for (size_t i = 0; i < params.size(); ++i)
     outs.push_back(fmrt::TensorRef{params[i].data(), init->results[i].shape});
   if (llvm::Error err = (*program)->call("init", {int64_t(0)}, outs))

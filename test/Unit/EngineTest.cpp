@@ -167,13 +167,8 @@ TEST(EngineTest, RunsTheMoonsExample) {
   std::vector<std::vector<float>> state;
   std::vector<Argument> args;
   std::vector<Destination> params;
-  for (int i = 0; i < 24; ++i) {
-    const ValueType &type = train->inputs[i];
-    int64_t n = 1;
-    for (int64_t d : type.shape)
-      n *= d;
-    state.emplace_back(n, 0.0f);
-  }
+  for (int i = 0; i < 24; ++i)
+    state.emplace_back(numElements(train->inputs[i].shape), 0.0f);
   for (int i = 0; i < 8; ++i)
     params.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
   llvm::Error err = (*program)->call("init", {int64_t(0)}, params);

@@ -135,13 +135,6 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-static int64_t numElements(llvm::ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
 /// Refuses to overwrite a directory, and reports an unwritable target
 /// before hours of training rather than after.
 static llvm::Error checkOutputPath(llvm::StringRef path) {

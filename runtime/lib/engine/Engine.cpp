@@ -55,12 +55,14 @@ std::string ValueType::str() const {
   return text + "f32>";
 }
 
-int64_t TensorRef::numElements() const {
+int64_t fmrt::numElements(llvm::ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
   return n;
 }
+
+int64_t TensorRef::numElements() const { return fmrt::numElements(shape); }
 
 static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);

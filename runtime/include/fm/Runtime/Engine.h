@@ -55,6 +55,9 @@ struct EntryPoint {
   std::vector<std::string> inputNames;
 };
 
+/// The number of elements of a tensor of static `shape`.
+int64_t numElements(llvm::ArrayRef<int64_t> shape);
+
 /// A row-major, contiguous float32 tensor that the caller owns.
 struct TensorRef {
   float *data = nullptr;
