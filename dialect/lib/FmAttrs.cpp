@@ -244,3 +244,62 @@ CosineAttr::buildCoefficients(OpBuilder &builder, Location loc, Value t) const {
   Value alpha = e.sin(angle), sigma = e.cos(angle);
   return {alpha, sigma, e.mul(halfPi, sigma), e.mul(-halfPi, alpha)};
 }
+
+//===----------------------------------------------------------------------===//
+// Optimizers and time distributions
+//===----------------------------------------------------------------------===//
+
+/// Checks Adam's hyper-parameters with the bounds `fm.adam_update` verifies.
+static LogicalResult
+verifyAdamFamily(function_ref<InFlightDiagnostic()> emitError,
+                 StringRef optimizer, const llvm::APFloat &lr,
+                 const llvm::APFloat &beta1, const llvm::APFloat &beta2,
+                 const llvm::APFloat &eps, const llvm::APFloat &weightDecay) {
+  auto check = [&](const llvm::APFloat &value, bool ok,
+                   StringRef what) -> LogicalResult {
+    if (value.isFinite() && ok)
+      return success();
+    return emitError() << optimizer << " " << what << ", got "
+                       << formatF64(value);
+  };
+  double b1 = beta1.convertToDouble(), b2 = beta2.convertToDouble();
+  if (failed(check(lr, lr.convertToDouble() > 0,
+                   "lr must be a finite number > 0")) ||
+      failed(check(beta1, b1 >= 0 && b1 < 1, "beta1 must be in [0, 1)")) ||
+      failed(check(beta2, b2 >= 0 && b2 < 1, "beta2 must be in [0, 1)")) ||
+      failed(check(eps, eps.convertToDouble() > 0,
+                   "eps must be a finite number > 0")) ||
+      failed(check(weightDecay, weightDecay.convertToDouble() >= 0,
+                   "weight_decay must be a finite number >= 0")))
+    return failure();
+  return success();
+}
+
+LogicalResult AdamAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               llvm::APFloat lr, llvm::APFloat beta1,
+                               llvm::APFloat beta2, llvm::APFloat eps,
+                               llvm::APFloat weightDecay) {
+  return verifyAdamFamily(emitError, "Adam", lr, beta1, beta2, eps,
+                          weightDecay);
+}
+
+LogicalResult AdamWAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                llvm::APFloat lr, llvm::APFloat beta1,
+                                llvm::APFloat beta2, llvm::APFloat eps,
+                                llvm::APFloat weightDecay) {
+  return verifyAdamFamily(emitError, "AdamW", lr, beta1, beta2, eps,
+                          weightDecay);
+}
+
+LogicalResult
+LogitNormalTimeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                            llvm::APFloat mean, llvm::APFloat std) {
+  if (!mean.isFinite())
+    return emitError() << "logit-normal time mean must be finite, got "
+                       << formatF64(mean);
+  if (!std.isFinite() || std.convertToDouble() <= 0)
+    return emitError()
+           << "logit-normal time std must be a finite number > 0, got "
+           << formatF64(std);
+  return success();
+}

@@ -9,8 +9,11 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <cmath>
+#include <functional>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::fm;
@@ -281,4 +284,207 @@ LogicalResult RandomLogitNormalOp::verify() {
     return emitOpError("std must be a finite number > 0, got ")
            << formatF64(std);
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FlowOp
+//===----------------------------------------------------------------------===//
+
+/// Prints `shape` as the text of a dense array, e.g. "[2, 3]".
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "[";
+  llvm::interleaveComma(shape, os);
+  os << "]";
+  return text;
+}
+
+func::FuncOp FlowOp::getNetworkFunction() {
+  return SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(*this,
+                                                            getNetworkAttr());
+}
+
+ArrayRef<Type> FlowOp::getParameterTypes(func::FuncOp network) {
+  return network.getFunctionType().getInputs().drop_front(2);
+}
+
+SmallVector<std::string> FlowOp::getParameterNames(func::FuncOp network) {
+  SmallVector<std::string> names;
+  for (unsigned i = 0, e = getParameterTypes(network).size(); i < e; ++i) {
+    auto name = network.getArgAttrOfType<StringAttr>(i + 2, "fm.name");
+    names.push_back(name ? name.str() : "param." + std::to_string(i));
+  }
+  return names;
+}
+
+int64_t FlowOp::getFanIn(func::FuncOp network, unsigned index) {
+  ArrayRef<Type> params = getParameterTypes(network);
+  for (int64_t i = index; i >= 0; --i) {
+    ArrayRef<int64_t> shape = llvm::cast<ShapedType>(params[i]).getShape();
+    if (shape.size() >= 2)
+      return std::accumulate(shape.begin() + 1, shape.end(), int64_t(1),
+                             std::multiplies<int64_t>());
+  }
+  return 0;
+}
+
+LogicalResult FlowOp::verify() {
+  for (auto [i, dim] : llvm::enumerate(getDataShape()))
+    if (dim <= 0)
+      return emitOpError("data_shape dimension #")
+             << i << " must be > 0, got " << dim;
+  return success();
+}
+
+LogicalResult FlowOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto network = symbolTable.lookupNearestSymbolFrom<func::FuncOp>(
+      *this, getNetworkAttr());
+  if (!network)
+    return emitOpError("network '")
+           << getNetwork() << "' does not reference a func.func";
+  FunctionType type = network.getFunctionType();
+  if (type.getNumInputs() < 2)
+    return emitOpError("network '")
+           << getNetwork()
+           << "' must take the samples x and the times t, then its "
+              "parameters, but it takes "
+           << type.getNumInputs() << " argument(s)";
+
+  // x: tensor<N x D x f32>, t: tensor<N x f32>, result: x's type.
+  Type f32 = Float32Type::get(getContext());
+  SmallVector<int64_t> dynamicShape = {ShapedType::kDynamic};
+  llvm::append_range(dynamicShape, getDataShape());
+  auto dynamicX = RankedTensorType::get(dynamicShape, f32);
+  auto xType = llvm::dyn_cast<RankedTensorType>(type.getInput(0));
+  if (!xType || xType.getElementType() != f32 ||
+      xType.getShape().drop_front() != ArrayRef(dynamicShape).drop_front() ||
+      xType.getRank() != static_cast<int64_t>(dynamicShape.size()))
+    return emitOpError("network argument x has type ")
+           << type.getInput(0) << " but data_shape "
+           << formatShape(getDataShape()) << " needs " << dynamicX
+           << " or the same with a static batch size";
+  auto tType = RankedTensorType::get({xType.getDimSize(0)}, f32);
+  if (type.getInput(1) != tType)
+    return emitOpError("network argument t has type ")
+           << type.getInput(1) << " but needs " << tType
+           << ", one time per row of x";
+  if (type.getNumResults() != 1 || type.getResult(0) != xType)
+    return emitOpError("network '")
+           << getNetwork() << "' has type " << type
+           << " but must return one velocity of x's type " << xType;
+
+  // Parameters: static f32 tensors, initializable, uniquely named.
+  ArrayRef<Type> params = getParameterTypes(network);
+  llvm::StringMap<unsigned> names;
+  for (auto [i, param] : llvm::enumerate(params)) {
+    auto paramType = llvm::dyn_cast<RankedTensorType>(param);
+    if (!paramType || !paramType.hasStaticShape() ||
+        paramType.getElementType() != f32 || paramType.getRank() == 0)
+      return emitOpError("network parameter #")
+             << i << " (argument #" << i + 2
+             << ") must be a statically shaped f32 tensor of rank >= 1, got "
+             << param;
+    if (getFanIn(network, i) == 0)
+      return emitOpError("network parameter #")
+             << i
+             << " is 1-D (a bias) but no weight of rank >= 2 precedes it to "
+                "give its fan_in for initialization";
+    Attribute name = network.getArgAttr(i + 2, "fm.name");
+    if (!name)
+      continue;
+    auto text = llvm::dyn_cast<StringAttr>(name);
+    if (!text)
+      return emitOpError("network parameter #")
+             << i << " has fm.name " << name << ", which is not a string";
+    auto [it, inserted] = names.try_emplace(text.getValue(), i);
+    if (!inserted)
+      return emitOpError("network parameters #")
+             << it->second << " and #" << i << " are both named '"
+             << text.getValue() << "'";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TrainerOp
+//===----------------------------------------------------------------------===//
+
+/// Looks up the fm.flow `flow` refers to, reporting an error on `op` where it
+/// does not name one.
+static FlowOp lookupFlow(Operation *op, SymbolTableCollection &symbolTable,
+                         FlatSymbolRefAttr flow) {
+  auto flowOp = symbolTable.lookupNearestSymbolFrom<FlowOp>(op, flow);
+  if (!flowOp)
+    op->emitOpError("flow '")
+        << flow.getValue() << "' does not reference an fm.flow";
+  return flowOp;
+}
+
+LogicalResult TrainerOp::verify() {
+  int64_t batch = getBatchAttr().getInt();
+  if (batch <= 0)
+    return emitOpError("batch must be > 0, got ") << batch;
+  return success();
+}
+
+LogicalResult TrainerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FlowOp flow = lookupFlow(*this, symbolTable, getFlowAttr());
+  if (!flow)
+    return failure();
+  // The flow verifies its network; only check what the trainer adds.
+  auto network = symbolTable.lookupNearestSymbolFrom<func::FuncOp>(
+      flow, flow.getNetworkAttr());
+  if (!network || network.getNumArguments() < 2)
+    return success();
+  if (network.getNumArguments() == 2)
+    return emitOpError("flow '")
+           << getFlow() << "' has a network without parameters: there is "
+           << "nothing to train";
+  auto xType = llvm::dyn_cast<RankedTensorType>(network.getArgumentTypes()[0]);
+  if (xType && xType.getRank() >= 1 && !xType.isDynamicDim(0) &&
+      xType.getDimSize(0) != getBatchAttr().getInt())
+    return emitOpError("batch ")
+           << getBatchAttr().getInt()
+           << " does not match the static batch size " << xType.getDimSize(0)
+           << " of network '" << flow.getNetwork() << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SamplerOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SamplerOp::verify() {
+  std::optional<ArrayRef<double>> grid = getTimeGrid();
+  IntegerAttr steps = getStepsAttr();
+  if (grid && steps)
+    return emitOpError("takes either steps or a time_grid, not both");
+  if (steps && steps.getInt() <= 0)
+    return emitOpError("steps must be > 0, got ") << steps.getInt();
+  if (!grid)
+    return success();
+  if (grid->size() < 2)
+    return emitOpError("time_grid needs at least 2 times, got ")
+           << grid->size();
+  for (auto [i, time] : llvm::enumerate(*grid))
+    if (!(time >= 0.0 && time <= 1.0))
+      return emitOpError("time_grid entries must be in [0, 1], but entry ")
+             << i << " is " << formatF64(time);
+  bool increasing = (*grid)[1] > (*grid)[0];
+  for (size_t i = 1; i < grid->size(); ++i)
+    if (increasing ? !((*grid)[i] > (*grid)[i - 1])
+                   : !((*grid)[i] < (*grid)[i - 1]))
+      return emitOpError("time_grid must be strictly monotone, but entry ")
+             << i << " (" << formatF64((*grid)[i]) << ") breaks the order";
+  bool forward = getDirection() == Direction::Forward;
+  if (increasing != forward)
+    return emitOpError("time_grid runs from ")
+           << formatF64(grid->front()) << " to " << formatF64(grid->back())
+           << " but the direction is " << stringifyDirection(getDirection());
+  return success();
+}
+
+LogicalResult SamplerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  return success(lookupFlow(*this, symbolTable, getFlowAttr()) != nullptr);
 }

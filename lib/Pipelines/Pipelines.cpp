@@ -23,8 +23,10 @@ using namespace mlir;
 /// so it works in a host compiler that never registered MLIR's passes. The
 /// textual equivalent is in docs/Pipelines.md.
 void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
-  // fm → linalg on tensors, differentiation (fm.vjp) of the result, and
-  // fusion of the elementwise chains.
+  // The declarative level to loop-level functions, fm → linalg on tensors,
+  // differentiation (fm.vjp) of the result, and fusion of the elementwise
+  // chains.
+  pm.addPass(createFmExpandFlow());
   pm.addPass(createFmConvertToLinalg());
   pm.addPass(createFmAutodiff());
   pm.addPass(createLinalgElementwiseOpFusionPass());

@@ -4,6 +4,7 @@
 
 /// The pipeline's passes, in order (docs/Pipelines.md lists the same).
 // PASSES: builtin.module(
+// PASSES-NEXT: fm-expand-flow,
 // PASSES-NEXT: fm-convert-to-linalg,
 // PASSES-NEXT: fm-autodiff,
 // PASSES-NEXT: linalg-fuse-elementwise-ops,

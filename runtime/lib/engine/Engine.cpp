@@ -8,6 +8,7 @@
 
 #include "fm/InitAll.h"
 #include "fm/Pipelines/Pipelines.h"
+#include "fm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -175,6 +176,13 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
   if (!module)
+    return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
+
+  // The declarative level (fm.flow, fm.trainer, fm.sampler) defines entry
+  // points: expand it before listing them.
+  mlir::PassManager expand(&context);
+  expand.addPass(mlir::fm::createFmExpandFlow());
+  if (mlir::failed(expand.run(*module)))
     return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
 
   auto impl = std::make_unique<Impl>();

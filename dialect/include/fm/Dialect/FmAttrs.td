@@ -206,4 +206,139 @@ def Fm_ODEMethodAttr : EnumAttr<Fm_Dialect, Fm_ODEMethod, "ode_method"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Declarative level: flows, trainers and samplers
+//===----------------------------------------------------------------------===//
+
+def Fm_Source : I32EnumAttr<"Source", "source distribution of a flow", [
+    I32EnumAttrCase<"Gaussian", 0, "gaussian">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::fm";
+}
+
+def Fm_SourceAttr : EnumAttr<Fm_Dialect, Fm_Source, "source"> {
+  let summary = "The source distribution of a flow";
+  let description = [{
+    `gaussian`: x0 ~ N(0, I), drawn with `fm.random_normal`.
+  }];
+}
+
+def Fm_Loss : I32EnumAttr<"Loss", "training loss of a flow", [
+    I32EnumAttrCase<"MSE", 0, "mse">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::fm";
+}
+
+def Fm_LossAttr : EnumAttr<Fm_Dialect, Fm_Loss, "loss"> {
+  let summary = "The training loss of a trainer";
+  let description = [{
+    `mse`: the conditional flow-matching loss, the mean squared error
+    between the network's velocity at (x_t, t) and the path's dx_t
+    (`fm.mse_loss`).
+  }];
+}
+
+def Fm_Direction : I32EnumAttr<"Direction", "direction of a sampler", [
+    I32EnumAttrCase<"Forward", 0, "forward">,
+    I32EnumAttrCase<"Reverse", 1, "reverse">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::fm";
+}
+
+def Fm_DirectionAttr : EnumAttr<Fm_Dialect, Fm_Direction, "direction"> {
+  let summary = "The direction a sampler integrates in";
+  let description = [{
+    `forward`: from the source at t = 0 to the data at t = 1 (sampling);
+    `reverse`: from the data at t = 1 back to the source at t = 0
+    (encoding data as noise).
+  }];
+}
+
+/// Adam's hyper-parameters, shared by `#fm.adam` and `#fm.adamw`.
+class Fm_AdamFamilyAttr<string name, string attrMnemonic,
+                        string defaultWeightDecay>
+    : AttrDef<Fm_Dialect, name> {
+  let mnemonic = attrMnemonic;
+  let parameters = (ins
+    Fm_F64Parameter<"learning rate">:$lr,
+    Fm_F64Parameter<"β1", "::llvm::APFloat(0.9)">:$beta1,
+    Fm_F64Parameter<"β2", "::llvm::APFloat(0.999)">:$beta2,
+    Fm_F64Parameter<"ε", "::llvm::APFloat(1.0e-8)">:$eps,
+    Fm_F64Parameter<"weight decay",
+                    "::llvm::APFloat(" # defaultWeightDecay # ")">:$weight_decay);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Fm_AdamAttr : Fm_AdamFamilyAttr<"Adam", "adam", "0.0"> {
+  let summary = "The Adam optimizer (`torch.optim.Adam`)";
+  let description = [{
+    Adam with an L2 penalty `weight_decay` added to the gradient, applied
+    to every parameter with `fm.adam_update`. `lr` is required; the others
+    default to PyTorch's values (beta1 = 0.9, beta2 = 0.999, eps = 1e-8,
+    weight_decay = 0) and are elided when equal to them. Requires lr > 0,
+    0 ≤ beta1, beta2 < 1, eps > 0 and weight_decay ≥ 0, all finite.
+
+    Example:
+
+    ```mlir
+    #fm.adam<lr = 1.0e-2>
+    #fm.adam<lr = 1.0e-3, beta2 = 0.99>
+    ```
+  }];
+}
+
+def Fm_AdamWAttr : Fm_AdamFamilyAttr<"AdamW", "adamw", "1.0e-2"> {
+  let summary = "The AdamW optimizer (`torch.optim.AdamW`)";
+  let description = [{
+    Adam with decoupled weight decay (`fm.adam_update ... {decoupled}`).
+    Parameters, defaults and requirements are those of `#fm.adam`, except
+    that weight_decay defaults to PyTorch's 0.01.
+
+    Example:
+
+    ```mlir
+    #fm.adamw<lr = 1.0e-3, weight_decay = 0.1>
+    ```
+  }];
+}
+
+def Fm_UniformTimeAttr : AttrDef<Fm_Dialect, "UniformTime"> {
+  let mnemonic = "uniform";
+  let summary = "Training times drawn uniformly from [0, 1)";
+  let description = [{
+    The time distribution of the original flow-matching objective
+    (`fm.random_uniform`).
+
+    Example:
+
+    ```mlir
+    #fm.uniform
+    ```
+  }];
+}
+
+def Fm_LogitNormalTimeAttr : AttrDef<Fm_Dialect, "LogitNormalTime"> {
+  let mnemonic = "logit_normal";
+  let summary = "Logit-normal training times: sigmoid(mean + std·z)";
+  let description = [{
+    The time distribution of `fm.random_logit_normal` (Esser et al.'s
+    rectified-flow training). `mean` defaults to 0 and `std` to 1;
+    parameters equal to their default may be omitted. Requires a finite
+    mean and a finite std > 0.
+
+    Example:
+
+    ```mlir
+    #fm.logit_normal<mean = -0.4, std = 1.0>
+    #fm.logit_normal
+    ```
+  }];
+  let parameters = (ins
+    Fm_F64Parameter<"mean", "::llvm::APFloat(0.0)">:$mean,
+    Fm_F64Parameter<"standard deviation", "::llvm::APFloat(1.0)">:$std);
+  let assemblyFormat = "(`<` struct(params)^ `>`)?";
+  let genVerifyDecl = 1;
+}
+
 #endif // FM_DIALECT_FMATTRS_TD

@@ -21,6 +21,190 @@ def Fm_SchedulerAttr : Attr<
 }
 
 //===----------------------------------------------------------------------===//
+// Declarative level
+//===----------------------------------------------------------------------===//
+
+/// An enum held as a property: printed as a bare keyword in assembly formats
+/// (`solver(midpoint)`) and as its `#fm` attribute in the generic form.
+class Fm_EnumProp<EnumInfo info, Attr attrForm>
+    : EnumPropWithAttrForm<info, attrForm> {
+  let storeInCustomAttribute = 1;
+}
+
+def Fm_OptimizerAttr : AnyAttrOf<[Fm_AdamAttr, Fm_AdamWAttr],
+                                 "optimizer (#fm.adam or #fm.adamw)">;
+def Fm_TimeDistributionAttr
+    : AnyAttrOf<[Fm_UniformTimeAttr, Fm_LogitNormalTimeAttr],
+                "time distribution (#fm.uniform or #fm.logit_normal)">;
+
+def Fm_FlowOp : Fm_Op<"flow", [
+    Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Declares a flow: a velocity network on a probability path";
+  let description = [{
+    The model of the declarative level: a velocity network, the affine
+    probability path it is trained on (any `#fm` scheduler), the source
+    distribution (`gaussian`: x0 ~ N(0, I)) and the shape D of one data
+    sample. `fm.trainer` and `fm.sampler` refer to it; `fm-expand-flow`
+    turns it into loop-level functions.
+
+    The network is an ordinary `func.func` (written by hand or by any
+    frontend producing linalg on tensors) with the signature
+
+    ```
+    (x: tensor<N x D x f32>, t: tensor<N x f32>, params...) -> tensor<N x D x f32>
+    ```
+
+    where N is `?` or a static batch size, and the parameters are
+    statically shaped f32 tensors of rank ≥ 1. A parameter's name (in
+    checkpoints) is its `fm.name` argument attribute, or `param.<i>`.
+    Parameters are initialized as PyTorch's `nn.Linear` and `nn.Conv`
+    layers are: U(−1/√fan_in, 1/√fan_in), where a weight's fan_in is the
+    product of its dimensions after the first (`[out, in]` layout) and a
+    1-D parameter (a bias) takes the fan_in of the nearest weight before
+    it.
+
+    `fm-expand-flow` generates the flow's initializer
+
+    ```
+    @init(seed: i64) -> (params...)
+    ```
+
+    drawing parameter i from Philox stream 100 + i of `seed`.
+
+    Example:
+
+    ```mlir
+    func.func @velocity(%x: tensor<?x2xf32>, %t: tensor<?xf32>,
+                        %w: tensor<2x2xf32> {fm.name = "net.weight"},
+                        %b: tensor<2xf32> {fm.name = "net.bias"})
+        -> tensor<?x2xf32> { ... }
+    fm.flow @moons network(@velocity) path(#fm.cond_ot) source(gaussian)
+        data_shape [2]
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$network,
+    Fm_SchedulerAttr:$path, Fm_EnumProp<Fm_Source, Fm_SourceAttr>:$source,
+    DenseI64ArrayAttr:$data_shape);
+  let assemblyFormat = [{
+    $sym_name `network` `(` $network `)` `path` `(` $path `)`
+    `source` `(` $source `)` `data_shape` $data_shape attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The network function, or null where `network` does not name one.
+    ::mlir::func::FuncOp getNetworkFunction();
+    /// The network's parameter types: its argument types after (x, t).
+    static ::llvm::ArrayRef<::mlir::Type>
+    getParameterTypes(::mlir::func::FuncOp network);
+    /// Parameter names: `fm.name` where the network gives one, else
+    /// `param.<i>`.
+    static ::llvm::SmallVector<::std::string>
+    getParameterNames(::mlir::func::FuncOp network);
+    /// The fan_in of parameter `index` for PyTorch's default initialization
+    /// (0 for a 1-D parameter with no weight before it).
+    static int64_t getFanIn(::mlir::func::FuncOp network, unsigned index);
+  }];
+}
+
+def Fm_TrainerOp : Fm_Op<"trainer", [
+    Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Declares a training step of a flow";
+  let description = [{
+    One optimizer step of conditional flow matching on a flow: draw
+    x0 ~ source and t ~ `time` for a batch of `batch` data samples x1,
+    build (x_t, dx_t) on the flow's path, evaluate the `loss` of the
+    network's velocity at (x_t, t) against dx_t, differentiate it with
+    respect to the parameters (`fm.vjp`) and apply `optimizer`
+    (`#fm.adam<...>` or `#fm.adamw<...>`) to every parameter.
+
+    `fm-expand-flow` replaces it with a function of the same name, the
+    entry point `fm-run train` calls (P parameters, D the data shape):
+
+    ```
+    @name(P parameters {fm.name}, P first moments, P second moments,
+          x1: tensor<batch x D x f32>, seed: i64, step: i64)
+        -> (loss: f32, P parameters, P first moments, P second moments)
+    ```
+
+    `step` counts from 0 (Adam's step is step + 1). x0 comes from
+    `fm.random_normal` stream 0 and t from stream 1 of `seed`, at counter
+    offset step × (blocks of x0 + blocks of t), so no step reuses random
+    bits. Requires batch > 0, a network with parameters, and, where the
+    network has a static batch size, that it is `batch`.
+
+    Example:
+
+    ```mlir
+    fm.trainer @train_step flow(@moons) loss(mse)
+        optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(256)
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$flow,
+    Fm_EnumProp<Fm_Loss, Fm_LossAttr>:$loss,
+    Fm_OptimizerAttr:$optimizer, Fm_TimeDistributionAttr:$time,
+    I64Attr:$batch);
+  let assemblyFormat = [{
+    $sym_name `flow` `(` $flow `)` `loss` `(` $loss `)`
+    `optimizer` `(` $optimizer `)` `time` `(` $time `)`
+    `batch` `(` $batch `)` attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Fm_SamplerOp : Fm_Op<"sampler", [
+    Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Declares an ODE sampler of a flow";
+  let description = [{
+    Integrates the flow's network with fixed steps of `solver` (see
+    `fm.integrate`): `forward` from noise at t = 0 to data at t = 1, or
+    `reverse` from data back to noise. The time grid is one of
+
+    - no clause: a step count given at run time, equal steps;
+    - `steps(n)`: n equal steps, n > 0;
+    - `time_grid [...]`: an explicit grid of at least two times in [0, 1],
+      increasing for `forward` and decreasing for `reverse`.
+
+    `fm-expand-flow` replaces it with a function of the same name (x has
+    the network's x type, `tensor<? x D x f32>` for a dynamic batch):
+
+    ```
+    @name(P parameters {fm.name}, x: tensor<N x D x f32>[, steps: index])
+        -> tensor<N x D x f32>
+    ```
+
+    with the `steps` argument only when the op gives no grid. `fm-run
+    sample --solver S` calls `@sample_S` with that argument, so name
+    samplers `@sample_<solver>` to drive them from `fm-run`.
+
+    Examples:
+
+    ```mlir
+    fm.sampler @sample_midpoint flow(@moons) solver(midpoint)
+    fm.sampler @encode flow(@moons) solver(rk4) steps(20) direction(reverse)
+    fm.sampler @sample_grid flow(@moons) solver(euler)
+        time_grid [0.0, 0.5, 0.8, 1.0]
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$flow,
+    Fm_EnumProp<Fm_ODEMethod, Fm_ODEMethodAttr>:$solver,
+    OptionalAttr<I64Attr>:$steps, OptionalAttr<DenseF64ArrayAttr>:$time_grid,
+    DefaultValuedProp<Fm_EnumProp<Fm_Direction, Fm_DirectionAttr>,
+                      "::mlir::fm::Direction::Forward">:$direction);
+  let assemblyFormat = [{
+    $sym_name `flow` `(` $flow `)` `solver` `(` $solver `)`
+    (`steps` `(` $steps^ `)`)? (`time_grid` $time_grid^)?
+    (`direction` `(` $direction^ `)`)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Loop level
 //===----------------------------------------------------------------------===//
 

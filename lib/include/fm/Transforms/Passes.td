@@ -9,6 +9,41 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FmExpandFlow : Pass<"fm-expand-flow", "::mlir::ModuleOp"> {
+  let summary = "Expand the declarative level (flows, trainers, samplers) "
+                "into loop-level functions";
+  let description = [{
+    Replaces the declarative ops of a module with the entry points that
+    `fm-run` and `fmrt::Program` call, written with loop-level fm ops:
+
+    - each `fm.flow` becomes `@init(seed: i64) -> (params...)`, PyTorch's
+      default initialization U(−1/√fan_in, 1/√fan_in) of every network
+      parameter, parameter i drawn with `fm.random_uniform` from stream
+      100 + i at offset 0;
+    - each `fm.trainer @name` becomes `@name(params, first moments, second
+      moments, x1, seed, step) -> (loss, the 3P updated tensors)`: x0 from
+      `fm.random_normal` stream 0 and t from stream 1 at offset step × (the
+      counter blocks both draws use), the path point from
+      `fm.path_sample`, the loss and its gradient from `fm.vjp` of a
+      generated private function `@name_loss`, and one `fm.adam_update`
+      per parameter;
+    - each `fm.sampler @name` becomes `@name(params, x[, steps]) -> x`, one
+      `fm.integrate` of the network.
+
+    Entry points carry `llvm.emit_c_interface`, and their parameter
+    arguments the `fm.name` the flow gives them. A module with several
+    flows cannot be expanded (each would define `@init`), nor one that
+    already defines a symbol the pass generates. The declarative ops are
+    erased; the network is left as it is.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
   let summary = "Reverse-mode differentiation of linalg-on-tensors functions";
   let description = [{

@@ -1,0 +1,392 @@
+// RUN: fm-opt %s --split-input-file --verify-diagnostics
+
+// Every diagnostic of the declarative level: fm.flow, fm.trainer,
+// fm.sampler and their attributes.
+
+//===----------------------------------------------------------------------===//
+// fm.flow
+//===----------------------------------------------------------------------===//
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op data_shape dimension #1 must be > 0, got 0}}
+fm.flow @flow_empty_dim network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2, 0]
+
+// -----
+
+// expected-error @+1 {{'fm.flow' op network 'missing' does not reference a func.func}}
+fm.flow @flow_missing_network network(@missing) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @other network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+/// A symbol that is not a function.
+// expected-error @+1 {{'fm.flow' op network 'other' does not reference a func.func}}
+fm.flow @flow_network_not_func network(@other) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network 'v' must take the samples x and the times t, then its parameters, but it takes 1 argument(s)}}
+fm.flow @flow_network_no_time network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x3xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x3xf32> {
+  return %x : tensor<?x3xf32>
+}
+// expected-error @+1 {{'fm.flow' op network argument x has type 'tensor<?x3xf32>' but data_shape [2] needs 'tensor<?x2xf32>' or the same with a static batch size}}
+fm.flow @flow_x_wrong_shape network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf64>, %t: tensor<?xf64>, %w: tensor<2x2xf32>) -> tensor<?x2xf64> {
+  return %x : tensor<?x2xf64>
+}
+// expected-error @+1 {{'fm.flow' op network argument x has type 'tensor<?x2xf64>' but data_shape [2] needs 'tensor<?x2xf32>' or the same with a static batch size}}
+fm.flow @flow_x_f64 network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2x2xf32> {
+  return %x : tensor<?x2x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network argument x has type 'tensor<?x2x2xf32>' but data_shape [2] needs 'tensor<?x2xf32>' or the same with a static batch size}}
+fm.flow @flow_x_wrong_rank network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<8x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<8x2xf32> {
+  return %x : tensor<8x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network argument t has type 'tensor<?xf32>' but needs 'tensor<8xf32>', one time per row of x}}
+fm.flow @flow_t_batch_mismatch network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: f32, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network argument t has type 'f32' but needs 'tensor<?xf32>', one time per row of x}}
+fm.flow @flow_t_scalar network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<8x2xf32> {
+  %c = tensor.cast %x : tensor<?x2xf32> to tensor<8x2xf32>
+  return %c : tensor<8x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network 'v' has type '(tensor<?x2xf32>, tensor<?xf32>, tensor<2x2xf32>) -> tensor<8x2xf32>' but must return one velocity of x's type 'tensor<?x2xf32>'}}
+fm.flow @flow_result_type network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  return %x, %x : tensor<?x2xf32>, tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network 'v' has type '(tensor<?x2xf32>, tensor<?xf32>, tensor<2x2xf32>) -> (tensor<?x2xf32>, tensor<?x2xf32>)' but must return one velocity of x's type 'tensor<?x2xf32>'}}
+fm.flow @flow_two_results network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network parameter #0 (argument #2) must be a statically shaped f32 tensor of rank >= 1, got 'tensor<?x2xf32>'}}
+fm.flow @flow_param_dynamic network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>, %s: f32) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network parameter #1 (argument #3) must be a statically shaped f32 tensor of rank >= 1, got 'f32'}}
+fm.flow @flow_param_scalar network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<f32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network parameter #0 (argument #2) must be a statically shaped f32 tensor of rank >= 1, got 'tensor<f32>'}}
+fm.flow @flow_param_rank0 network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xbf16>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network parameter #0 (argument #2) must be a statically shaped f32 tensor of rank >= 1, got 'tensor<2x2xbf16>'}}
+fm.flow @flow_param_bf16 network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+/// A bias takes its fan_in from the weight before it: the first parameter
+/// cannot be a bias.
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %b: tensor<2xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network parameter #0 is 1-D (a bias) but no weight of rank >= 2 precedes it to give its fan_in for initialization}}
+fm.flow @flow_leading_bias network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>, %b: tensor<2xf32> {fm.name = 3 : i64}) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network parameter #1 has fm.name 3 : i64, which is not a string}}
+fm.flow @flow_name_not_string network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32> {fm.name = "w"}, %b: tensor<2xf32>,
+             %w2: tensor<2x2xf32> {fm.name = "w"}) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network parameters #0 and #2 are both named 'w'}}
+fm.flow @flow_duplicate_names network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+2 {{expected one of [gaussian] for source distribution of a flow, got: uniform}}
+// expected-error @+1 {{invalid value for property source, expected source distribution of a flow}}
+fm.flow @flow_unknown_source network(@v) path(#fm.cond_ot) source(uniform) data_shape [2]
+
+// -----
+
+func.func @flow_in_function() {
+  // expected-error @+1 {{'fm.flow' op expects parent op 'builtin.module'}}
+  fm.flow @f network(@flow_in_function) path(#fm.cond_ot) source(gaussian) data_shape [2]
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.trainer
+//===----------------------------------------------------------------------===//
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op batch must be > 0, got 0}}
+fm.trainer @trainer_batch_zero flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(0)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op batch must be > 0, got -4}}
+fm.trainer @trainer_batch_negative flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(-4)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.trainer' op flow 'v' does not reference an fm.flow}}
+fm.trainer @trainer_flow_is_func flow(@v) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op flow 'f' has a network without parameters: there is nothing to train}}
+fm.trainer @trainer_no_parameters flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8)
+
+// -----
+
+func.func @v(%x: tensor<8x2xf32>, %t: tensor<8xf32>, %w: tensor<2x2xf32>) -> tensor<8x2xf32> {
+  return %x : tensor<8x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op batch 16 does not match the static batch size 8 of network 'v'}}
+fm.trainer @trainer_static_batch flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(16)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op attribute 'optimizer' failed to satisfy constraint: optimizer (#fm.adam or #fm.adamw)}}
+fm.trainer @trainer_optimizer_not_adam flow(@f) loss(mse) optimizer(#fm.cond_ot) time(#fm.uniform) batch(8)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op attribute 'time' failed to satisfy constraint: time distribution (#fm.uniform or #fm.logit_normal)}}
+fm.trainer @trainer_time_not_distribution flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.cosine) batch(8)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+2 {{expected one of [mse] for training loss of a flow, got: l1}}
+// expected-error @+1 {{invalid value for property loss, expected training loss of a flow}}
+fm.trainer @trainer_unknown_loss flow(@f) loss(l1) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8)
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Optimizers and time distributions
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{Adam lr must be a finite number > 0, got 0.0}}
+func.func @adam_lr_zero() attributes {o = #fm.adam<lr = 0.0>} { return }
+
+// -----
+
+// expected-error @+1 {{Adam lr must be a finite number > 0, got inf}}
+func.func @adam_lr_infinite() attributes {o = #fm.adam<lr = 0x7FF0000000000000>} { return }
+
+// -----
+
+// expected-error @+1 {{Adam beta1 must be in [0, 1), got 1.0}}
+func.func @adam_beta1_one() attributes {o = #fm.adam<lr = 1.0e-2, beta1 = 1.0>} { return }
+
+// -----
+
+// expected-error @+1 {{Adam beta2 must be in [0, 1), got -0.5}}
+func.func @adam_beta2_negative() attributes {o = #fm.adam<lr = 1.0e-2, beta2 = -0.5>} { return }
+
+// -----
+
+// expected-error @+1 {{Adam eps must be a finite number > 0, got 0.0}}
+func.func @adam_eps_zero() attributes {o = #fm.adam<lr = 1.0e-2, eps = 0.0>} { return }
+
+// -----
+
+// expected-error @+1 {{Adam weight_decay must be a finite number >= 0, got -0.01}}
+func.func @adam_weight_decay_negative() attributes {o = #fm.adam<lr = 1.0e-2, weight_decay = -1.0e-2>} { return }
+
+// -----
+
+// expected-error @+1 {{AdamW lr must be a finite number > 0, got -0.001}}
+func.func @adamw_lr_negative() attributes {o = #fm.adamw<lr = -1.0e-3>} { return }
+
+// -----
+
+// expected-error @+1 {{struct is missing required parameter: lr}}
+func.func @adam_lr_missing() attributes {o = #fm.adam<beta1 = 0.5>} { return }
+
+// -----
+
+// expected-error @+1 {{logit-normal time mean must be finite, got -inf}}
+func.func @logit_normal_mean_infinite() attributes {d = #fm.logit_normal<mean = 0xFFF0000000000000>} { return }
+
+// -----
+
+// expected-error @+1 {{logit-normal time std must be a finite number > 0, got 0.0}}
+func.func @logit_normal_std_zero() attributes {d = #fm.logit_normal<std = 0.0>} { return }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fm.sampler
+//===----------------------------------------------------------------------===//
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op takes either steps or a time_grid, not both}}
+fm.sampler @sampler_steps_and_grid flow(@f) solver(euler) steps(4) time_grid [0.0, 1.0]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op steps must be > 0, got 0}}
+fm.sampler @sampler_zero_steps flow(@f) solver(euler) steps(0)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op time_grid needs at least 2 times, got 1}}
+fm.sampler @sampler_grid_too_short flow(@f) solver(euler) time_grid [0.0]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op time_grid entries must be in [0, 1], but entry 2 is 1.5}}
+fm.sampler @sampler_grid_outside flow(@f) solver(euler) time_grid [0.0, 1.0, 1.5]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op time_grid must be strictly monotone, but entry 2 (0.5) breaks the order}}
+fm.sampler @sampler_grid_not_monotone flow(@f) solver(euler) time_grid [0.0, 0.5, 0.5, 1.0]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op time_grid runs from 1.0 to 0.0 but the direction is forward}}
+fm.sampler @sampler_grid_backwards flow(@f) solver(euler) time_grid [1.0, 0.0]
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op time_grid runs from 0.0 to 1.0 but the direction is reverse}}
+fm.sampler @sampler_grid_forwards flow(@f) solver(euler) time_grid [0.0, 1.0] direction(reverse)
+
+// -----
+
+// expected-error @+1 {{'fm.sampler' op flow 'missing' does not reference an fm.flow}}
+fm.sampler @sampler_missing_flow flow(@missing) solver(euler)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+2 {{expected one of [euler, midpoint, heun, rk4, rk38] for fixed-step ODE method, got: dopri5}}
+// expected-error @+1 {{invalid value for property solver, expected fixed-step ODE method}}
+fm.sampler @sampler_unknown_solver flow(@f) solver(dopri5)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+2 {{expected one of [forward, reverse] for direction of a sampler, got: backward}}
+// expected-error @+1 {{invalid value for property direction, expected direction of a sampler}}
+fm.sampler @sampler_unknown_direction flow(@f) solver(euler) direction(backward)

@@ -1,0 +1,75 @@
+// RUN: fm-opt %s | fm-opt | FileCheck %s
+// RUN: fm-opt %s --mlir-print-op-generic | fm-opt | FileCheck %s
+
+// The declarative level round-trips: flows, trainers and samplers, their
+// attributes (parameters equal to their default are elided) and optional
+// clauses.
+
+func.func @velocity(%x: tensor<?x2xf32>, %t: tensor<?xf32>,
+                    %w: tensor<2x2xf32> {fm.name = "net.weight"},
+                    %b: tensor<2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+
+/// A network with a static batch size and 2x3 data samples.
+func.func @static_velocity(%x: tensor<16x2x3xf32>, %t: tensor<16xf32>,
+                           %w: tensor<4x2x3xf32>) -> tensor<16x2x3xf32> {
+  return %x : tensor<16x2x3xf32>
+}
+
+/// A parameter-free (analytic) velocity field can be sampled.
+func.func @analytic(%x: tensor<?x2xf32>, %t: tensor<?xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+
+// CHECK: fm.flow @moons network(@velocity) path(#fm.cond_ot) source(gaussian) data_shape [2]{{$}}
+fm.flow @moons network(@velocity) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// CHECK: fm.flow @images network(@static_velocity) path(#fm.poly<2.0>) source(gaussian) data_shape [2, 3]{{$}}
+fm.flow @images network(@static_velocity) path(#fm.poly<2.0>) source(gaussian)
+    data_shape [2, 3]
+
+// CHECK: fm.flow @field network(@analytic) path(#fm.vp<beta_max = 10.0>) source(gaussian) data_shape [2]{{$}}
+fm.flow @field network(@analytic) path(#fm.vp<beta_max = 10.0>) source(gaussian) data_shape [2]
+
+// CHECK: fm.trainer @train_step flow(@moons) loss(mse) optimizer(#fm.adam<lr = 0.01>) time(#fm.uniform) batch(256){{$}}
+fm.trainer @train_step flow(@moons) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>)
+    time(#fm.uniform) batch(256)
+
+/// Parameters equal to PyTorch's defaults are elided.
+// CHECK: fm.trainer @adam_defaults flow(@moons) loss(mse) optimizer(#fm.adam<lr = 0.001, beta2 = 0.99>) time(#fm.uniform) batch(8){{$}}
+fm.trainer @adam_defaults flow(@moons) loss(mse)
+    optimizer(#fm.adam<lr = 1.0e-3, beta1 = 0.9, beta2 = 0.99, eps = 1.0e-8, weight_decay = 0.0>)
+    time(#fm.uniform) batch(8)
+
+/// AdamW's weight_decay defaults to 0.01, as in PyTorch.
+// CHECK: fm.trainer @adamw flow(@moons) loss(mse) optimizer(#fm.adamw<lr = 0.001>) time(#fm.logit_normal<mean = -0.4>) batch(64){{$}}
+fm.trainer @adamw flow(@moons) loss(mse)
+    optimizer(#fm.adamw<lr = 1.0e-3, weight_decay = 1.0e-2>)
+    time(#fm.logit_normal<mean = -0.4, std = 1.0>) batch(64)
+
+// CHECK: fm.trainer @adamw_no_decay flow(@moons) loss(mse) optimizer(#fm.adamw<lr = 0.001, weight_decay = 0.0>) time(#fm.logit_normal) batch(64){{$}}
+fm.trainer @adamw_no_decay flow(@moons) loss(mse)
+    optimizer(#fm.adamw<lr = 1.0e-3, weight_decay = 0.0>) time(#fm.logit_normal) batch(64)
+
+/// The batch matches the network's static batch size.
+// CHECK: fm.trainer @train_images flow(@images) loss(mse) optimizer(#fm.adam<lr = 0.0001, eps = 1.0e-06>) time(#fm.logit_normal<std = 0.5>) batch(16){{$}}
+fm.trainer @train_images flow(@images) loss(mse)
+    optimizer(#fm.adam<lr = 1.0e-4, eps = 1.0e-6>) time(#fm.logit_normal<std = 0.5>)
+    batch(16)
+
+/// A step count at run time; the default direction is elided.
+// CHECK: fm.sampler @sample_midpoint flow(@moons) solver(midpoint){{$}}
+fm.sampler @sample_midpoint flow(@moons) solver(midpoint) direction(forward)
+
+// CHECK: fm.sampler @encode flow(@moons) solver(rk4) steps(20) direction(reverse){{$}}
+fm.sampler @encode flow(@moons) solver(rk4) steps(20) direction(reverse)
+
+// CHECK: fm.sampler @sample_grid flow(@moons) solver(euler) time_grid [0.000000e+00, 5.000000e-01, 8.000000e-01, 1.000000e+00]{{$}}
+fm.sampler @sample_grid flow(@moons) solver(euler) time_grid [0.0, 0.5, 0.8, 1.0]
+
+// CHECK: fm.sampler @encode_grid flow(@field) solver(heun) time_grid [1.000000e+00, 2.500000e-01, 0.000000e+00] direction(reverse){{$}}
+fm.sampler @encode_grid flow(@field) solver(heun) time_grid [1.0, 0.25, 0.0] direction(reverse)
+
+// CHECK: fm.sampler @sample_rk38 flow(@images) solver(rk38) steps(1){{$}}
+fm.sampler @sample_rk38 flow(@images) solver(rk38) steps(1)
