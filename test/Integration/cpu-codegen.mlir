@@ -292,7 +292,7 @@ func.func @main() {
   vector.print str "output layer error "
   vector.print %e3 : f64
 
-  // Measured: 0.62, 1.24 and 1.89 ulps. The bounds leave room for another
+  // Measured: 0.62, 0.95 and 1.89 ulps. The bounds leave room for another
   // CPU's FMA contraction choices, and are far below what a wrong
   // polynomial (hundreds of ulps or more) would give.
   // CHECK: exp within 2 ulps: 1

@@ -1,11 +1,15 @@
 // RUN: fm-opt %s --fm-cpu-approximate-math | FileCheck %s
 // RUN: fm-opt %s --fm-cpu-approximate-math=functions=tanh | FileCheck %s --check-prefix=TANH
 
-// exp, expm1 and tanh become arith polynomials; expm1's approximation is
-// built on a logarithm, which is approximated too.
+// exp, expm1 and tanh become arith polynomials. expm1 is its Taylor
+// polynomial for |x| < 1/2 and exp(x) − 1 elsewhere, with that exp
+// approximated too.
 // CHECK-LABEL: func.func @elu
 // CHECK-NOT:     math.expm1
-// CHECK-NOT:     math.log
+// CHECK-NOT:     math.exp
+// CHECK:         %[[ABS:.*]] = math.absf %{{.*}} : f32
+// CHECK:         %[[SMALL:.*]] = arith.cmpf olt, %[[ABS]], %{{.*}} : f32
+// CHECK:         arith.select %[[SMALL]]
 // CHECK:         arith.select
 // TANH-LABEL: func.func @elu
 // TANH:         math.expm1

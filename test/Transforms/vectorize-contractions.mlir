@@ -1,8 +1,9 @@
 // RUN: fm-opt %s --fm-cpu-vectorize-contractions --canonicalize --cse -split-input-file | FileCheck %s
 
-// A forward layer x·Wᵀ (W laid out [out, in]): 8×32 accumulator blocks,
-// a reduction loop of 16 whose accumulator stays in registers (read before
-// the loop, written after it) and one vector.fma per block row and k step.
+// A forward layer x·Wᵀ (W laid out [out, in]): W is transposed once, then
+// 8×32 accumulator blocks, a reduction loop of 16 whose accumulator stays in
+// registers (read before the loop, written after it) and one vector.fma per
+// block row and k step.
 #mk = affine_map<(m, n, k) -> (m, k)>
 #nk = affine_map<(m, n, k) -> (n, k)>
 #mn = affine_map<(m, n, k) -> (m, n)>
@@ -10,6 +11,7 @@
 // CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG:     %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK:         linalg.transpose ins(%{{.*}} : tensor<64x64xf32>) outs(%{{.*}} : tensor<64x64xf32>) permutation = [1, 0]
 // CHECK:         scf.for {{.*}} step %[[C8]]
 // CHECK:           scf.for {{.*}} step %[[C32]]
 // CHECK:             %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
@@ -38,6 +40,7 @@ func.func @forward(%x: tensor<256x64xf32>, %w: tensor<64x64xf32>, %c: tensor<256
 #kn = affine_map<(k, m, n) -> (k, n)>
 #mn = affine_map<(k, m, n) -> (m, n)>
 // CHECK-LABEL: func.func @weight_gradient
+// CHECK-NOT:     linalg.transpose
 // CHECK:         scf.for
 // CHECK:           scf.for
 // CHECK:             scf.for {{.*}} -> (vector<8x32xf32>)

@@ -68,7 +68,10 @@ def FmCpuVectorizeContractions : Pass<"fm-cpu-vectorize-contractions"> {
     `vector.contract`, hoists the accumulator block out of the reduction
     loop, and lowers the contraction to outer products and `vector.fma`.
     The accumulator block then lives in vector registers for the whole
-    reduction. A dimension that a preferred block size does not divide is
+    reduction, and each reduction step broadcasts one element of the
+    left operand per block row against a contiguous row of the right one.
+    A right operand laid out [n, k] (a forward layer's weight, PyTorch's
+    [out, in]) is transposed once with `linalg.transpose` before the loops. A dimension that a preferred block size does not divide is
     taken whole (for example the 2 outputs of a 2-D velocity layer).
     Contractions with dynamic shapes are left alone.
 
