@@ -24,10 +24,12 @@
 
 #include "fm/Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -49,8 +51,9 @@ struct ContractionLoops {
   unsigned m, n, k;
 };
 
-/// Returns the loops of `op` if it is a static f32 contraction on tensors
-/// with a 2-D result, the shape this pass knows how to block.
+/// Returns the loops of `op` if it is an f32 contraction on tensors with a
+/// 2-D result whose columns and reduction are static, the shape this pass
+/// knows how to block.
 static std::optional<ContractionLoops> matchContraction(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumLoops() != 3 ||
       op.getNumDpsInits() != 1 || op.getNumDpsInputs() != 2 ||
@@ -61,12 +64,6 @@ static std::optional<ContractionLoops> matchContraction(linalg::GenericOp op) {
   auto resultType = dyn_cast<RankedTensorType>(op.getResultTypes()[0]);
   if (!resultType || !resultType.getElementType().isF32())
     return std::nullopt;
-  if (llvm::any_of(op->getOperandTypes(), [](Type t) {
-        auto shaped = dyn_cast<ShapedType>(t);
-        return !shaped || !shaped.hasStaticShape();
-      }))
-    return std::nullopt;
-
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (out.getNumResults() != 2)
     return std::nullopt;
@@ -76,7 +73,14 @@ static std::optional<ContractionLoops> matchContraction(linalg::GenericOp op) {
     return std::nullopt;
   SmallVector<unsigned> reductions;
   op.getReductionDims(reductions);
-  return ContractionLoops{m.getPosition(), n.getPosition(), reductions[0]};
+  ContractionLoops loops{m.getPosition(), n.getPosition(), reductions[0]};
+  // Only the rows (a batch) may be dynamic: their loop is peeled into full
+  // blocks and a remainder.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ShapedType::isDynamic(ranges[loops.n]) ||
+      ShapedType::isDynamic(ranges[loops.k]))
+    return std::nullopt;
+  return loops;
 }
 
 /// The largest of `preferred` that divides `extent`, or the whole extent when
@@ -149,7 +153,9 @@ struct FmCpuVectorizeContractionsPass
     for (auto [op, loops] : targets) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       SmallVector<int64_t> sizes(3, 0);
-      sizes[loops.m] = blockSize(ranges[loops.m], {tileM});
+      sizes[loops.m] = ShapedType::isDynamic(ranges[loops.m])
+                           ? int64_t(tileM)
+                           : blockSize(ranges[loops.m], {tileM});
       sizes[loops.n] = blockSize(ranges[loops.n], {tileN, tileN / 2});
       // A reduction block equal to the whole reduction needs no loop.
       int64_t k = blockSize(ranges[loops.k], {tileK});
@@ -177,7 +183,42 @@ struct FmCpuVectorizeContractionsPass
       }
       rewriter.replaceOp(contract, tiled->replacements);
 
-      Operation *block = tiled->tiledOps.back();
+      // Dynamic rows: full blocks, then a remainder loop of fewer than
+      // tile-m rows, which stays a (dynamically shaped) linalg.contract and
+      // becomes plain loops.
+      if (ShapedType::isDynamic(ranges[loops.m])) {
+        auto rows = cast<scf::ForOp>(tiled->loops.front().getOperation());
+        scf::ForOp remainder;
+        (void)scf::peelForLoopAndSimplifyBounds(rewriter, rows, remainder);
+      }
+    }
+
+    // Folds the full blocks' sizes into their types (affine.min → 8,
+    // tensor.cast into linalg.contract).
+    {
+      RewritePatternSet patterns(ctx);
+      tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::InsertSliceOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::CastOp::getCanonicalizationPatterns(patterns, ctx);
+      affine::AffineMinOp::getCanonicalizationPatterns(patterns, ctx);
+      affine::AffineApplyOp::getCanonicalizationPatterns(patterns, ctx);
+      ctx->getLoadedDialect<linalg::LinalgDialect>()
+          ->getCanonicalizationPatterns(patterns);
+      ctx->getLoadedDialect<tensor::TensorDialect>()
+          ->getCanonicalizationPatterns(patterns);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    // Every block with a static shape becomes a vector.contract.
+    SmallVector<linalg::ContractOp> blocks;
+    getOperation()->walk([&](linalg::ContractOp op) {
+      if (llvm::all_of(op->getOperandTypes(), [](Type t) {
+            return cast<ShapedType>(t).hasStaticShape();
+          }))
+        blocks.push_back(op);
+    });
+    for (linalg::ContractOp block : blocks) {
       rewriter.setInsertionPoint(block);
       FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
           rewriter, block, /*inputVectorSizes=*/{},

@@ -82,14 +82,19 @@ func.func @narrow(%x: tensor<256x16xf32>, %w: tensor<2x16xf32>, %c: tensor<256x2
 
 // -----
 
-// Left alone: dynamic shapes, f64, and a body that is not a multiply-add.
+// A batch known only at run time: full blocks of 8 rows are vectorized,
+// the remainder rows stay a dynamically shaped linalg.contract.
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>
 #mn = affine_map<(m, n, k) -> (m, n)>
-// CHECK-LABEL: func.func @dynamic
-// CHECK-NOT:     vector.
-// CHECK:         linalg.generic
-func.func @dynamic(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
+// CHECK-LABEL: func.func @dynamic_batch
+// CHECK:         %[[ROWS:.*]] = tensor.dim
+// CHECK:         %[[FULL:.*]] = affine.apply {{.*}}()[%[[ROWS]]]
+// CHECK:         %[[MAIN:.*]] = scf.for %{{.*}} = %{{.*}} to %[[FULL]] step
+// CHECK:           vector.fma
+// CHECK:         scf.for %{{.*}} = %[[FULL]] to %[[ROWS]] step {{.*}} iter_args(%{{.*}} = %[[MAIN]])
+// CHECK:           linalg.contract {{.*}} -> tensor<?x32xf32>
+func.func @dynamic_batch(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %y = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : tensor<?x64xf32>, tensor<64x64xf32>) outs(%c : tensor<?x64xf32>) {
   ^bb0(%a: f32, %b: f32, %o: f32):
@@ -98,6 +103,27 @@ func.func @dynamic(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %c: tensor<?x64x
     linalg.yield %s : f32
   } -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
+}
+
+// -----
+
+// Left alone: a dynamic reduction, f64, and a body that is not a
+// multiply-add.
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @dynamic_reduction
+// CHECK-NOT:     vector.
+// CHECK:         linalg.generic
+func.func @dynamic_reduction(%x: tensor<64x?xf32>, %w: tensor<?x64xf32>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %y = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<64x?xf32>, tensor<?x64xf32>) outs(%c : tensor<64x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<64x64xf32>
+  return %y : tensor<64x64xf32>
 }
 
 // CHECK-LABEL: func.func @double

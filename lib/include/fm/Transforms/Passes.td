@@ -73,7 +73,10 @@ def FmCpuVectorizeContractions : Pass<"fm-cpu-vectorize-contractions"> {
     A right operand laid out [n, k] (a forward layer's weight, PyTorch's
     [out, in]) is transposed once with `linalg.transpose` before the loops. A dimension that a preferred block size does not divide is
     taken whole (for example the 2 outputs of a 2-D velocity layer).
-    Contractions with dynamic shapes are left alone.
+    Dynamic rows (a batch size known only at run time) are peeled into
+    full blocks and a remainder of fewer than `tile-m` rows, which stays a
+    `linalg.contract` and becomes loops; contractions with dynamic columns
+    or a dynamic reduction are left alone.
 
     ```mlir
     // Before: a 256×64 · (64×64)ᵀ product as a generic.
@@ -92,6 +95,7 @@ def FmCpuVectorizeContractions : Pass<"fm-cpu-vectorize-contractions"> {
            "Reduction steps per block">
   ];
   let dependentDialects = [
+    "::mlir::affine::AffineDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect"
