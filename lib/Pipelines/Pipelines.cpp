@@ -10,6 +10,7 @@
 #include "fm/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -30,9 +31,19 @@ void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
   pm.addPass(createFmConvertToLinalg());
   pm.addPass(createFmAutodiff());
   pm.addPass(createLinalgElementwiseOpFusionPass());
-  // Every structured op as a generic, loops ordered for LLVM's vectorizer.
+  // Every structured op as a generic. Contractions become register-blocked
+  // vector code; the other generics get the loop order LLVM's vectorizer
+  // wants.
   pm.addPass(createLinalgGeneralizeNamedOpsPass());
+  // The reverse sweep's products come out of fm-autodiff with bodies that
+  // only canonicalization turns into a plain multiply-add.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createFmCpuVectorizeContractions());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   pm.addPass(createFmCpuLoopOrder());
+  pm.addPass(createFmCpuApproximateMath());
 
   // Tensors → buffers, across function boundaries, then deallocation.
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -49,7 +60,8 @@ void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
 
   // Loops, then the standard lowering to the LLVM dialect.
   pm.addPass(createConvertLinalgToLoopsPass());
-  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createLoopInvariantCodeMotionPass());

@@ -26,6 +26,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::fm {
@@ -602,10 +603,25 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
   for (OpOperand *operand : generic.getDpsInputOperands())
     inputMaps.push_back(generic.getMatchingIndexingMap(operand));
 
-  for (unsigned k = 0; k < numInputs; ++k) {
+  // Inputs indexed by every loop first: when a broadcast input (a bias)
+  // receives the very same scalar adjoint as such an input (both feed one
+  // addf), its gradient is a plain sum of that input's gradient tensor
+  // rather than a second recomputation of the forward body.
+  SmallVector<unsigned> order;
+  for (unsigned k = 0; k < numInputs; ++k)
+    if (inputMaps[k].isPermutation())
+      order.push_back(k);
+  for (unsigned k = 0; k < numInputs; ++k)
+    if (!inputMaps[k].isPermutation())
+      order.push_back(k);
+  llvm::SmallBitVector done(numInputs);
+
+  for (unsigned k : order) {
     Value input = generic.getDpsInputs()[k];
-    if (!isActive(input))
+    if (done.test(k) || !isActive(input))
       continue;
+    bool full = inputMaps[k].isPermutation();
+    SmallVector<unsigned> sharing;
 
     // The output of the adjoint generic is indexed like input k; loops that
     // input k does not use are summed over.
@@ -677,6 +693,14 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
           }
           Value accumulator = args.back();
           Value inputAdjoint = scalarAdjoints.lookup(args[k]);
+          if (full && inputAdjoint)
+            for (unsigned other = 0; other < numInputs; ++other)
+              if (other != k && !done.test(other) &&
+                  isActive(generic.getDpsInputs()[other]) &&
+                  isa<RankedTensorType>(
+                      generic.getDpsInputs()[other].getType()) &&
+                  scalarAdjoints.lookup(args[other]) == inputAdjoint)
+                sharing.push_back(other);
           if (!inputAdjoint) {
             dependsOnInput = false;
             linalg::YieldOp::create(nb, nloc, accumulator);
@@ -696,6 +720,28 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
     if (!inputTensorType)
       grad = tensor::ExtractOp::create(b, loc, grad, ValueRange{});
     accumulate(input, grad);
+
+    // The inputs that share this scalar adjoint: sum `grad` over the loops
+    // they do not index.
+    for (unsigned other : sharing) {
+      Value otherInput = generic.getDpsInputs()[other];
+      AffineMap otherMap = inputMaps[other];
+      SmallVector<utils::IteratorType> iterators(
+          numLoops, utils::IteratorType::reduction);
+      for (AffineExpr e : otherMap.getResults())
+        iterators[cast<AffineDimExpr>(e).getPosition()] =
+            utils::IteratorType::parallel;
+      auto sum = linalg::GenericOp::create(
+          b, loc, TypeRange{otherInput.getType()}, ValueRange{grad},
+          ValueRange{zerosLike(loc, otherInput)},
+          ArrayRef<AffineMap>{inputMaps[k], otherMap}, iterators,
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value total = arith::AddFOp::create(nb, nloc, args[1], args[0]);
+            linalg::YieldOp::create(nb, nloc, total);
+          });
+      accumulate(otherInput, sum.getResult(0));
+      done.set(other);
+    }
   }
   return success();
 }

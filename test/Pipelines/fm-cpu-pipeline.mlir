@@ -9,7 +9,13 @@
 // PASSES-NEXT: fm-autodiff,
 // PASSES-NEXT: linalg-fuse-elementwise-ops,
 // PASSES-NEXT: linalg-generalize-named-ops,
+// PASSES-NEXT: canonicalize
+// PASSES-NEXT: cse,
+// PASSES-NEXT: fm-cpu-vectorize-contractions{tile-k=16 tile-m=8 tile-n=32},
+// PASSES-NEXT: canonicalize
+// PASSES-NEXT: cse,
 // PASSES-NEXT: fm-cpu-loop-order,
+// PASSES-NEXT: fm-cpu-approximate-math
 // PASSES-NEXT: one-shot-bufferize{allow-return-allocs-from-loops=true {{.*}} bufferize-function-boundaries=true {{.*}} function-boundary-type-conversion=identity-layout-map
 // PASSES-NEXT: canonicalize
 // PASSES-NEXT: cse,
@@ -18,7 +24,7 @@
 // PASSES: bufferization-lower-deallocations,
 // PASSES: convert-bufferization-to-memref,
 // PASSES-NEXT: convert-linalg-to-loops,
-// PASSES-NEXT: convert-vector-to-scf
+// PASSES-NEXT: convert-vector-to-scf{full-unroll=true
 // PASSES-NEXT: expand-strided-metadata,
 // PASSES-NEXT: lower-affine,
 // PASSES-NEXT: loop-invariant-code-motion,

@@ -242,6 +242,7 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
   if (!hostBuilder)
     return makeError("cannot compile '" + bufferName +
                      "': " + llvm::toString(hostBuilder.takeError()));
+  hostBuilder->getFeatures().AddFeature("prefer-256-bit", false);
   hostBuilder->setCodeGenOptLevel(options.optLevel >= 3
                                       ? llvm::CodeGenOptLevel::Aggressive
                                       : llvm::CodeGenOptLevel::Default);

@@ -48,13 +48,17 @@ func.func @matmul_caller(%a: tensor<8x3xf32>, %b: tensor<3x4xf32>, %ct: tensor<8
 
 // -----
 
-/// A broadcast bias: its gradient sums the batch rows.
+/// A broadcast bias: its gradient sums the batch rows. The bias and x feed
+/// one addf, so they share a scalar adjoint: the bias's gradient sums x's
+/// gradient tensor instead of recomputing the body a second time.
 
 // CHECK-DAG: #[[$ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[$COL:.+]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func private @bias_vjp
-// CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$COL]], #[[$ID]], #[[$COL]]], iterator_types = ["reduction", "parallel"]}
-// CHECK-SAME: outs(%{{.+}} : tensor<4xf32>)
+// CHECK: %[[DX:.+]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$COL]], #[[$ID]], #[[$ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: outs(%{{.+}} : tensor<8x4xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-SAME: ins(%[[DX]] : tensor<8x4xf32>) outs(%{{.+}} : tensor<4xf32>)
 func.func @bias(%x: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<8x4xf32> {
   %e = tensor.empty() : tensor<8x4xf32>
   %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>,
