@@ -90,6 +90,13 @@ static cl::opt<int64_t>
              cl::desc("Steps between progress lines when stderr is not a "
                       "terminal (default: steps / 10)"),
              cl::init(0), cl::sub(trainCommand), cl::cat(runCategory));
+static cl::opt<double>
+    emaDecay("ema",
+             cl::desc("Also keep an exponential moving average of the "
+                      "parameters with this decay (e.g. 0.999) and write it "
+                      "to the checkpoint instead of the last iterate "
+                      "(default 0: off, the seed's recipe)"),
+             cl::init(0.0), cl::sub(trainCommand), cl::cat(runCategory));
 static cl::opt<int64_t>
     checkpointEvery("checkpoint-every",
                     cl::desc("Steps between checkpoint writes (0: at the end "
@@ -263,12 +270,17 @@ static llvm::Error saveCheckpoint(const ParameterLayout &layout,
       {"fm.data", dataName},
       {"fm.seed", std::to_string(seed)},
       {"fm.steps", std::to_string(steps)}};
+  if (emaDecay > 0)
+    metadata["fm.ema"] = llvm::formatv("{0}", emaDecay.getValue()).str();
   return writeSafeTensors(outputPath, views, metadata);
 }
 
 static llvm::Error train() {
   if (trainSteps <= 0)
     return makeError("--steps must be positive");
+  if (!(emaDecay >= 0 && emaDecay < 1))
+    return makeError(
+        llvm::formatv("--ema must be in [0, 1), got {0}", emaDecay.getValue()));
   if (llvm::Error err = checkOutputPath(outputPath))
     return err;
   llvm::Expected<std::unique_ptr<Program>> program =
@@ -306,6 +318,11 @@ static llvm::Error train() {
           (*program)->call("init", {static_cast<int64_t>(seed)}, initOut))
     return err;
 
+  // The moving average starts at the initial parameters.
+  std::vector<std::vector<float>> average;
+  if (emaDecay > 0)
+    average.assign(state[0].begin(), state[0].begin() + p);
+
   std::vector<float> batch(rows * dims);
   std::vector<Argument> args(3 * p + 3);
   std::vector<Destination> outs(3 * p + 1);
@@ -339,6 +356,12 @@ static llvm::Error train() {
           loss, step + 1, outputPath));
     }
     current = 1 - current;
+    if (emaDecay > 0) {
+      float decay = static_cast<float>(emaDecay);
+      for (size_t i = 0; i < p; ++i)
+        for (size_t j = 0, e = average[i].size(); j < e; ++j)
+          average[i][j] += (1.0f - decay) * (out[i][j] - average[i][j]);
+    }
 
     int64_t done = step + 1;
     auto now = std::chrono::steady_clock::now();
@@ -356,7 +379,8 @@ static llvm::Error train() {
     }
     if ((checkpointEvery > 0 && done % checkpointEvery == 0) ||
         done == trainSteps)
-      if (llvm::Error err = saveCheckpoint(*layout, state[current], done))
+      if (llvm::Error err = saveCheckpoint(
+              *layout, emaDecay > 0 ? average : state[current], done))
         return err;
   }
   if (terminal)
