@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trains examples/moons.mlir with fm-run for seeds 0, 1 and 2 (10,000 steps,
 # one core), samples 10,000 points with midpoint at 8 and 100 steps, and
-# reports wall times and the exact W2 against 2,000 fresh make_moons points.
+# reports wall times and the exact W2 against 2,000 fresh make_moons points,
+# for the seed's recipe and with --ema 0.999.
 # Where Debian's python3-torch and python3-sklearn are installed it runs the
 # seed's PyTorch loop (bench/pytorch_moons.py) side by side, on the same
 # core, and evaluates its samples with the same fm-run eval.
@@ -27,6 +28,15 @@ for seed in 0 1 2; do
   done
   "$fm_run" eval "$work/samples$seed-8.npy" --data moons --seed 7 \
     | grep W2 | sed "s/^/seed $seed: midpoint 8 steps /"
+  # The same recipe with an exponential moving average of the parameters.
+  taskset -c 0 "$fm_run" train "$root/examples/moons.mlir" --data moons \
+    --steps 10000 --seed "$seed" --ema 0.999 -o "$work/ema$seed.safetensors" \
+    2>/dev/null | sed "s/^/seed $seed: ema 0.999: /"
+  taskset -c 0 "$fm_run" sample "$root/examples/moons.mlir" \
+    --checkpoint "$work/ema$seed.safetensors" -n 10000 --solver midpoint \
+    --steps 8 --seed 1 -o "$work/ema$seed-8.npy" >/dev/null
+  "$fm_run" eval "$work/ema$seed-8.npy" --data moons --seed 7 \
+    | grep W2 | sed "s/^/seed $seed: ema 0.999: midpoint 8 steps /"
   if /usr/bin/python3 -c "import torch, sklearn" 2>/dev/null; then
     OPENBLAS_NUM_THREADS=1 taskset -c 0 /usr/bin/python3 \
       "$root/bench/pytorch_moons.py" "$seed" "$work"
