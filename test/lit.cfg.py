@@ -29,6 +29,14 @@ for lib in ["mlir_runner_utils", "mlir_c_runner_utils"]:
     config.substitutions.append(
         ("%" + lib, os.path.join(config.llvm_lib_dir, "lib" + lib + config.shlib_ext)))
 
+# The oneDNN kernels (runtime/lib/dnnl), when built: tests that call them
+# through `mlir-runner -shared-libs=%fm_dnnl_runner` say `REQUIRES: dnnl`.
+if config.fm_have_dnnl:
+    config.available_features.add("dnnl")
+    config.substitutions.append(
+        ("%fm_dnnl_runner",
+         os.path.join(config.fm_lib_dir, "libFMDnnlRunner" + config.shlib_ext)))
+
 # Our tools first, then LLVM's (FileCheck, not, mlir-opt, mlir-runner).
 tool_dirs = [config.fm_tools_dir, config.llvm_tools_dir]
 for tool_dir in reversed(tool_dirs):

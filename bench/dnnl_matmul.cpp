@@ -1,0 +1,124 @@
+//===- dnnl_matmul.cpp - Times the oneDNN kernels at MLP sizes ------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// fm-bench-dnnl [calls]: times the C ABI of fm/Runtime/Dnnl.h as compiled
+// code calls it (cache lookup, memory objects and execution included) on a
+// 256x64 layer of width 64:
+//
+//   forward   Y  = ELU(X·W + b)   X [256, 64], W [64, 64]   flags 4
+//   dX        dX = dY·Wᵀ          W passed as is             flags 2
+//   dW        dW = Xᵀ·dY          X passed as is             flags 1
+//   elu'      dZ = ELU'(Z) ⊙ dY   from the forward output    (eltwise)
+//
+// Each is called `calls` times (default 20,000) after one untimed call that
+// creates its primitive; the first call's time is reported separately. The
+// runs are repeated in bf16 math where the CPU supports it. Threads and
+// math follow FM_DNNL_THREADS and FM_DNNL_MATH like any other caller.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Runtime/Dnnl.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <vector>
+
+using namespace fmrt::dnnl;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// A dense row-major matrix and its memref descriptor.
+struct Matrix {
+  std::vector<float> values;
+  StridedMemRefType<float, 2> ref;
+
+  Matrix(int64_t rows, int64_t cols, std::mt19937 &rng)
+      : values(static_cast<size_t>(rows * cols)) {
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (float &v : values)
+      v = dist(rng);
+    ref = {values.data(), values.data(), 0, {rows, cols}, {cols, 1}};
+  }
+};
+
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+/// Times `call`: one first call, then `calls` more. Prints one line.
+void time(const char *name, double flops, int calls,
+          const std::function<void()> &call) {
+  Clock::time_point t0 = Clock::now();
+  call();
+  double first = seconds(Clock::now() - t0);
+  t0 = Clock::now();
+  for (int i = 0; i < calls; ++i)
+    call();
+  double perCall = seconds(Clock::now() - t0) / calls;
+  if (flops > 0)
+    std::printf("  %-8s %9.2f us/call %8.1f GFLOP/s   (first call %8.1f us)\n",
+                name, perCall * 1e6, flops / perCall * 1e-9, first * 1e6);
+  else
+    std::printf("  %-8s %9.2f us/call %8s           (first call %8.1f us)\n",
+                name, perCall * 1e6, "", first * 1e6);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  int calls = argc > 1 ? std::atoi(argv[1]) : 20000;
+  if (calls < 1) {
+    std::fprintf(stderr, "usage: fm-bench-dnnl [calls]\n");
+    return 2;
+  }
+  constexpr int64_t batch = 256, width = 64;
+  std::mt19937 rng(0);
+  Matrix x(batch, width, rng), w(width, width, rng), dy(batch, width, rng);
+  Matrix y(batch, width, rng), dx(batch, width, rng), dw(width, width, rng);
+  Matrix dz(batch, width, rng);
+  std::vector<float> bias(width, 0.1f);
+  StridedMemRefType<float, 1> biasRef{
+      bias.data(), bias.data(), 0, {width}, {1}};
+  StridedMemRefType<float, 1> noBias{nullptr, nullptr, 0, {0}, {1}};
+  const double flops = 2.0 * batch * width * width;
+  const int64_t elu = static_cast<int64_t>(Activation::Elu);
+
+  std::printf("fm-bench-dnnl: %d calls each, %d thread(s), bf16 %s\n", calls,
+              configuredThreads(), hasBf16() ? "available" : "unavailable");
+  std::vector<MathMode> modes = {MathMode::F32};
+  if (hasBf16())
+    modes.push_back(MathMode::BF16);
+  for (MathMode mode : modes) {
+    setMathMode(mode);
+    std::printf("%s math:\n", mode == MathMode::F32 ? "f32" : "bf16");
+    time("forward", flops, calls, [&] {
+      _mlir_ciface_fmrt_dnnl_matmul(&x.ref, &w.ref, &biasRef, &y.ref,
+                                    kMatmulBias, elu, 1.0f);
+    });
+    time("dX", flops, calls, [&] {
+      _mlir_ciface_fmrt_dnnl_matmul(&dy.ref, &w.ref, &noBias, &dx.ref,
+                                    kMatmulTransposeB, 0, 0.0f);
+    });
+    time("dW", flops, calls, [&] {
+      _mlir_ciface_fmrt_dnnl_matmul(&x.ref, &dy.ref, &noBias, &dw.ref,
+                                    kMatmulTransposeA, 0, 0.0f);
+    });
+    if (mode == MathMode::F32)
+      time("elu'", 0, calls, [&] {
+        _mlir_ciface_fmrt_dnnl_eltwise_backward(&dy.ref, &y.ref, &dz.ref, elu,
+                                                1.0f, kEltwiseUseDst);
+      });
+  }
+  std::printf("primitives: %llu created, %llu executions\n",
+              static_cast<unsigned long long>(primitiveCreations()),
+              static_cast<unsigned long long>(primitiveExecutions()));
+  return 0;
+}

@@ -1,0 +1,150 @@
+//===- Dnnl.h - oneDNN kernels called by compiled code ----------*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The runtime's oneDNN layer: matrix products with fused epilogues and
+// elementwise backward passes that JIT-compiled code calls through the C ABI
+// below (`llvm.emit_c_interface`: every tensor crosses as a pointer to a
+// strided memref descriptor). Memrefs may have any positive strides and any
+// offset, so a transposed or padded view needs no copy.
+//
+// Each distinct call signature (shapes, strides, flags, activation, alpha,
+// math mode, thread count) creates its oneDNN primitive once, on first use,
+// and every later call with the same signature reuses it: creation costs
+// 0.2-1.2 ms, executing an MLP layer 1-16 µs.
+//
+// Threads: the first use reads FM_DNNL_THREADS (default 1) and oneDNN runs
+// with that many OpenMP threads; with 1 it never opens a parallel region, so
+// no libgomp worker exists to spin. Math: the first use reads FM_DNNL_MATH
+// (`f32`, the default, or `bf16`). Calls to configureThreads and setMathMode
+// override the environment.
+//
+// Errors: compiled code cannot receive an error, and the compiler emits only
+// valid calls (consistent shapes, a supported activation). A call that
+// breaks the contract prints what is wrong to stderr and aborts.
+//
+// This library (FMDnnl) depends on oneDNN and the C++ standard library only;
+// it uses the header-only descriptor type of MLIR's CRunnerUtils.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_RUNTIME_DNNL_H
+#define FM_RUNTIME_DNNL_H
+
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+
+#include <cstdint>
+
+namespace fmrt::dnnl {
+
+/// fmrt_dnnl_matmul's `flags`: op(A) = Aᵀ (`a` is [K, M]).
+constexpr int64_t kMatmulTransposeA = 1;
+/// fmrt_dnnl_matmul's `flags`: op(B) = Bᵀ (`b` is [N, K]).
+constexpr int64_t kMatmulTransposeB = 2;
+/// fmrt_dnnl_matmul's `flags`: add `bias` ([N]) to every row.
+constexpr int64_t kMatmulBias = 4;
+/// fmrt_dnnl_matmul's `flags`: C += op(A)·op(B) [+ bias].
+constexpr int64_t kMatmulAccumulate = 8;
+
+/// fmrt_dnnl_eltwise_backward's `flags`: `data` is the forward output
+/// act(x), not the forward input x.
+constexpr int64_t kEltwiseUseDst = 1;
+/// fmrt_dnnl_eltwise_backward's `flags`: diff_src += act'(x) ⊙ diff_dst.
+constexpr int64_t kEltwiseAccumulate = 8;
+
+/// The activations, numbered as in the C ABI.
+enum class Activation : int64_t {
+  None = 0,
+  Relu = 1,
+  /// x > 0 ? x : α(eˣ − 1).
+  Elu = 2,
+  /// 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
+  GeluTanh = 3,
+  /// 0.5x(1 + erf(x/√2)).
+  GeluErf = 4,
+  /// x·sigmoid(x) (swish with β = 1).
+  Silu = 5,
+  Tanh = 6,
+  Sigmoid = 7,
+};
+
+/// How matrix products compute.
+enum class MathMode {
+  /// f32 everywhere.
+  F32,
+  /// f32 tensors in and out; op(A) and op(B) are rounded to bf16 (to
+  /// nearest even) and multiplied by oneDNN's bf16 kernels with f32
+  /// accumulation, bias and output. Used only where hasBf16(). (oneDNN
+  /// 2.6.3 accepts fpmath_mode::bf16 on an f32 matmul but computes in f32,
+  /// so the conversion is explicit.)
+  BF16,
+};
+
+/// Sets the number of OpenMP threads oneDNN uses (at least 1) for every
+/// calling thread: the calling thread at once, others at their next call.
+/// Primitives are cached per thread count. At MLP sizes two threads were
+/// slower than one (bench/dnnl_matmul.cpp), and more than one needs
+/// OMP_WAIT_POLICY=passive in the process's initial environment: libgomp
+/// reads it when it loads, before any of this code runs, and its default
+/// policy spins (see runtime/lib/dnnl/Dnnl.cpp). Warns on stderr, once,
+/// when numThreads > 1 and neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is
+/// set.
+void configureThreads(int numThreads);
+
+/// The number of threads set by configureThreads or FM_DNNL_THREADS.
+int configuredThreads();
+
+/// Selects the math of later matrix products. BF16 on a CPU without
+/// avx512_bf16 (see hasBf16) behaves as F32.
+void setMathMode(MathMode mode);
+
+/// The math mode later matrix products use (F32 where BF16 was asked for
+/// on a CPU without bf16 support).
+MathMode getMathMode();
+
+/// Whether oneDNN runs bf16 arithmetic natively here (avx512_core_bf16 or
+/// newer, as oneDNN's effective ISA reports).
+bool hasBf16();
+
+/// How many oneDNN primitives this process has created.
+uint64_t primitiveCreations();
+
+/// How many times this process has executed a cached primitive.
+uint64_t primitiveExecutions();
+
+} // namespace fmrt::dnnl
+
+extern "C" {
+
+/// C = act(op(A)·op(B) [+ bias]), or C += op(A)·op(B) [+ bias] with
+/// kMatmulAccumulate. op(A) is A ([M, K]) or, with kMatmulTransposeA, aᵀ for
+/// `a` of shape [K, M]; op(B) is B ([K, N]) or, with kMatmulTransposeB, bᵀ for
+/// `b` of shape [N, K]. `bias` ([N], broadcast over rows) is read only with
+/// kMatmulBias; otherwise it may be any 1-D memref, 0-sized included.
+/// `activation` is an Activation; `alpha` is ELU's α and is ignored by the
+/// others. Accumulation requires activation 0. C must not overlap A, B or
+/// the bias.
+void _mlir_ciface_fmrt_dnnl_matmul(StridedMemRefType<float, 2> *a,
+                                   StridedMemRefType<float, 2> *b,
+                                   StridedMemRefType<float, 1> *bias,
+                                   StridedMemRefType<float, 2> *c,
+                                   int64_t flags, int64_t activation,
+                                   float alpha);
+
+/// diff_src = act'(x) ⊙ diff_dst (or diff_src += ... with
+/// kEltwiseAccumulate in `flags`), all three [M, N]; diff_src may be
+/// diff_dst itself. Without kEltwiseUseDst in `flags`, `data` is the forward
+/// input x; with it, `data` is the forward output act(x), which relu, elu
+/// (α ≥ 0), tanh, sigmoid and the identity support. Activation 0 (identity)
+/// copies diff_dst. Bit 0 of `flags` is use_dst, so a caller may pass
+/// use_dst as 0 or 1.
+void _mlir_ciface_fmrt_dnnl_eltwise_backward(
+    StridedMemRefType<float, 2> *diffDst, StridedMemRefType<float, 2> *data,
+    StridedMemRefType<float, 2> *diffSrc, int64_t activation, float alpha,
+    int64_t flags);
+
+} // extern "C"
+
+#endif // FM_RUNTIME_DNNL_H
