@@ -20,30 +20,39 @@
 
 using namespace mlir;
 
+namespace {
+enum class Backend { Linalg, Dnnl };
+} // namespace
+
 /// Built from the passes' create functions rather than a textual pipeline,
 /// so it works in a host compiler that never registered MLIR's passes. The
-/// textual equivalent is in docs/Pipelines.md.
-void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
+/// textual equivalents are in docs/Pipelines.md.
+static void buildPipeline(OpPassManager &pm, Backend backend) {
   // The declarative level to loop-level functions, fm → linalg on tensors,
   // differentiation (fm.vjp) of the result, and fusion of the elementwise
   // chains.
-  pm.addPass(createFmExpandFlow());
-  pm.addPass(createFmConvertToLinalg());
-  pm.addPass(createFmAutodiff());
+  pm.addPass(fm::createFmExpandFlow());
+  pm.addPass(fm::createFmConvertToLinalg());
+  pm.addPass(fm::createFmAutodiff());
   pm.addPass(createLinalgElementwiseOpFusionPass());
-  // Every structured op as a generic. Contractions become register-blocked
-  // vector code; the other generics get the loop order LLVM's vectorizer
-  // wants.
+  // Every structured op as a generic. The reverse sweep's products come out
+  // of fm-autodiff with bodies that only canonicalization turns into a
+  // plain multiply-add.
   pm.addPass(createLinalgGeneralizeNamedOpsPass());
-  // The reverse sweep's products come out of fm-autodiff with bodies that
-  // only canonicalization turns into a plain multiply-add.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createFmCpuVectorizeContractions());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createFmCpuLoopOrder());
-  pm.addPass(createFmCpuApproximateMath());
+  // linalg: contractions become register-blocked vector code. (dnnl: they
+  // stay generics until they are calls, after bufferization.)
+  if (backend == Backend::Linalg) {
+    pm.addPass(fm::createFmCpuVectorizeContractions());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // The other generics get the loop order LLVM's vectorizer wants.
+  pm.addPass(fm::createFmCpuLoopOrder());
+  // dnnl recognizes activations by their math ops: approximate them after.
+  if (backend == Backend::Linalg)
+    pm.addPass(fm::createFmCpuApproximateMath());
 
   // Tensors → buffers, across function boundaries, then deallocation.
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -55,6 +64,10 @@ void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (backend == Backend::Dnnl) {
+    pm.addPass(fm::createFmLinalgToDnnl());
+    pm.addPass(fm::createFmCpuApproximateMath());
+  }
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 
@@ -78,9 +91,22 @@ void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
+  buildPipeline(pm, Backend::Linalg);
+}
+
+void mlir::fm::buildFmDnnlPipeline(OpPassManager &pm) {
+  buildPipeline(pm, Backend::Dnnl);
+}
+
 void mlir::fm::registerFmPipelines() {
   PassPipelineRegistration<>(
       "fm-cpu-pipeline",
       "Lower fm and linalg on tensors to the LLVM dialect for the host CPU",
       buildFmCpuPipeline);
+  PassPipelineRegistration<>(
+      "fm-dnnl-pipeline",
+      "Lower fm and linalg on tensors to the LLVM dialect for the host CPU, "
+      "with contractions as calls of the runtime's oneDNN layer",
+      buildFmDnnlPipeline);
 }

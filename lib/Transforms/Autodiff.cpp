@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SmallBitVector.h"
@@ -216,6 +217,76 @@ static bool isNonDifferentiable(Operation *op) {
 //===----------------------------------------------------------------------===//
 
 namespace {
+
+/// An activation whose derivative can be written with its output y alone,
+/// so the reverse sweep needs neither its input nor a recomputation of it.
+enum class Activation { None, ReLU, ELU, Tanh };
+
+/// Matches the op that computes `value` as act(s) and returns act and s:
+/// ReLU as `select(s > 0, s, 0)` or `max(s, 0)`, ELU (α = 1) as
+/// `select(s > 0, s, expm1(s))`, and `tanh(s)`.
+static std::pair<Activation, Value> matchActivation(Value value) {
+  auto isZero = [](Value v) { return matchPattern(v, m_AnyZeroFloat()); };
+  Operation *op = value.getDefiningOp();
+  if (!op)
+    return {Activation::None, {}};
+  if (auto tanh = dyn_cast<math::TanhOp>(op))
+    return {Activation::Tanh, tanh.getOperand()};
+  if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op)) {
+    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+    if (isZero(rhs))
+      return {Activation::ReLU, lhs};
+    if (isZero(lhs))
+      return {Activation::ReLU, rhs};
+    return {Activation::None, {}};
+  }
+  auto select = dyn_cast<arith::SelectOp>(op);
+  if (!select)
+    return {Activation::None, {}};
+  Value s = select.getTrueValue();
+  auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
+  if (!cmp || cmp.getPredicate() != arith::CmpFPredicate::OGT ||
+      cmp.getLhs() != s || !isZero(cmp.getRhs()))
+    return {Activation::None, {}};
+  if (isZero(select.getFalseValue()))
+    return {Activation::ReLU, s};
+  auto expm1 = select.getFalseValue().getDefiningOp<math::ExpM1Op>();
+  if (expm1 && expm1.getOperand() == s)
+    return {Activation::ELU, s};
+  return {Activation::None, {}};
+}
+
+/// The adjoint of the activation's input from its output y and the
+/// adjoint g of y: the same values the rules for its ops would give (for ELU,
+/// y = expm1(s) wherever s ≤ 0, and y > 0 exactly where s > 0).
+static Value activationAdjoint(OpBuilder &b, Location loc, Activation act,
+                               Value y, Value g) {
+  Type type = g.getType();
+  auto constant = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, v));
+  };
+  auto positive = [&]() -> Value {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y,
+                                 constant(0));
+  };
+  switch (act) {
+  case Activation::ReLU:
+    return arith::SelectOp::create(b, loc, positive(), g, constant(0));
+  case Activation::ELU: {
+    Value slope = arith::AddFOp::create(b, loc, y, constant(1));
+    Value negative = arith::MulFOp::create(b, loc, g, slope);
+    return arith::SelectOp::create(b, loc, positive(), g, negative);
+  }
+  case Activation::Tanh: {
+    Value square = arith::MulFOp::create(b, loc, y, y);
+    Value slope = arith::SubFOp::create(b, loc, constant(1), square);
+    return arith::MulFOp::create(b, loc, g, slope);
+  }
+  case Activation::None:
+    break;
+  }
+  llvm_unreachable("no activation");
+}
 
 /// Builds `@<f>_vjp` for one callee.
 class VJPBuilder {
@@ -598,6 +669,25 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
       accumulate(generic.getDpsInits()[j], adj);
   }
 
+  // Outputs that are an activation of a value (the last op of an
+  // elementwise body): their adjoints are taken from the forward result y,
+  // which the adjoint generics read, rather than from a recomputation.
+  SmallVector<std::pair<Activation, Value>> activations;
+  SmallVector<Value> activationResults;
+  SmallVector<AffineMap> activationMaps;
+  for (auto [i, j] : llvm::enumerate(resultAdjointOutputs)) {
+    std::pair<Activation, Value> act = {Activation::None, {}};
+    Value yielded = yield.getOperand(j);
+    if (!hasReduction && primalValues[j] == yielded && yielded.hasOneUse() &&
+        resultAdjointMaps[i].isPermutation())
+      act = matchActivation(yielded);
+    activations.push_back(act);
+    if (act.first != Activation::None) {
+      activationResults.push_back(generic.getResult(j));
+      activationMaps.push_back(resultAdjointMaps[i]);
+    }
+  }
+
   unsigned numLoops = generic.getNumLoops();
   SmallVector<AffineMap> inputMaps;
   for (OpOperand *operand : generic.getDpsInputOperands())
@@ -648,8 +738,10 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
 
     SmallVector<Value> operands(generic.getDpsInputs());
     llvm::append_range(operands, resultAdjoints);
+    llvm::append_range(operands, activationResults);
     SmallVector<AffineMap> maps(inputMaps);
     llvm::append_range(maps, resultAdjointMaps);
+    llvm::append_range(maps, activationMaps);
     maps.push_back(outMap);
 
     bool dependsOnInput = true;
@@ -676,8 +768,20 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
             slot =
                 slot ? arith::AddFOp::create(nb, nloc, slot, c).getResult() : c;
           };
-          for (auto [i, j] : llvm::enumerate(resultAdjointOutputs))
-            acc(mapping.lookupOrDefault(primalValues[j]), args[numInputs + i]);
+          unsigned nextResult = numInputs + resultAdjoints.size();
+          for (auto [i, j] : llvm::enumerate(resultAdjointOutputs)) {
+            Value g = args[numInputs + i];
+            auto [act, input] = activations[i];
+            if (act == Activation::None) {
+              acc(mapping.lookupOrDefault(primalValues[j]), g);
+              continue;
+            }
+            // The activation's ops get no adjoint and are not swept; what
+            // they recomputed is dead and folds away.
+            Value y = args[nextResult++];
+            acc(mapping.lookupOrDefault(input),
+                activationAdjoint(nb, nloc, act, y, g));
+          }
           for (Operation *op : llvm::reverse(cloned)) {
             if (op->getNumResults() != 1)
               continue;
@@ -709,6 +813,11 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
           Value sum =
               arith::AddFOp::create(nb, nloc, accumulator, inputAdjoint);
           linalg::YieldOp::create(nb, nloc, sum);
+          // Drop the recomputed values the sweep did not need (an
+          // activation's, when its adjoint came from its output).
+          for (Operation *op : llvm::reverse(cloned))
+            if (isOpTriviallyDead(op))
+              op->erase();
         });
     if (failed(bodyResult))
       return failure();

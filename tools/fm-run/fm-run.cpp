@@ -104,6 +104,14 @@ static cl::opt<int64_t>
                     cl::init(1000), cl::sub(trainCommand),
                     cl::cat(runCategory));
 
+static cl::opt<std::string> backendFlag(
+    "backend",
+    cl::desc("How compiled code computes its matrix products: dnnl (oneDNN "
+             "calls; the default where oneDNN is built) or linalg "
+             "(generated vector code)"),
+    cl::value_desc("dnnl|linalg"), cl::sub(trainCommand),
+    cl::sub(sampleCommand), cl::cat(runCategory));
+
 // sample
 static cl::opt<std::string> checkpointPath("checkpoint", cl::Required,
                                            cl::desc("Trained parameters"),
@@ -140,6 +148,24 @@ static cl::opt<std::string> samplesPath(cl::Positional, cl::Required,
 
 static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// The compile options --backend asks for.
+static llvm::Expected<CompileOptions> compileOptions() {
+  CompileOptions options;
+  if (backendFlag.empty())
+    return options;
+  if (backendFlag == "linalg")
+    options.backend = Backend::Linalg;
+  else if (backendFlag == "dnnl" && hasDnnlBackend())
+    options.backend = Backend::Dnnl;
+  else if (backendFlag == "dnnl")
+    return makeError("--backend dnnl: this build of fm-run has no oneDNN; "
+                     "use --backend linalg");
+  else
+    return makeError("unknown --backend '" + backendFlag +
+                     "' (expected dnnl or linalg)");
+  return options;
 }
 
 /// Refuses to overwrite a directory, and reports an unwritable target
@@ -283,8 +309,11 @@ static llvm::Error train() {
         llvm::formatv("--ema must be in [0, 1), got {0}", emaDecay.getValue()));
   if (llvm::Error err = checkOutputPath(outputPath))
     return err;
+  llvm::Expected<CompileOptions> options = compileOptions();
+  if (!options)
+    return options.takeError();
   llvm::Expected<std::unique_ptr<Program>> program =
-      Program::compileFile(programPath);
+      Program::compileFile(programPath, *options);
   if (!program)
     return program.takeError();
   llvm::Expected<ParameterLayout> layout = getLayout(**program);
@@ -410,8 +439,11 @@ static llvm::Error sample() {
   if (!plotPath.empty())
     if (llvm::Error err = checkOutputPath(plotPath))
       return err;
+  llvm::Expected<CompileOptions> options = compileOptions();
+  if (!options)
+    return options.takeError();
   llvm::Expected<std::unique_ptr<Program>> program =
-      Program::compileFile(programPath);
+      Program::compileFile(programPath, *options);
   if (!program)
     return program.takeError();
   std::string entryName = "sample_" + solver;

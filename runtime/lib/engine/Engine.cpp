@@ -6,6 +6,10 @@
 
 #include "fm/Runtime/Engine.h"
 
+#if FM_HAVE_DNNL
+#include "fm/Runtime/Dnnl.h"
+#endif
+
 #include "fm/InitAll.h"
 #include "fm/Pipelines/Pipelines.h"
 #include "fm/Transforms/Passes.h"
@@ -230,8 +234,14 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
     entries.push_back(std::move(entry));
   }
 
+  if (options.backend == Backend::Dnnl && !hasDnnlBackend())
+    return makeError("cannot compile '" + bufferName +
+                     "' for the dnnl backend: this build has no oneDNN");
   mlir::PassManager pm(&context);
-  mlir::fm::buildFmCpuPipeline(pm);
+  if (options.backend == Backend::Dnnl)
+    mlir::fm::buildFmDnnlPipeline(pm);
+  else
+    mlir::fm::buildFmCpuPipeline(pm);
   if (mlir::failed(pm.run(*module)))
     return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
 
@@ -263,6 +273,21 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
     return makeError("cannot compile '" + bufferName +
                      "': " + llvm::toString(engine.takeError()));
   impl->engine = std::move(*engine);
+#if FM_HAVE_DNNL
+  // The oneDNN layer is linked into this library: the JIT's code finds it
+  // by name.
+  impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](llvm::StringRef name, auto *function) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("_mlir_ciface_fmrt_dnnl_matmul", &_mlir_ciface_fmrt_dnnl_matmul);
+    add("_mlir_ciface_fmrt_dnnl_eltwise_backward",
+        &_mlir_ciface_fmrt_dnnl_eltwise_backward);
+    return symbols;
+  });
+#endif
   // LLVM's JIT generates code on first lookup: do it now, so compilation
   // errors surface here and calls (and their timings) never include it.
   for (const EntryPoint &entry : entries)
@@ -272,6 +297,22 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
   auto program = std::unique_ptr<Program>(new Program(std::move(impl)));
   program->entries = std::move(entries);
   return program;
+}
+
+bool fmrt::hasDnnlBackend() {
+#if FM_HAVE_DNNL
+  return true;
+#else
+  return false;
+#endif
+}
+
+fmrt::Backend fmrt::defaultBackend() {
+  return hasDnnlBackend() ? Backend::Dnnl : Backend::Linalg;
+}
+
+llvm::StringRef fmrt::backendName(Backend backend) {
+  return backend == Backend::Dnnl ? "dnnl" : "linalg";
 }
 
 const EntryPoint *Program::lookup(llvm::StringRef name) const {

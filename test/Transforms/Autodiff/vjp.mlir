@@ -164,3 +164,62 @@ func.func @outer_caller(%x: f32, %ct: f32) -> f32 {
   %y, %dx = fm.vjp @outer(%x) cotangents(%ct) : (f32), (f32) -> (f32, f32)
   return %dx : f32
 }
+
+// -----
+
+/// An activation's derivative comes from its output: the adjoint generic
+/// reads the forward result y (ELU: y > 0 ? g : g·(y + 1); ReLU: y > 0 ? g :
+/// 0), never recomputes expm1, and no longer needs the pre-activation.
+
+// CHECK-LABEL: func.func private @elu_relu_vjp
+// CHECK: %[[Y:.+]] = linalg.generic {{.*}} ins(%[[X:[a-z0-9_]+]], %{{.+}} : tensor<8x4xf32>, tensor<4xf32>)
+// CHECK: math.expm1
+// CHECK: %[[R:.+]] = linalg.generic {{.*}} ins(%[[Y]] : tensor<8x4xf32>)
+// The ReLU's adjoint: y > 0 ? g : 0, from its output R.
+// CHECK: %[[DY:.+]] = linalg.generic {{.*}} ins(%[[Y]], %{{.+}}, %[[R]] : tensor<8x4xf32>, tensor<8x4xf32>, tensor<8x4xf32>)
+// CHECK-NEXT: ^bb0(%{{.+}}: f32, %[[G:.+]]: f32, %[[RY:.+]]: f32, %[[OUT:.+]]: f32):
+// CHECK-NEXT: arith.constant 0.0
+// CHECK-NEXT: %[[P:.+]] = arith.cmpf ogt, %[[RY]]
+// CHECK-NEXT: arith.constant 0.0
+// CHECK-NEXT: %[[S:.+]] = arith.select %[[P]], %[[G]]
+// CHECK-NEXT: arith.addf %[[OUT]], %[[S]]
+// The ELU's: y > 0 ? g : g·(y + 1), from its output Y; no expm1.
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %{{.+}}, %[[DY]], %[[Y]] : tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>, tensor<8x4xf32>)
+// CHECK-NEXT: ^bb0(%{{.+}}: f32, %{{.+}}: f32, %[[G2:.+]]: f32, %[[EY:.+]]: f32, %{{.+}}: f32):
+// CHECK-NOT: math.expm1
+// CHECK: %[[ONE:.+]] = arith.addf %[[EY]], %{{.+}} : f32
+// CHECK: %[[NEG:.+]] = arith.mulf %[[G2]], %[[ONE]] : f32
+// CHECK: %[[EP:.+]] = arith.cmpf ogt, %[[EY]]
+// CHECK: arith.select %[[EP]], %[[G2]], %[[NEG]] : f32
+// CHECK: return
+func.func @elu_relu(%x: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<8x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x4xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>,
+                                        affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<8x4xf32>, tensor<4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%v: f32, %c: f32, %o: f32):
+    %s = arith.addf %v, %c : f32
+    %pos = arith.cmpf ogt, %s, %zero : f32
+    %em = math.expm1 %s : f32
+    %r = arith.select %pos, %s, %em : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %z = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  return %z : tensor<8x4xf32>
+}
+
+func.func @elu_relu_caller(%x: tensor<8x4xf32>, %b: tensor<4xf32>, %ct: tensor<8x4xf32>)
+    -> (tensor<8x4xf32>, tensor<4xf32>) {
+  %z, %dx, %db = fm.vjp @elu_relu(%x, %b) cotangents(%ct)
+      : (tensor<8x4xf32>, tensor<4xf32>), (tensor<8x4xf32>)
+      -> (tensor<8x4xf32>, tensor<8x4xf32>, tensor<4xf32>)
+  return %dx, %db : tensor<8x4xf32>, tensor<4xf32>
+}

@@ -8,6 +8,7 @@
 #define FM_CONVERSION_PASSES_H
 
 #include "fm/Conversion/FmToLinalg/FmToLinalg.h"
+#include "fm/Conversion/LinalgToDnnl/LinalgToDnnl.h"
 
 namespace mlir::fm {
 

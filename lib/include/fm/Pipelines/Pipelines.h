@@ -17,8 +17,15 @@ namespace mlir::fm {
 /// boundaries, deallocation, and the standard lowering to LLVM.
 void buildFmCpuPipeline(OpPassManager &pm);
 
-/// Registers the named pipelines (`fm-cpu-pipeline`) with the global pass
-/// registry, so `fm-opt --fm-cpu-pipeline` and textual pipelines find them.
+/// The same pipeline with contractions (and their bias and activation
+/// epilogues) as calls of the runtime's oneDNN layer (`fmrt_dnnl_matmul`,
+/// fm/Runtime/Dnnl.h) instead of generated vector code. The module then
+/// needs that layer at run time (fmrt::Program provides it).
+void buildFmDnnlPipeline(OpPassManager &pm);
+
+/// Registers the named pipelines (`fm-cpu-pipeline`, `fm-dnnl-pipeline`) with
+/// the global pass registry, so `fm-opt --fm-cpu-pipeline` and textual
+/// pipelines find them.
 void registerFmPipelines();
 
 } // namespace mlir::fm

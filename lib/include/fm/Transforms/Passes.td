@@ -62,6 +62,15 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     and contractions such as matmul) become reductions. Outputs may be
     plain results or sums over reduction dimensions (`out + f(ins)`).
 
+    Two refinements keep the reverse sweep from recomputing the forward
+    body: an elementwise result that is an activation of a value (ReLU as
+    `select(s > 0, s, 0)` or `max(s, 0)`, ELU as `select(s > 0, s,
+    expm1(s))`, `tanh(s)`) gets its input's adjoint from the forward result
+    y (`y > 0 ? g : 0`, `y > 0 ? g : g·(y + 1)`, `g·(1 − y²)`), the same
+    values without the transcendental; and a broadcast input (a bias) that
+    receives the same scalar adjoint as an input indexed by every loop gets
+    the sum of that input's gradient.
+
     Supported scalar ops: `arith.addf/subf/mulf/divf/negf/maximumf/minimumf/
     maxnumf/minnumf/select/extf/truncf`, `math.exp/expm1/log/log1p/tanh/
     sqrt/rsqrt/sin/cos/powf/absf/erf`; comparisons, constants and

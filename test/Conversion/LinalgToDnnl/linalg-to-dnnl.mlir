@@ -1,0 +1,296 @@
+// Named ops (fills, the batched product) as generics, as the pipeline
+// presents them.
+// RUN: fm-opt %s --linalg-generalize-named-ops --fm-linalg-to-dnnl --canonicalize \
+// RUN:   -split-input-file | FileCheck %s
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#km = affine_map<(m, n, k) -> (k, m)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// A forward layer: zero fill, x·Wᵀ, then D = ELU(C + b). One call writes D
+// (flags: Bᵀ | bias = 6; activation ELU = 2); C and its fill disappear.
+// CHECK-LABEL: func.func @dense_elu
+// CHECK-SAME: (%[[X:.+]]: memref<256x64xf32>, %[[W:.+]]: memref<64x64xf32>, %[[B:.+]]: memref<64xf32>, %[[D:.+]]: memref<256x64xf32>)
+// CHECK-NOT: memref.alloc()
+// CHECK-NOT: linalg.
+// CHECK-DAG: %[[XC:.+]] = memref.cast %[[X]] : memref<256x64xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK-DAG: %[[WC:.+]] = memref.cast %[[W]]
+// CHECK-DAG: %[[BC:.+]] = memref.cast %[[B]] : memref<64xf32> to memref<?xf32, strided<[?], offset: ?>>
+// CHECK-DAG: %[[DC:.+]] = memref.cast %[[D]]
+// CHECK-DAG: %[[FLAGS:.+]] = arith.constant 6 : i64
+// CHECK-DAG: %[[ELU:.+]] = arith.constant 2 : i64
+// CHECK: call @fmrt_dnnl_matmul(%[[XC]], %[[WC]], %[[BC]], %[[DC]], %[[FLAGS]], %[[ELU]], %{{.+}})
+// CHECK-NOT: linalg.
+// CHECK: return
+// CHECK: func.func private @fmrt_dnnl_matmul(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, f32) attributes {llvm.emit_c_interface}
+func.func @dense_elu(%x: memref<256x64xf32>, %w: memref<64x64xf32>, %b: memref<64xf32>, %d: memref<256x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<256x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<256x64xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<256x64xf32>, memref<64x64xf32>) outs(%c : memref<256x64xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %b : memref<256x64xf32>, memref<64xf32>) outs(%d : memref<256x64xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    %pos = arith.cmpf ogt, %s, %zero : f32
+    %em = math.expm1 %s : f32
+    %r = arith.select %pos, %s, %em : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %c : memref<256x64xf32>
+  return
+}
+
+// -----
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#km = affine_map<(m, n, k) -> (k, m)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// The epilogue in place (D = C, as bufferization often leaves it): ReLU as
+// max(s, 0), and C stays, holding the activated values for later readers.
+// CHECK-LABEL: func.func @dense_relu_in_place
+// CHECK-DAG: %[[FLAGS:.+]] = arith.constant 6 : i64
+// CHECK-DAG: %[[RELU:.+]] = arith.constant 1 : i64
+// CHECK: %[[C:.+]] = memref.alloc() : memref<256x64xf32>
+// CHECK: %[[CC:.+]] = memref.cast %[[C]]
+// CHECK: call @fmrt_dnnl_matmul(%{{.+}}, %{{.+}}, %{{.+}}, %[[CC]], %[[FLAGS]], %[[RELU]], %{{.+}})
+// CHECK-NOT: linalg.
+// CHECK: return %[[C]]
+func.func @dense_relu_in_place(%x: memref<256x64xf32>, %w: memref<64x64xf32>, %b: memref<64xf32>) -> memref<256x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<256x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<256x64xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<256x64xf32>, memref<64x64xf32>) outs(%c : memref<256x64xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %b : memref<256x64xf32>, memref<64xf32>) outs(%c : memref<256x64xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return %c : memref<256x64xf32>
+}
+
+// -----
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#km = affine_map<(m, n, k) -> (k, m)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// tanh, sigmoid and SiLU without a bias (flags: Bᵀ = 2; activations 6, 7, 5).
+// CHECK-LABEL: func.func @activations
+// CHECK-DAG: %[[TWO:.+]] = arith.constant 2 : i64
+// CHECK-DAG: %[[TANH:.+]] = arith.constant 6 : i64
+// CHECK-DAG: %[[SIGMOID:.+]] = arith.constant 7 : i64
+// CHECK-DAG: %[[SILU:.+]] = arith.constant 5 : i64
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[TWO]], %[[TANH]], %{{.+}})
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[TWO]], %[[SIGMOID]], %{{.+}})
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[TWO]], %[[SILU]], %{{.+}})
+// CHECK-NOT: linalg.
+func.func @activations(%x: memref<8x16xf32>, %w: memref<32x16xf32>, %d0: memref<8x32xf32>,
+                       %d1: memref<8x32xf32>, %d2: memref<8x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %c0 = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c0 : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<8x16xf32>, memref<32x16xf32>) outs(%c0 : memref<8x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c0 : memref<8x32xf32>) outs(%d0 : memref<8x32xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.tanh %v : f32
+    linalg.yield %r : f32
+  }
+  %c1 = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c1 : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<8x16xf32>, memref<32x16xf32>) outs(%c1 : memref<8x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c1 : memref<8x32xf32>) outs(%d1 : memref<8x32xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    %e = math.exp %n : f32
+    %den = arith.addf %one, %e : f32
+    %r = arith.divf %one, %den : f32
+    linalg.yield %r : f32
+  }
+  %c2 = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c2 : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<8x16xf32>, memref<32x16xf32>) outs(%c2 : memref<8x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c2 : memref<8x32xf32>) outs(%d2 : memref<8x32xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    %e = math.exp %n : f32
+    %den = arith.addf %one, %e : f32
+    %sg = arith.divf %one, %den : f32
+    %r = arith.mulf %v, %sg : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#km = affine_map<(m, n, k) -> (k, m)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// The reverse sweep's products, read where they lie: dX = dY·W (flags 0)
+// and dW = dYᵀ·X (Aᵀ: flags 1), the latter written by bufferization as a
+// copy of a shared zero buffer; a product into a buffer that already
+// holds values accumulates (flags 8, with Aᵀ: 9).
+// CHECK-LABEL: func.func @backward
+// CHECK-DAG: %[[PLAIN:.+]] = arith.constant 0 : i64
+// CHECK-DAG: %[[TA:.+]] = arith.constant 1 : i64
+// CHECK-DAG: %[[ACC:.+]] = arith.constant 9 : i64
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[PLAIN]], %[[PLAIN]], %{{.+}})
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[TA]], %[[PLAIN]], %{{.+}})
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[ACC]], %[[PLAIN]], %{{.+}})
+// CHECK-NOT: linalg.generic {{.*}}reduction
+func.func @backward(%dy: memref<256x64xf32>, %w: memref<64x64xf32>, %x: memref<256x64xf32>,
+                    %dx: memref<256x64xf32>, %dw: memref<64x64xf32>, %g: memref<64x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dx : memref<256x64xf32>)
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dy, %w : memref<256x64xf32>, memref<64x64xf32>) outs(%dx : memref<256x64xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  %zeros = memref.alloc() : memref<64x64xf32>
+  linalg.fill ins(%zero : f32) outs(%zeros : memref<64x64xf32>)
+  memref.copy %zeros, %dw : memref<64x64xf32> to memref<64x64xf32>
+  linalg.generic {indexing_maps = [#km, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dy, %x : memref<256x64xf32>, memref<256x64xf32>) outs(%dw : memref<64x64xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %v, %a : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#km, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dy, %x : memref<256x64xf32>, memref<256x64xf32>) outs(%g : memref<64x64xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %zeros : memref<64x64xf32>
+  return
+}
+
+// -----
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#km = affine_map<(m, n, k) -> (k, m)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// Left alone, or not fused: f64; an epilogue that computes more than
+// act(C + b) (the call writes C, the epilogue stays); C read by another op
+// besides a separate epilogue (no fusion); a batched (3-D) product.
+// CHECK-LABEL: func.func @negatives
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : memref<8x16xf64>, memref<16x32xf64>)
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[ZERO:.+]], %{{.+}})
+// CHECK: linalg.generic {{.*}} ins(%{{.+}} : memref<8x32xf32>) outs(%{{.+}} : memref<8x32xf32>)
+// CHECK: arith.mulf
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[ZERO]], %{{.+}})
+// CHECK: linalg.generic {{.*}} ins(%{{.+}} : memref<8x32xf32>) outs(%{{.+}} : memref<8x32xf32>)
+// CHECK: math.tanh
+// CHECK: linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : memref<2x8x16xf32>, memref<2x16x32xf32>)
+func.func @negatives(%x64: memref<8x16xf64>, %w64: memref<16x32xf64>, %c64: memref<8x32xf64>,
+                     %x: memref<8x16xf32>, %w: memref<16x32xf32>, %d: memref<8x32xf32>,
+                     %e: memref<8x32xf32>, %xb: memref<2x8x16xf32>, %wb: memref<2x16x32xf32>,
+                     %cb: memref<2x8x32xf32>) -> memref<8x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %two = arith.constant 2.0 : f32
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x64, %w64 : memref<8x16xf64>, memref<16x32xf64>) outs(%c64 : memref<8x32xf64>) {
+  ^bb0(%a: f64, %v: f64, %o: f64):
+    %p = arith.mulf %a, %v : f64
+    %s = arith.addf %o, %p : f64
+    linalg.yield %s : f64
+  }
+  %c = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<8x16xf32>, memref<16x32xf32>) outs(%c : memref<8x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<8x32xf32>) outs(%d : memref<8x32xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %t = math.tanh %v : f32
+    %r = arith.mulf %t, %two : f32
+    linalg.yield %r : f32
+  }
+  %c2 = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c2 : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<8x16xf32>, memref<16x32xf32>) outs(%c2 : memref<8x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c2 : memref<8x32xf32>) outs(%e : memref<8x32xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %t = math.tanh %v : f32
+    linalg.yield %t : f32
+  }
+  linalg.batch_matmul ins(%xb, %wb : memref<2x8x16xf32>, memref<2x16x32xf32>) outs(%cb : memref<2x8x32xf32>)
+  return %c2 : memref<8x32xf32>
+}
