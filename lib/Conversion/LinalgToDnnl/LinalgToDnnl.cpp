@@ -155,6 +155,94 @@ static bool writesZeros(Operation *op, Value buffer) {
   return filled;
 }
 
+/// Whether `v` is the f32 constant `expected` (to float precision).
+static bool isConstant(Value v, double expected) {
+  FloatAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return false;
+  return std::abs(attr.getValueAsDouble() - expected) <=
+         1e-6 * std::abs(expected);
+}
+
+/// If `v` = lhs ∘ rhs for the binary op OpTy, in either operand order, calls
+/// `match(a, b)` with both orders and returns whether one matched.
+template <typename OpTy>
+static bool matchCommutative(Value v,
+                             llvm::function_ref<bool(Value, Value)> match) {
+  auto op = v.getDefiningOp<OpTy>();
+  return op &&
+         (match(op.getLhs(), op.getRhs()) || match(op.getRhs(), op.getLhs()));
+}
+
+/// GELU, 0.5·s·(1 + erf(s/√2)) or 0.5·s·(1 + tanh(√(2/π)·(s + 0.044715·s³))),
+/// written as products and sums in any operand order: (0.5·s)·(1 + g) or
+/// 0.5·(s·(1 + g)), with s/√2 as s·(1/√2) and s³ as (s·s)·s or s·(s·s).
+static DnnlActivation matchGelu(Value value, Value s) {
+  // 1 + g, where g is erf or tanh of the right argument.
+  auto onePlus = [&](Value v) -> DnnlActivation {
+    DnnlActivation found = DnnlActivation::None;
+    matchCommutative<arith::AddFOp>(v, [&](Value one, Value g) {
+      if (!isConstant(one, 1.0))
+        return false;
+      if (auto erf = g.getDefiningOp<math::ErfOp>()) {
+        if (matchCommutative<arith::MulFOp>(
+                erf.getOperand(), [&](Value x, Value c) {
+                  return x == s && isConstant(c, 0.70710678118654752);
+                }))
+          found = DnnlActivation::GeluErf;
+      } else if (auto tanh = g.getDefiningOp<math::TanhOp>()) {
+        auto isCube = [&](Value v) {
+          return matchCommutative<arith::MulFOp>(v, [&](Value a, Value b) {
+            return a == s &&
+                   matchCommutative<arith::MulFOp>(
+                       b, [&](Value c, Value d) { return c == s && d == s; });
+          });
+        };
+        // √(2/π)·(s + 0.044715·s³)
+        if (matchCommutative<arith::MulFOp>(
+                tanh.getOperand(), [&](Value c, Value inner) {
+                  return isConstant(c, 0.79788456080286536) &&
+                         matchCommutative<arith::AddFOp>(
+                             inner, [&](Value x, Value cubic) {
+                               return x == s &&
+                                      matchCommutative<arith::MulFOp>(
+                                          cubic, [&](Value k, Value cube) {
+                                            return isConstant(k, 0.044715) &&
+                                                   isCube(cube);
+                                          });
+                             });
+                }))
+          found = DnnlActivation::GeluTanh;
+      }
+      return found != DnnlActivation::None;
+    });
+    return found;
+  };
+  DnnlActivation found = DnnlActivation::None;
+  // (0.5·s)·(1 + g)
+  matchCommutative<arith::MulFOp>(value, [&](Value half, Value rest) {
+    if (matchCommutative<arith::MulFOp>(half, [&](Value h, Value x) {
+          return isConstant(h, 0.5) && x == s;
+        }))
+      found = onePlus(rest);
+    return found != DnnlActivation::None;
+  });
+  if (found != DnnlActivation::None)
+    return found;
+  // 0.5·(s·(1 + g))
+  matchCommutative<arith::MulFOp>(value, [&](Value h, Value rest) {
+    if (!isConstant(h, 0.5))
+      return false;
+    matchCommutative<arith::MulFOp>(rest, [&](Value x, Value sum) {
+      if (x == s)
+        found = onePlus(sum);
+      return found != DnnlActivation::None;
+    });
+    return found != DnnlActivation::None;
+  });
+  return found;
+}
+
 /// The activation that `value` applies to `input`, if it is one the
 /// runtime fuses as a post-op.
 static DnnlActivation matchActivation(Value value, Value input) {
@@ -187,6 +275,9 @@ static DnnlActivation matchActivation(Value value, Value input) {
                                       : DnnlActivation::None;
   if (isSigmoidOf(value, input))
     return DnnlActivation::Sigmoid;
+  if (DnnlActivation gelu = matchGelu(value, input);
+      gelu != DnnlActivation::None)
+    return gelu;
   if (auto mul = dyn_cast<arith::MulFOp>(op)) {
     if ((mul.getLhs() == input && isSigmoidOf(mul.getRhs(), input)) ||
         (mul.getRhs() == input && isSigmoidOf(mul.getLhs(), input)))

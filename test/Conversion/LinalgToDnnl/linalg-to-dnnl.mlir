@@ -294,3 +294,103 @@ func.func @negatives(%x64: memref<8x16xf64>, %w64: memref<16x32xf64>, %c64: memr
   linalg.batch_matmul ins(%xb, %wb : memref<2x8x16xf32>, memref<2x16x32xf32>) outs(%cb : memref<2x8x32xf32>)
   return %c2 : memref<8x32xf32>
 }
+
+// -----
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#km = affine_map<(m, n, k) -> (k, m)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// GELU in both forms, with a bias: erf (activation 4) as (0.5·s)·(1 +
+// erf(s·(1/√2))), tanh (activation 3) as 0.5·(s·(1 + tanh(√(2/π)·(s +
+// 0.044715·s³)))). A GELU with a wrong constant is not one (the call
+// writes C and the epilogue stays).
+// CHECK-LABEL: func.func @gelu
+// CHECK-DAG: %[[BIAS:.+]] = arith.constant 6 : i64
+// CHECK-DAG: %[[NOBIAS:.+]] = arith.constant 2 : i64
+// CHECK-DAG: %[[ERF:.+]] = arith.constant 4 : i64
+// CHECK-DAG: %[[TANH:.+]] = arith.constant 3 : i64
+// CHECK-DAG: %[[NONE:.+]] = arith.constant 0 : i64
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[BIAS]], %[[ERF]], %{{.+}})
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[BIAS]], %[[TANH]], %{{.+}})
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[NOBIAS]], %[[NONE]], %{{.+}})
+// CHECK: linalg.generic
+// CHECK: math.erf
+func.func @gelu(%x: memref<8x16xf32>, %w: memref<32x16xf32>, %b: memref<32xf32>,
+                %d0: memref<8x32xf32>, %d1: memref<8x32xf32>, %d2: memref<8x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %half = arith.constant 0.5 : f32
+  %one = arith.constant 1.0 : f32
+  %rsqrt2 = arith.constant 0.707106769 : f32
+  %notrsqrt2 = arith.constant 0.75 : f32
+  %k0 = arith.constant 0.797884583 : f32
+  %k1 = arith.constant 0.044715 : f32
+  %c0 = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c0 : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<8x16xf32>, memref<32x16xf32>) outs(%c0 : memref<8x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c0, %b : memref<8x32xf32>, memref<32xf32>) outs(%d0 : memref<8x32xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    %hs = arith.mulf %half, %s : f32
+    %sc = arith.mulf %s, %rsqrt2 : f32
+    %e = math.erf %sc : f32
+    %one_e = arith.addf %one, %e : f32
+    %r = arith.mulf %hs, %one_e : f32
+    linalg.yield %r : f32
+  }
+  %c1 = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c1 : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<8x16xf32>, memref<32x16xf32>) outs(%c1 : memref<8x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c1, %b : memref<8x32xf32>, memref<32xf32>) outs(%d1 : memref<8x32xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %bias, %v : f32
+    %s2 = arith.mulf %s, %s : f32
+    %s3 = arith.mulf %s, %s2 : f32
+    %t = arith.mulf %k1, %s3 : f32
+    %in = arith.addf %s, %t : f32
+    %arg = arith.mulf %k0, %in : f32
+    %th = math.tanh %arg : f32
+    %one_t = arith.addf %th, %one : f32
+    %st = arith.mulf %s, %one_t : f32
+    %r = arith.mulf %half, %st : f32
+    linalg.yield %r : f32
+  }
+  %c2 = memref.alloc() : memref<8x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c2 : memref<8x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<8x16xf32>, memref<32x16xf32>) outs(%c2 : memref<8x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c2 : memref<8x32xf32>) outs(%d2 : memref<8x32xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %hs = arith.mulf %half, %v : f32
+    %sc = arith.mulf %v, %notrsqrt2 : f32
+    %e = math.erf %sc : f32
+    %one_e = arith.addf %one, %e : f32
+    %r = arith.mulf %hs, %one_e : f32
+    linalg.yield %r : f32
+  }
+  return
+}

@@ -53,7 +53,8 @@ def FmLinalgToDnnl : Pass<"fm-linalg-to-dnnl", "::mlir::ModuleOp"> {
       without one the call accumulates (`C += A·B`);
     - when C is a local buffer whose only other reader is an elementwise
       epilogue `D = act(C + bias)` (bias broadcast over rows, or no bias;
-      act one of ReLU, ELU, tanh, sigmoid, SiLU, or none), the epilogue
+      act one of ReLU, ELU, GELU (erf or tanh form), tanh, sigmoid, SiLU,
+      or none), the epilogue
       becomes oneDNN post-ops of the same call, which writes D, and C
       disappears.
 
