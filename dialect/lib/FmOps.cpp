@@ -240,6 +240,20 @@ LogicalResult ODEStepOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 // IntegrateOp
 //===----------------------------------------------------------------------===//
 
+/// Checks that `grid` has at least two times and is strictly monotone;
+/// returns whether it increases.
+static FailureOr<bool> verifyTimeGrid(Operation *op, ArrayRef<double> grid) {
+  if (grid.size() < 2)
+    return op->emitOpError("time_grid needs at least 2 times, got ")
+           << grid.size();
+  bool increasing = grid[1] > grid[0];
+  for (size_t i = 1; i < grid.size(); ++i)
+    if (increasing ? !(grid[i] > grid[i - 1]) : !(grid[i] < grid[i - 1]))
+      return op->emitOpError("time_grid must be strictly monotone, but entry ")
+             << i << " (" << formatF64(grid[i]) << ") breaks the order";
+  return increasing;
+}
+
 LogicalResult IntegrateOp::verify() {
   if (failed(verifyODEState(*this, getX().getType())))
     return failure();
@@ -247,18 +261,8 @@ LogicalResult IntegrateOp::verify() {
   if (grid.has_value() == static_cast<bool>(getSteps()))
     return emitOpError("needs either a step count or a time_grid, not ")
            << (grid ? "both" : "neither");
-  if (grid) {
-    if (grid->size() < 2)
-      return emitOpError("time_grid needs at least 2 times, got ")
-             << grid->size();
-    bool increasing = (*grid)[1] > (*grid)[0];
-    for (size_t i = 1; i < grid->size(); ++i)
-      if (increasing ? !((*grid)[i] > (*grid)[i - 1])
-                     : !((*grid)[i] < (*grid)[i - 1]))
-        return emitOpError("time_grid must be strictly monotone, but entry ")
-               << i << " (" << formatF64((*grid)[i]) << ") breaks the order";
-    return success();
-  }
+  if (grid)
+    return success(succeeded(verifyTimeGrid(*this, *grid)));
   if (getT0() == getT1())
     return emitOpError("t0 and t1 are both ")
            << formatF64(getT0().convertToDouble())
@@ -464,21 +468,15 @@ LogicalResult SamplerOp::verify() {
     return emitOpError("steps must be > 0, got ") << steps.getInt();
   if (!grid)
     return success();
-  if (grid->size() < 2)
-    return emitOpError("time_grid needs at least 2 times, got ")
-           << grid->size();
+  FailureOr<bool> increasing = verifyTimeGrid(*this, *grid);
+  if (failed(increasing))
+    return failure();
   for (auto [i, time] : llvm::enumerate(*grid))
     if (!(time >= 0.0 && time <= 1.0))
       return emitOpError("time_grid entries must be in [0, 1], but entry ")
              << i << " is " << formatF64(time);
-  bool increasing = (*grid)[1] > (*grid)[0];
-  for (size_t i = 1; i < grid->size(); ++i)
-    if (increasing ? !((*grid)[i] > (*grid)[i - 1])
-                   : !((*grid)[i] < (*grid)[i - 1]))
-      return emitOpError("time_grid must be strictly monotone, but entry ")
-             << i << " (" << formatF64((*grid)[i]) << ") breaks the order";
   bool forward = getDirection() == Direction::Forward;
-  if (increasing != forward)
+  if (*increasing != forward)
     return emitOpError("time_grid runs from ")
            << formatF64(grid->front()) << " to " << formatF64(grid->back())
            << " but the direction is " << stringifyDirection(getDirection());

@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fm/Transforms/Passes.h"
+#include "fm/Utils/Contraction.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -43,42 +44,28 @@ namespace mlir::fm {
 } // namespace mlir::fm
 
 using namespace mlir;
+using mlir::fm::ContractionLoops;
+using mlir::fm::getContractionLoops;
 
 namespace {
-
-/// The loops of a 2-D contraction C[m, n] += A·B, by position.
-struct ContractionLoops {
-  unsigned m, n, k;
-};
 
 /// Returns the loops of `op` if it is an f32 contraction on tensors with a
 /// 2-D result whose columns and reduction are static, the shape this pass
 /// knows how to block.
 static std::optional<ContractionLoops> matchContraction(linalg::GenericOp op) {
-  if (!op.hasPureTensorSemantics() || op.getNumLoops() != 3 ||
-      op.getNumDpsInits() != 1 || op.getNumDpsInputs() != 2 ||
-      !linalg::isaContractionOpInterface(op))
+  if (!op.hasPureTensorSemantics())
     return std::nullopt;
-  if (op.getNumReductionLoops() != 1 || op.getNumParallelLoops() != 2)
+  std::optional<ContractionLoops> loops = getContractionLoops(op);
+  if (!loops)
     return std::nullopt;
   auto resultType = dyn_cast<RankedTensorType>(op.getResultTypes()[0]);
   if (!resultType || !resultType.getElementType().isF32())
     return std::nullopt;
-  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (out.getNumResults() != 2)
-    return std::nullopt;
-  auto m = dyn_cast<AffineDimExpr>(out.getResult(0));
-  auto n = dyn_cast<AffineDimExpr>(out.getResult(1));
-  if (!m || !n)
-    return std::nullopt;
-  SmallVector<unsigned> reductions;
-  op.getReductionDims(reductions);
-  ContractionLoops loops{m.getPosition(), n.getPosition(), reductions[0]};
   // Only the rows (a batch) may be dynamic: their loop is peeled into full
   // blocks and a remainder.
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (ShapedType::isDynamic(ranges[loops.n]) ||
-      ShapedType::isDynamic(ranges[loops.k]))
+  if (ShapedType::isDynamic(ranges[loops->n]) ||
+      ShapedType::isDynamic(ranges[loops->k]))
     return std::nullopt;
   return loops;
 }

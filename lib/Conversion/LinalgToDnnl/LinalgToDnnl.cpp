@@ -20,6 +20,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "fm/Conversion/LinalgToDnnl/LinalgToDnnl.h"
+#include "fm/Runtime/DnnlAbi.h"
+#include "fm/Utils/Contraction.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -33,6 +35,7 @@ namespace mlir::fm {
 
 using namespace mlir;
 using namespace mlir::fm;
+using namespace fmrt::dnnl;
 
 namespace {
 
@@ -59,22 +62,14 @@ static bool isF32Buffer(Value v, int64_t rank) {
 }
 
 static std::optional<Contraction> matchContraction(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() != 1 || !linalg::isaContractionOpInterface(op))
+  if (!op.hasPureBufferSemantics())
     return std::nullopt;
+  std::optional<ContractionLoops> loops = getContractionLoops(op);
   Value c = op.getDpsInits()[0];
-  if (!isF32Buffer(c, 2) || !isF32Buffer(op.getDpsInputs()[0], 2) ||
+  if (!loops || !isF32Buffer(c, 2) || !isF32Buffer(op.getDpsInputs()[0], 2) ||
       !isF32Buffer(op.getDpsInputs()[1], 2))
     return std::nullopt;
-  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  auto m = dyn_cast<AffineDimExpr>(out.getResult(0));
-  auto n = dyn_cast<AffineDimExpr>(out.getResult(1));
-  if (!m || !n)
-    return std::nullopt;
-  SmallVector<unsigned> reductions;
-  op.getReductionDims(reductions);
-  unsigned dm = m.getPosition(), dn = n.getPosition(), dk = reductions[0];
+  unsigned dm = loops->m, dn = loops->n, dk = loops->k;
 
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
@@ -177,10 +172,10 @@ static bool matchCommutative(Value v,
 /// GELU, 0.5·s·(1 + erf(s/√2)) or 0.5·s·(1 + tanh(√(2/π)·(s + 0.044715·s³))),
 /// written as products and sums in any operand order: (0.5·s)·(1 + g) or
 /// 0.5·(s·(1 + g)), with s/√2 as s·(1/√2) and s³ as (s·s)·s or s·(s·s).
-static DnnlActivation matchGelu(Value value, Value s) {
+static Activation matchGelu(Value value, Value s) {
   // 1 + g, where g is erf or tanh of the right argument.
-  auto onePlus = [&](Value v) -> DnnlActivation {
-    DnnlActivation found = DnnlActivation::None;
+  auto onePlus = [&](Value v) -> Activation {
+    Activation found = Activation::None;
     matchCommutative<arith::AddFOp>(v, [&](Value one, Value g) {
       if (!isConstant(one, 1.0))
         return false;
@@ -189,7 +184,7 @@ static DnnlActivation matchGelu(Value value, Value s) {
                 erf.getOperand(), [&](Value x, Value c) {
                   return x == s && isConstant(c, 0.70710678118654752);
                 }))
-          found = DnnlActivation::GeluErf;
+          found = Activation::GeluErf;
       } else if (auto tanh = g.getDefiningOp<math::TanhOp>()) {
         auto isCube = [&](Value v) {
           return matchCommutative<arith::MulFOp>(v, [&](Value a, Value b) {
@@ -212,22 +207,22 @@ static DnnlActivation matchGelu(Value value, Value s) {
                                           });
                              });
                 }))
-          found = DnnlActivation::GeluTanh;
+          found = Activation::GeluTanh;
       }
-      return found != DnnlActivation::None;
+      return found != Activation::None;
     });
     return found;
   };
-  DnnlActivation found = DnnlActivation::None;
+  Activation found = Activation::None;
   // (0.5·s)·(1 + g)
   matchCommutative<arith::MulFOp>(value, [&](Value half, Value rest) {
     if (matchCommutative<arith::MulFOp>(half, [&](Value h, Value x) {
           return isConstant(h, 0.5) && x == s;
         }))
       found = onePlus(rest);
-    return found != DnnlActivation::None;
+    return found != Activation::None;
   });
-  if (found != DnnlActivation::None)
+  if (found != Activation::None)
     return found;
   // 0.5·(s·(1 + g))
   matchCommutative<arith::MulFOp>(value, [&](Value h, Value rest) {
@@ -236,23 +231,23 @@ static DnnlActivation matchGelu(Value value, Value s) {
     matchCommutative<arith::MulFOp>(rest, [&](Value x, Value sum) {
       if (x == s)
         found = onePlus(sum);
-      return found != DnnlActivation::None;
+      return found != Activation::None;
     });
-    return found != DnnlActivation::None;
+    return found != Activation::None;
   });
   return found;
 }
 
 /// The activation that `value` applies to `input`, if it is one the
 /// runtime fuses as a post-op.
-static DnnlActivation matchActivation(Value value, Value input) {
+static Activation matchActivation(Value value, Value input) {
   if (value == input)
-    return DnnlActivation::None;
+    return Activation::None;
   auto isZero = [](Value v) { return matchPattern(v, m_AnyZeroFloat()); };
   auto isOne = [](Value v) { return matchPattern(v, m_OneFloat()); };
   Operation *op = value.getDefiningOp();
   if (!op)
-    return DnnlActivation::None;
+    return Activation::None;
   // sigmoid(s) = 1 / (1 + exp(−s))
   auto isSigmoidOf = [&](Value v, Value s) {
     auto div = v.getDefiningOp<arith::DivFOp>();
@@ -271,38 +266,36 @@ static DnnlActivation matchActivation(Value value, Value input) {
     return neg && neg.getOperand() == s;
   };
   if (auto tanh = dyn_cast<math::TanhOp>(op))
-    return tanh.getOperand() == input ? DnnlActivation::Tanh
-                                      : DnnlActivation::None;
+    return tanh.getOperand() == input ? Activation::Tanh : Activation::None;
   if (isSigmoidOf(value, input))
-    return DnnlActivation::Sigmoid;
-  if (DnnlActivation gelu = matchGelu(value, input);
-      gelu != DnnlActivation::None)
+    return Activation::Sigmoid;
+  if (Activation gelu = matchGelu(value, input); gelu != Activation::None)
     return gelu;
   if (auto mul = dyn_cast<arith::MulFOp>(op)) {
     if ((mul.getLhs() == input && isSigmoidOf(mul.getRhs(), input)) ||
         (mul.getRhs() == input && isSigmoidOf(mul.getLhs(), input)))
-      return DnnlActivation::SiLU;
-    return DnnlActivation::None;
+      return Activation::Silu;
+    return Activation::None;
   }
   if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op)) {
     Value lhs = op->getOperand(0), rhs = op->getOperand(1);
     if ((lhs == input && isZero(rhs)) || (rhs == input && isZero(lhs)))
-      return DnnlActivation::ReLU;
-    return DnnlActivation::None;
+      return Activation::Relu;
+    return Activation::None;
   }
   auto select = dyn_cast<arith::SelectOp>(op);
   if (!select || select.getTrueValue() != input)
-    return DnnlActivation::None;
+    return Activation::None;
   auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
   if (!cmp || cmp.getPredicate() != arith::CmpFPredicate::OGT ||
       cmp.getLhs() != input || !isZero(cmp.getRhs()))
-    return DnnlActivation::None;
+    return Activation::None;
   if (isZero(select.getFalseValue()))
-    return DnnlActivation::ReLU;
+    return Activation::Relu;
   auto expm1 = select.getFalseValue().getDefiningOp<math::ExpM1Op>();
   if (expm1 && expm1.getOperand() == input)
-    return DnnlActivation::ELU;
-  return DnnlActivation::None;
+    return Activation::Elu;
+  return Activation::None;
 }
 
 /// An elementwise epilogue D = act(C [+ bias]) of a contraction's C.
@@ -310,7 +303,7 @@ struct Epilogue {
   linalg::GenericOp op;
   Value bias; // null without a bias
   Value d;
-  DnnlActivation activation;
+  Activation activation;
 };
 
 static std::optional<Epilogue> matchEpilogue(linalg::GenericOp op, Value c) {
@@ -361,8 +354,8 @@ static std::optional<Epilogue> matchEpilogue(linalg::GenericOp op, Value c) {
     pre = add->getResult(0);
   }
   Value yielded = yield.getOperand(0);
-  DnnlActivation act = matchActivation(yielded, pre);
-  if (act == DnnlActivation::None && yielded != pre)
+  Activation act = matchActivation(yielded, pre);
+  if (act == Activation::None && yielded != pre)
     return std::nullopt;
   // Every op of the body must belong to the pattern: the epilogue's only
   // value is act(s).
@@ -479,12 +472,11 @@ struct FmLinalgToDnnlPass
             rewriter, loc, MemRefType::get({0}, rewriter.getF32Type()));
         bias = cast(empty, m1);
       }
-      int64_t flags = (con.transposeA ? kDnnlTransposeA : 0) |
-                      (con.transposeB ? kDnnlTransposeB : 0) |
-                      (epilogue && epilogue->bias ? kDnnlBias : 0) |
-                      (fill ? 0 : kDnnlAccumulate);
-      DnnlActivation act =
-          epilogue ? epilogue->activation : DnnlActivation::None;
+      int64_t flags = (con.transposeA ? kMatmulTransposeA : 0) |
+                      (con.transposeB ? kMatmulTransposeB : 0) |
+                      (epilogue && epilogue->bias ? kMatmulBias : 0) |
+                      (fill ? 0 : kMatmulAccumulate);
+      Activation act = epilogue ? epilogue->activation : Activation::None;
       Value out = epilogue ? epilogue->d : con.c;
       SmallVector<Value> operands = {
           cast(con.a, m2),

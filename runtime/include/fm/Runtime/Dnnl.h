@@ -33,42 +33,12 @@
 #ifndef FM_RUNTIME_DNNL_H
 #define FM_RUNTIME_DNNL_H
 
+#include "fm/Runtime/DnnlAbi.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 
 #include <cstdint>
 
 namespace fmrt::dnnl {
-
-/// fmrt_dnnl_matmul's `flags`: op(A) = Aᵀ (`a` is [K, M]).
-constexpr int64_t kMatmulTransposeA = 1;
-/// fmrt_dnnl_matmul's `flags`: op(B) = Bᵀ (`b` is [N, K]).
-constexpr int64_t kMatmulTransposeB = 2;
-/// fmrt_dnnl_matmul's `flags`: add `bias` ([N]) to every row.
-constexpr int64_t kMatmulBias = 4;
-/// fmrt_dnnl_matmul's `flags`: C += op(A)·op(B) [+ bias].
-constexpr int64_t kMatmulAccumulate = 8;
-
-/// fmrt_dnnl_eltwise_backward's `flags`: `data` is the forward output
-/// act(x), not the forward input x.
-constexpr int64_t kEltwiseUseDst = 1;
-/// fmrt_dnnl_eltwise_backward's `flags`: diff_src += act'(x) ⊙ diff_dst.
-constexpr int64_t kEltwiseAccumulate = 8;
-
-/// The activations, numbered as in the C ABI.
-enum class Activation : int64_t {
-  None = 0,
-  Relu = 1,
-  /// x > 0 ? x : α(eˣ − 1).
-  Elu = 2,
-  /// 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
-  GeluTanh = 3,
-  /// 0.5x(1 + erf(x/√2)).
-  GeluErf = 4,
-  /// x·sigmoid(x) (swish with β = 1).
-  Silu = 5,
-  Tanh = 6,
-  Sigmoid = 7,
-};
 
 /// How matrix products compute.
 enum class MathMode {
