@@ -456,7 +456,18 @@ static llvm::Error sample() {
     return makeError("'" + programPath + "' has no solver '" + solver +
                      "' (it has: " + llvm::join(solvers, ", ") + ")");
   }
-  size_t p = entry->inputs.size() - 2;
+  // A sampler takes (parameters..., x0, steps), or (parameters..., x0) when
+  // the program fixes its steps or time grid (fm.sampler steps(n)).
+  const ValueType &last =
+      entry->inputs.empty() ? ValueType{} : entry->inputs.back();
+  bool takesSteps =
+      last.kind == ValueType::Kind::Index || last.kind == ValueType::Kind::I64;
+  if (!takesSteps && solverSteps.getNumOccurrences())
+    return makeError("@" + entryName +
+                     " has its steps fixed by the program; drop --steps");
+  if (entry->inputs.size() < (takesSteps ? 2u : 1u))
+    return makeError("@" + entryName + " takes no state to integrate");
+  size_t p = entry->inputs.size() - (takesSteps ? 2 : 1);
   const ValueType &stateType = entry->inputs[p];
   if (stateType.kind != ValueType::Kind::Tensor ||
       stateType.shape.size() != 2 || stateType.shape[1] < 0)
@@ -485,7 +496,8 @@ static llvm::Error sample() {
   std::vector<float> x0(count * dims), samples(count * dims);
   PhiloxStream(seed, /*streamId=*/2000).fillNormal(x0.data(), x0.size(), 0);
   args.push_back(TensorRef{x0.data(), {count, dims}});
-  args.push_back(static_cast<int64_t>(solverSteps));
+  if (takesSteps)
+    args.push_back(static_cast<int64_t>(solverSteps));
   auto start = std::chrono::steady_clock::now();
   if (llvm::Error err = (*program)->call(
           entryName, args, {TensorRef{samples.data(), {count, dims}}}))
@@ -505,9 +517,13 @@ static llvm::Error sample() {
   if (!plotPath.empty())
     if (llvm::Error err = writeScatterPng(plotPath, samples.data(), count))
       return err;
-  llvm::outs() << llvm::formatv(
-      "sampled {0} points with {1} {2} steps in {3:f3} s; wrote {4}\n", count,
-      solverSteps.getValue(), solver, seconds, outputPath);
+  std::string how =
+      takesSteps
+          ? llvm::formatv("{0} {1} steps", solverSteps.getValue(), solver).str()
+          : solver + " (the program's steps)";
+  llvm::outs() << llvm::formatv("sampled {0} points with {1} in {2:f3} s; "
+                                "wrote {3}\n",
+                                count, how, seconds, outputPath);
   return llvm::Error::success();
 }
 
