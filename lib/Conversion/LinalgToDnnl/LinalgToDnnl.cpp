@@ -431,7 +431,7 @@ struct FmLinalgToDnnlPass
       // The epilogue: the next op that touches C, an elementwise
       // D = act(C + bias). Either it rewrites C in place (later readers of
       // C then see act(...), as the fused call leaves it), or C is a local
-      // buffer that nothing else reads.
+      // buffer that nothing after the product reads.
       std::optional<Epilogue> epilogue;
       auto alloc = con.c.getDefiningOp<memref::AllocOp>();
       Operation *next = op->getNextNode();
@@ -441,11 +441,22 @@ struct FmLinalgToDnnlPass
         if (auto generic = dyn_cast<linalg::GenericOp>(next))
           if ((epilogue = matchEpilogue(generic, con.c)) &&
               epilogue->d != con.c) {
+            // The product's value of C must have no reader but the
+            // epilogue: after it, C is deallocated, overwritten by a fill,
+            // or never touched again in this block (and not used in another).
+            // Ops before the product saw the fill's zeros, which the call
+            // leaves alone.
             bool onlyReader =
                 alloc && llvm::all_of(con.c.getUsers(), [&](Operation *u) {
-                  return u == op || u == fill || u == next ||
-                         isa<memref::DeallocOp>(u);
+                  return u->getBlock() == op->getBlock();
                 });
+            for (Operation *o = next->getNextNode(); onlyReader && o;
+                 o = o->getNextNode()) {
+              if (!llvm::is_contained(o->getOperands(), con.c))
+                continue;
+              onlyReader = isa<memref::DeallocOp>(o) || isZeroFill(o, con.c);
+              break;
+            }
             if (!onlyReader)
               epilogue.reset();
           }

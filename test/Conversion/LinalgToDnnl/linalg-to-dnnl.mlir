@@ -394,3 +394,55 @@ func.func @gelu(%x: memref<8x16xf32>, %w: memref<32x16xf32>, %b: memref<32xf32>,
   }
   return
 }
+
+// -----
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#km = affine_map<(m, n, k) -> (k, m)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// Bufferization's shared zero buffer as C: read (copied) before the
+// product, re-filled after the epilogue. The product's value is read only
+// by the epilogue, so the call fuses it and writes D; the buffer, the copy
+// before and the fill after stay.
+// CHECK-LABEL: func.func @shared_zeros
+// CHECK-DAG: %[[FLAGS:.+]] = arith.constant 6 : i64
+// CHECK-DAG: %[[ELU:.+]] = arith.constant 2 : i64
+// CHECK: %[[Z:.+]] = memref.alloc() : memref<256x64xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[Z]] : memref<256x64xf32>)
+// CHECK: memref.copy %[[Z]], %{{.+}}
+// CHECK: call @fmrt_dnnl_matmul({{.*}}, %[[FLAGS]], %[[ELU]], %{{.+}})
+// CHECK-NOT: linalg.generic {{.*}}reduction
+// CHECK: linalg.generic {{.*}} outs(%[[Z]] : memref<256x64xf32>)
+// CHECK: memref.copy %[[Z]], %{{.+}}
+func.func @shared_zeros(%x: memref<256x64xf32>, %w: memref<64x64xf32>, %b: memref<64xf32>,
+                        %d: memref<256x64xf32>, %e0: memref<256x64xf32>, %e1: memref<256x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %z = memref.alloc() : memref<256x64xf32>
+  linalg.fill ins(%zero : f32) outs(%z : memref<256x64xf32>)
+  memref.copy %z, %e0 : memref<256x64xf32> to memref<256x64xf32>
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<256x64xf32>, memref<64x64xf32>) outs(%z : memref<256x64xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%z, %b : memref<256x64xf32>, memref<64xf32>) outs(%d : memref<256x64xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    %pos = arith.cmpf ogt, %s, %zero : f32
+    %em = math.expm1 %s : f32
+    %r = arith.select %pos, %s, %em : f32
+    linalg.yield %r : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%z : memref<256x64xf32>)
+  memref.copy %z, %e1 : memref<256x64xf32> to memref<256x64xf32>
+  memref.dealloc %z : memref<256x64xf32>
+  return
+}
