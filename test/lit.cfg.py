@@ -42,4 +42,4 @@ tool_dirs = [config.fm_tools_dir, config.llvm_tools_dir]
 for tool_dir in reversed(tool_dirs):
     llvm_config.with_environment("PATH", tool_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["fm-opt", "fm-run", "mlir-opt", "mlir-runner"], tool_dirs)
+    ["fm-opt", "fm-run", "fm-exec", "mlir-opt", "mlir-runner"], tool_dirs)

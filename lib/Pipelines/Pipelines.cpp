@@ -70,6 +70,9 @@ static void buildPipeline(OpPassManager &pm, Backend backend) {
   }
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Strided copies as loops: compiled code then calls no MLIR runtime
+  // library (fm-exec loads it without libMLIR).
+  pm.addPass(fm::createFmCpuInlineStridedCopies());
 
   // Loops, then the standard lowering to the LLVM dialect.
   pm.addPass(createConvertLinalgToLoopsPass());

@@ -1,6 +1,14 @@
 // RUN: fm-opt %s --fm-cpu-pipeline --dump-pass-pipeline -o /dev/null 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=PASSES
 // RUN: fm-opt %s --fm-cpu-pipeline | FileCheck %s
+// RUN: fm-opt %fm_src_root/examples/moons.mlir --fm-cpu-pipeline \
+// RUN:   | FileCheck %s --check-prefix=SELF-CONTAINED
+
+/// Compiled code calls no MLIR runtime library: the concatenation in the
+/// moons velocity copies into a column block as loops, not with memrefCopy.
+// SELF-CONTAINED-NOT: memrefCopy
+// SELF-CONTAINED: llvm.func @train_step
+// SELF-CONTAINED-NOT: memrefCopy
 
 /// The pipeline's passes, in order (docs/Pipelines.md lists the same).
 // PASSES: builtin.module(
@@ -23,6 +31,7 @@
 // PASSES: ownership-based-buffer-deallocation
 // PASSES: bufferization-lower-deallocations,
 // PASSES: convert-bufferization-to-memref,
+// PASSES-NEXT: fm-cpu-inline-strided-copies,
 // PASSES-NEXT: convert-linalg-to-loops,
 // PASSES-NEXT: convert-vector-to-scf{full-unroll=true
 // PASSES-NEXT: expand-strided-metadata,

@@ -1,11 +1,12 @@
-//===- EngineTest.cpp - JIT-compiled programs
-//------------------------------===//
+//===- EngineTest.cpp - Compiled programs: JIT and shared libraries -------===//
 //
 // Part of the FM-MLIR project.
 //
 //===----------------------------------------------------------------------===//
 
 #include "fm/Runtime/Engine.h"
+
+#include "TempDir.h"
 
 #include "gtest/gtest.h"
 
@@ -210,3 +211,144 @@ TEST(EngineTest, RunsTheMoonsExample) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Ahead-of-time compilation: compileToLibrary, load, the manifest
+//===----------------------------------------------------------------------===//
+
+namespace {
+class LibraryTest : public fmtest::TempDirTest {
+protected:
+  LibraryTest() : TempDirTest("fm-library-test") {}
+};
+} // namespace
+
+TEST_F(LibraryTest, CompiledLibraryLoadsAndCallsLikeTheJit) {
+  std::string library = path("axpy.so");
+  llvm::Error err = Program::compileToLibrary(kAxpy, "axpy.mlir", library);
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  auto loaded = Program::load(library);
+  ASSERT_TRUE(static_cast<bool>(loaded)) << toString(loaded.takeError());
+  auto jit = Program::compile(kAxpy, "axpy.mlir");
+  ASSERT_TRUE(static_cast<bool>(jit)) << toString(jit.takeError());
+
+  EXPECT_EQ((*loaded)->backend(), (*jit)->backend());
+  ASSERT_EQ((*loaded)->entryPoints().size(), (*jit)->entryPoints().size());
+  for (auto [a, b] :
+       llvm::zip((*loaded)->entryPoints(), (*jit)->entryPoints())) {
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.inputNames, b.inputNames);
+    ASSERT_EQ(a.inputs.size(), b.inputs.size());
+    for (auto [x, y] : llvm::zip(a.inputs, b.inputs))
+      EXPECT_EQ(x.str(), y.str());
+    ASSERT_EQ(a.results.size(), b.results.size());
+    for (auto [x, y] : llvm::zip(a.results, b.results))
+      EXPECT_EQ(x.str(), y.str());
+  }
+
+  std::vector<float> x = {1, 2, 3, 4, 5, 6};
+  std::vector<float> b = {0.5f, 0.5f, -1, -1, 0, 0};
+  std::vector<float> y(6, -7.0f);
+  float total = 0;
+  err = (*loaded)->call(
+      "axpy", {2.0f, TensorRef{x.data(), {3, 2}}, TensorRef{b.data(), {3, 2}}},
+      {&total, TensorRef{y.data(), {3, 2}}});
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  std::vector<float> want = {2.5f, 4.5f, 5, 7, 10, 12};
+  EXPECT_EQ(y, want); // exact: small integers and halves
+  EXPECT_EQ(total, 41.0f);
+  int64_t next = 0;
+  float w[2] = {0, 0};
+  err = (*loaded)->call("named", {TensorRef{w, {2}}, int64_t(41)}, {&next});
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  EXPECT_EQ(next, 42);
+}
+
+TEST_F(LibraryTest, FailedCompileLeavesTheOutputAlone) {
+  std::string library = writeBytes("kept.so", "an earlier build");
+  llvm::Error err =
+      Program::compileToLibrary("func.func @f( {", "bad.mlir", library);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(toString(std::move(err)).find("bad.mlir:1:"), std::string::npos);
+  EXPECT_EQ(readBytes(library), "an earlier build");
+  EXPECT_EQ(listDir(), std::vector<std::string>{"kept.so"}); // no leftovers
+}
+
+TEST_F(LibraryTest, LoadRejectsWhatIsNotACompiledProgram) {
+  auto message = [](llvm::Expected<std::unique_ptr<Program>> program) {
+    return program ? std::string("<loaded>") : toString(program.takeError());
+  };
+  EXPECT_EQ(message(Program::load(path("missing.so"))),
+            "cannot load '" + path("missing.so") + "': no such file");
+  writeBytes("text.so", "\x7f"
+                        "ELF, but only the magic");
+  EXPECT_NE(message(Program::load(path("text.so"))).find("cannot load"),
+            std::string::npos);
+  EXPECT_NE(message(Program::load(dir.str())).find("directory"),
+            std::string::npos);
+}
+
+TEST(ManifestTest, RoundTrips) {
+  Manifest manifest;
+  manifest.backend = Backend::Dnnl;
+  EntryPoint entry;
+  entry.name = "step";
+  entry.inputs = {ValueType{ValueType::Kind::Tensor, {-1, 2}},
+                  ValueType{ValueType::Kind::Tensor, {}},
+                  ValueType{ValueType::Kind::Index, {}}};
+  entry.inputNames = {"net.0.weight", "", ""};
+  entry.results = {ValueType{ValueType::Kind::F32, {}},
+                   ValueType{ValueType::Kind::Tensor, {64, 3}}};
+  manifest.entries = {entry};
+  std::string text = printManifest(manifest);
+  auto parsed = parseManifest(text);
+  ASSERT_TRUE(static_cast<bool>(parsed)) << toString(parsed.takeError());
+  EXPECT_EQ(parsed->backend, Backend::Dnnl);
+  ASSERT_EQ(parsed->entries.size(), 1u);
+  const EntryPoint &got = parsed->entries[0];
+  EXPECT_EQ(got.name, "step");
+  EXPECT_EQ(got.inputNames, entry.inputNames);
+  ASSERT_EQ(got.inputs.size(), 3u);
+  EXPECT_EQ(got.inputs[0].str(), "tensor<?x2xf32>");
+  EXPECT_EQ(got.inputs[1].str(), "tensor<f32>");
+  EXPECT_EQ(got.inputs[2].str(), "index");
+  ASSERT_EQ(got.results.size(), 2u);
+  EXPECT_EQ(got.results[0].str(), "f32");
+  EXPECT_EQ(got.results[1].str(), "tensor<64x3xf32>");
+  EXPECT_EQ(printManifest(*parsed), text);
+}
+
+TEST(ManifestTest, RejectsMalformedManifests) {
+  auto message = [](llvm::StringRef text) {
+    auto parsed = parseManifest(text);
+    return parsed ? std::string("<parsed>") : toString(parsed.takeError());
+  };
+  auto withEntry = [](llvm::StringRef entry) {
+    return (R"({"format":"fm-program","version":1,"backend":"linalg",)"
+            R"("entries":[)" +
+            entry + "]}")
+        .str();
+  };
+  EXPECT_NE(message("{").find("not JSON"), std::string::npos);
+  EXPECT_EQ(message(R"({"format":"other"})"),
+            "manifest is not an fm-program manifest");
+  EXPECT_EQ(message(R"({"format":"fm-program","version":2})"),
+            "manifest version 2, but this runtime reads version 1: recompile "
+            "the program");
+  EXPECT_EQ(message(R"({"format":"fm-program","version":1,"backend":"gpu"})"),
+            "manifest names no known backend (dnnl or linalg)");
+  EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[],"results":[]})")),
+            "<parsed>");
+  EXPECT_EQ(message(withEntry(R"({"inputs":[],"results":[]})")),
+            "manifest has an entry point without a name, inputs or results");
+  for (llvm::StringRef bad : {"tensor<3xf64>", "tensor<axf32>", "tensor<3f32>",
+                              "tensor<-1xf32>", "i32", "tensor<3x?f32>"})
+    EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[],"results":[")" +
+                                bad.str() + R"("]})")),
+              "manifest: entry point 'f' has a malformed result")
+        << bad.str();
+  EXPECT_EQ(
+      message(withEntry(
+          R"({"name":"f","inputs":[{"type":"tensor<2x?xf32>"}],"results":[]})")),
+      "manifest: entry point 'f' has a malformed input");
+}

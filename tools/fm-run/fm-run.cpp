@@ -6,6 +6,7 @@
 //
 // Usage (examples/moons.mlir is such a PROGRAM):
 //
+//   fm-run compile PROGRAM.mlir -o program.so      (ahead of time)
 //   fm-run train PROGRAM --data moons --steps 10000 --seed 0 -o m.safetensors
 //   fm-run sample PROGRAM --checkpoint m.safetensors -n 10000 \
 //       --solver midpoint --steps 8 --seed 1 -o samples.npy --plot samples.png
@@ -19,6 +20,11 @@
 //   @sample_<solver>(P parameters, x0: tensor<?xDxf32>, steps: index)
 //       -> tensor<?xDxf32>
 // Parameters are named by the `fm.name` attributes of @train_step's inputs.
+//
+// PROGRAM is an .mlir file, JIT-compiled on every run, or a shared library
+// that `fm-run compile` wrote. Built with FM_RUN_NO_COMPILER this file is
+// fm-exec: the same commands without the compiler (no libMLIR, no
+// libLLVM), for compiled programs only.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +41,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/WithColor.h"
@@ -50,26 +57,42 @@
 using namespace fmrt;
 namespace cl = llvm::cl;
 
+#if FM_RUN_NO_COMPILER
+static constexpr const char *kToolName = "fm-exec";
+#else
+static constexpr const char *kToolName = "fm-run";
+#endif
+
 //===----------------------------------------------------------------------===//
 // Command line
 //===----------------------------------------------------------------------===//
 
 static cl::OptionCategory runCategory("fm-run options");
 
+#if !FM_RUN_NO_COMPILER
+static cl::SubCommand
+    compileCommand("compile", "Compile a program into a shared library that "
+                              "fm-run and fm-exec load without compiling");
+#endif
 static cl::SubCommand trainCommand("train", "Train a program's model");
 static cl::SubCommand
     sampleCommand("sample", "Sample a trained model with an ODE solver");
 static cl::SubCommand evalCommand(
     "eval", "Compare samples with fresh data: exact W2, energy distance, MMD");
 
-static cl::opt<std::string> programPath(cl::Positional, cl::Required,
-                                        cl::desc("<program.mlir>"),
-                                        cl::sub(trainCommand),
-                                        cl::sub(sampleCommand),
-                                        cl::cat(runCategory));
+#if FM_RUN_NO_COMPILER
+#define FM_COMPILE_SUB
+#else
+#define FM_COMPILE_SUB cl::sub(compileCommand),
+#endif
+static cl::opt<std::string>
+programPath(cl::Positional, cl::Required,
+            cl::desc("<program.mlir or compiled program.so>"),
+            FM_COMPILE_SUB cl::sub(trainCommand), cl::sub(sampleCommand),
+            cl::cat(runCategory));
 static cl::opt<std::string>
     outputPath("o", cl::Required, cl::desc("Output file"),
-               cl::value_desc("path"), cl::sub(trainCommand),
+               cl::value_desc("path"), FM_COMPILE_SUB cl::sub(trainCommand),
                cl::sub(sampleCommand), cl::cat(runCategory));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
                               cl::sub(trainCommand), cl::sub(sampleCommand),
@@ -109,7 +132,7 @@ static cl::opt<std::string> backendFlag(
     cl::desc("How compiled code computes its matrix products: dnnl (oneDNN "
              "calls; the default where oneDNN is built) or linalg "
              "(generated vector code)"),
-    cl::value_desc("dnnl|linalg"), cl::sub(trainCommand),
+    cl::value_desc("dnnl|linalg"), FM_COMPILE_SUB cl::sub(trainCommand),
     cl::sub(sampleCommand), cl::cat(runCategory));
 
 // sample
@@ -160,12 +183,58 @@ static llvm::Expected<CompileOptions> compileOptions() {
   else if (backendFlag == "dnnl" && hasDnnlBackend())
     options.backend = Backend::Dnnl;
   else if (backendFlag == "dnnl")
-    return makeError("--backend dnnl: this build of fm-run has no oneDNN; "
+    return makeError(llvm::Twine("--backend dnnl: this build of ") + kToolName +
+                     " has no oneDNN; "
                      "use --backend linalg");
   else
     return makeError("unknown --backend '" + backendFlag +
                      "' (expected dnnl or linalg)");
   return options;
+}
+
+/// Whether `path` starts like an ELF file: a compiled program.
+static bool isCompiledProgram(llvm::StringRef path) {
+  char magic[4] = {};
+  std::FILE *file = std::fopen(path.str().c_str(), "rb");
+  if (!file)
+    return false;
+  size_t read = std::fread(magic, 1, sizeof magic, file);
+  std::fclose(file);
+  return read == sizeof magic && std::memcmp(magic,
+                                             "\x7f"
+                                             "ELF",
+                                             4) == 0;
+}
+
+/// The program to run: a compiled library as it is, an .mlir file
+/// JIT-compiled for --backend.
+static llvm::Expected<std::unique_ptr<Program>> loadProgram() {
+  llvm::Expected<CompileOptions> options = compileOptions();
+  if (!options)
+    return options.takeError();
+  if (!llvm::sys::fs::exists(programPath))
+    return makeError(
+        "cannot read '" + programPath + "': " +
+        std::make_error_code(std::errc::no_such_file_or_directory).message());
+  if (isCompiledProgram(programPath)) {
+    llvm::Expected<std::unique_ptr<Program>> program =
+        Program::load(programPath);
+    if (!program)
+      return program.takeError();
+    llvm::StringRef compiledFor = backendName((*program)->backend());
+    if (!backendFlag.empty() && backendFlag != compiledFor)
+      return makeError("'" + programPath + "' was compiled for the " +
+                       compiledFor + " backend; --backend " + backendFlag +
+                       " applies when compiling");
+    return program;
+  }
+#if FM_RUN_NO_COMPILER
+  return makeError("'" + programPath +
+                   "' is not a compiled program: fm-exec has no compiler "
+                   "(compile it with `fm-run compile`, or run it with fm-run)");
+#else
+  return Program::compileFile(programPath, *options);
+#endif
 }
 
 /// Refuses to overwrite a directory, and reports an unwritable target
@@ -301,6 +370,35 @@ static llvm::Error saveCheckpoint(const ParameterLayout &layout,
   return writeSafeTensors(outputPath, views, metadata);
 }
 
+#if !FM_RUN_NO_COMPILER
+static llvm::Error compile() {
+  if (llvm::Error err = checkOutputPath(outputPath))
+    return err;
+  if (isCompiledProgram(programPath))
+    return makeError("'" + programPath + "' is already compiled");
+  llvm::Expected<CompileOptions> options = compileOptions();
+  if (!options)
+    return options.takeError();
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(programPath, /*IsText=*/true);
+  if (!file)
+    return makeError("cannot read '" + programPath +
+                     "': " + file.getError().message());
+  auto start = std::chrono::steady_clock::now();
+  if (llvm::Error err = Program::compileToLibrary(
+          (*file)->getBuffer(), programPath, outputPath, *options))
+    return err;
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  llvm::outs() << llvm::formatv("compiled '{0}' for the {1} backend into "
+                                "'{2}' in {3:f2} s\n",
+                                programPath, backendName(options->backend),
+                                outputPath, seconds);
+  return llvm::Error::success();
+}
+#endif
+
 static llvm::Error train() {
   if (trainSteps <= 0)
     return makeError("--steps must be positive");
@@ -309,11 +407,7 @@ static llvm::Error train() {
         llvm::formatv("--ema must be in [0, 1), got {0}", emaDecay.getValue()));
   if (llvm::Error err = checkOutputPath(outputPath))
     return err;
-  llvm::Expected<CompileOptions> options = compileOptions();
-  if (!options)
-    return options.takeError();
-  llvm::Expected<std::unique_ptr<Program>> program =
-      Program::compileFile(programPath, *options);
+  llvm::Expected<std::unique_ptr<Program>> program = loadProgram();
   if (!program)
     return program.takeError();
   llvm::Expected<ParameterLayout> layout = getLayout(**program);
@@ -439,11 +533,7 @@ static llvm::Error sample() {
   if (!plotPath.empty())
     if (llvm::Error err = checkOutputPath(plotPath))
       return err;
-  llvm::Expected<CompileOptions> options = compileOptions();
-  if (!options)
-    return options.takeError();
-  llvm::Expected<std::unique_ptr<Program>> program =
-      Program::compileFile(programPath, *options);
+  llvm::Expected<std::unique_ptr<Program>> program = loadProgram();
   if (!program)
     return program.takeError();
   std::string entryName = "sample_" + solver;
@@ -590,27 +680,45 @@ static void keepFreedMemory() {
 #endif
 }
 
+#if FM_RUN_NO_COMPILER
+static constexpr const char *kCommands = "train, sample or eval";
+#else
+static constexpr const char *kCommands = "compile, train, sample or eval";
+#endif
+
+/// The action of the subcommand given, or null when none was.
+static llvm::Error (*chosenCommand())() {
+#if !FM_RUN_NO_COMPILER
+  if (compileCommand)
+    return compile;
+#endif
+  if (trainCommand)
+    return train;
+  if (sampleCommand)
+    return sample;
+  if (evalCommand)
+    return eval;
+  return nullptr;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   keepFreedMemory();
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "fm-run: train and sample flow-matching programs compiled by FM-MLIR\n");
-  llvm::Error result = llvm::Error::success();
-  if (trainCommand)
-    result = train();
-  else if (sampleCommand)
-    result = sample();
-  else if (evalCommand)
-    result = eval();
-  else {
-    llvm::WithColor::error(llvm::errs(), "fm-run")
-        << "expected a command: train, sample or eval (see --help)\n";
+      (llvm::Twine(kToolName) +
+       ": train and sample flow-matching programs compiled by FM-MLIR\n")
+          .str());
+  llvm::Error (*command)() = chosenCommand();
+  if (!command) {
+    llvm::WithColor::error(llvm::errs(), kToolName)
+        << "expected a command: " << kCommands << " (see --help)\n";
     return 2;
   }
+  llvm::Error result = command();
   if (result) {
-    llvm::WithColor::error(llvm::errs(), "fm-run")
+    llvm::WithColor::error(llvm::errs(), kToolName)
         << llvm::toString(std::move(result)) << "\n";
     return 1;
   }

@@ -146,6 +146,27 @@ def FmCpuVectorizeContractions : Pass<"fm-cpu-vectorize-contractions"> {
   ];
 }
 
+def FmCpuInlineStridedCopies : Pass<"fm-cpu-inline-strided-copies"> {
+  let summary = "Copies between non-contiguous buffers as loops, not calls";
+  let description = [{
+    Rewrites every `memref.copy` whose source or target is not contiguous
+    (a column block of a concatenation, say) into a `linalg.copy`, which
+    becomes loops. MLIR's memref lowering would call `memrefCopy` from
+    libmlir_c_runner_utils for such a copy, and that library loads all of
+    libMLIR and libLLVM into the process; after this pass, compiled
+    programs need nothing beyond the C library and the runtime's own
+    kernels. Copies between contiguous buffers stay `memref.copy` (one
+    `memcpy`).
+
+    ```mlir
+    memref.copy %x, %sub : memref<?x2xf32> to memref<?x2xf32, strided<[3, 1], offset: 1>>
+    // becomes
+    linalg.copy ins(%x : ...) outs(%sub : ...)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def FmCpuApproximateMath : Pass<"fm-cpu-approximate-math"> {
   let summary = "Replace f32 math functions by vectorizable polynomials";
   let description = [{

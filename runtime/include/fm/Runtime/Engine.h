@@ -5,9 +5,25 @@
 //===----------------------------------------------------------------------===//
 //
 // The runtime's embedding API for compiled programs: an fm/linalg module is
-// lowered with the fm CPU pipeline, JIT-compiled for the host through
-// mlir::ExecutionEngine, and its public functions are called with float32
-// tensors and scalars. Errors come back as llvm::Error / llvm::Expected.
+// lowered with the fm CPU pipeline and either JIT-compiled for the host
+// through mlir::ExecutionEngine (Program::compile, library FMEngine) or
+// compiled ahead of time into a shared library (Program::compileToLibrary,
+// `fm-run compile`) that Program::load opens later without any compiler in
+// the process (library FMProgram: LLVM's Support library only). Either way
+// its public functions are called with float32 tensors and scalars. Errors
+// come back as llvm::Error / llvm::Expected.
+//
+// A compiled library holds, besides the code:
+//   fm_program_manifest  a NUL-terminated JSON object (printManifest): the
+//                        format version, the backend and every entry point's
+//                        types and parameter names;
+//   _mlir_<name>         per entry point, `void(void **args)`: args holds a
+//                        pointer to each unpacked argument word, then one to
+//                        the result struct (the convention of
+//                        mlir::ExecutionEngine::invokePacked).
+// Its undefined symbols are the C library's and, for the dnnl backend, the
+// oneDNN layer's (fm/Runtime/Dnnl.h): the loading executable provides them
+// (fm-run and fm-exec export theirs).
 //
 // Calling convention (the one ABI between compiled code and the runtime):
 // every public func.func with a body is an entry point. A tensor argument is
@@ -24,6 +40,7 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -97,12 +114,37 @@ struct CompileOptions {
   Backend backend = defaultBackend();
 };
 
-/// A JIT-compiled module. Thread-compatible: one call at a time.
+/// What a compiled library says about itself.
+struct Manifest {
+  Backend backend = Backend::Linalg;
+  std::vector<EntryPoint> entries;
+};
+
+/// The manifest as JSON text (format "fm-program", version 1).
+std::string printManifest(const Manifest &manifest);
+/// Parses printManifest's text; fails on anything else, naming what is wrong.
+llvm::Expected<Manifest> parseManifest(llvm::StringRef text);
+
+/// A compiled module: JIT-compiled in this process, or loaded from a shared
+/// library compiled ahead of time. Thread-compatible: one call at a time.
 class Program {
 public:
   ~Program();
   Program(const Program &) = delete;
   Program &operator=(const Program &) = delete;
+
+  /// Loads a shared library written by compileToLibrary. Needs no compiler:
+  /// this is the one constructor in library FMProgram.
+  static llvm::Expected<std::unique_ptr<Program>> load(llvm::StringRef path);
+
+  /// Parses, verifies and lowers `source` like compile, then writes it as a
+  /// shared library to `outputPath` (compiled for this host's CPU, linked
+  /// with ld.lld; written atomically: a failure leaves no file and never
+  /// touches an existing one).
+  static llvm::Error compileToLibrary(llvm::StringRef source,
+                                      llvm::StringRef bufferName,
+                                      llvm::StringRef outputPath,
+                                      const CompileOptions &options = {});
 
   /// Parses, verifies, lowers and JIT-compiles `source`. `bufferName` names
   /// the source in diagnostics (e.g. the file it came from).
@@ -116,6 +158,8 @@ public:
   /// The entry point `name`, or null.
   const EntryPoint *lookup(llvm::StringRef name) const;
   const std::vector<EntryPoint> &entryPoints() const { return entries; }
+  /// The backend the program was compiled for.
+  Backend backend() const { return compiledFor; }
 
   /// Calls `name`. Arguments and destinations must match the entry point's
   /// types (tensor shapes included; a dynamic result dimension must match
@@ -124,12 +168,19 @@ public:
   llvm::Error call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                    llvm::ArrayRef<Destination> results);
 
+  /// An entry point's packed form: see the file comment.
+  using PackedFunction = void (*)(void **);
+
 private:
   struct Impl;
-  explicit Program(std::unique_ptr<Impl> impl);
+  /// `owner` keeps the code of `functions` alive (the JIT or the library).
+  Program(std::vector<EntryPoint> entries,
+          llvm::StringMap<PackedFunction> functions,
+          std::shared_ptr<void> owner, Backend backend);
 
   std::unique_ptr<Impl> impl;
   std::vector<EntryPoint> entries;
+  Backend compiledFor;
 };
 
 } // namespace fmrt

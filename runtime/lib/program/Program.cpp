@@ -1,45 +1,32 @@
-//===- Engine.cpp - JIT-compiled fm programs ------------------------------===//
+//===- Program.cpp - Calling compiled fm programs -------------------------===//
 //
 // Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The half of fmrt::Program that needs no compiler: the manifest, loading a
+// library compiled ahead of time, and the calling convention. The JIT and
+// the ahead-of-time compiler are in ../engine/Compile.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "fm/Runtime/Engine.h"
 
-#if FM_HAVE_DNNL
-#include "fm/Runtime/Dnnl.h"
-#endif
-
-#include "fm/InitAll.h"
-#include "fm/Pipelines/Pipelines.h"
-#include "fm/Transforms/Passes.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/JSON.h"
 
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
+#include <dlfcn.h>
 
 using namespace fmrt;
 
-#ifndef FM_MLIR_C_RUNNER_UTILS
-#error "FM_MLIR_C_RUNNER_UTILS must name libmlir_c_runner_utils"
-#endif
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
 
 std::string ValueType::str() const {
   switch (kind) {
@@ -60,6 +47,40 @@ std::string ValueType::str() const {
   return text + "f32>";
 }
 
+/// The inverse of ValueType::str.
+static std::optional<ValueType> parseValueType(llvm::StringRef text) {
+  ValueType v;
+  if (text == "f32")
+    v.kind = ValueType::Kind::F32;
+  else if (text == "f64")
+    v.kind = ValueType::Kind::F64;
+  else if (text == "i64")
+    v.kind = ValueType::Kind::I64;
+  else if (text == "index")
+    v.kind = ValueType::Kind::Index;
+  else if (text.consume_front("tensor<") && text.consume_back("f32>")) {
+    // "AxBx" (every dimension followed by 'x'), or "" for a scalar tensor.
+    v.kind = ValueType::Kind::Tensor;
+    if (!text.empty() && !text.consume_back("x"))
+      return std::nullopt;
+    llvm::SmallVector<llvm::StringRef, 4> dims;
+    if (!text.empty())
+      text.split(dims, 'x');
+    for (llvm::StringRef dim : dims) {
+      int64_t d;
+      if (dim == "?")
+        v.shape.push_back(-1);
+      else if (!llvm::to_integer(dim, d, 10) || d < 0)
+        return std::nullopt;
+      else
+        v.shape.push_back(d);
+    }
+  } else {
+    return std::nullopt;
+  }
+  return v;
+}
+
 int64_t fmrt::numElements(llvm::ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -69,33 +90,118 @@ int64_t fmrt::numElements(llvm::ArrayRef<int64_t> shape) {
 
 int64_t TensorRef::numElements() const { return fmrt::numElements(shape); }
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+bool fmrt::hasDnnlBackend() {
+#if FM_HAVE_DNNL
+  return true;
+#else
+  return false;
+#endif
 }
 
-/// Converts a source-level type to a ValueType, or fails for types the ABI
-/// does not carry.
-static std::optional<ValueType> toValueType(mlir::Type type) {
-  ValueType v;
-  if (auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type)) {
-    if (!tensor.getElementType().isF32())
-      return std::nullopt;
-    v.kind = ValueType::Kind::Tensor;
-    for (int64_t d : tensor.getShape())
-      v.shape.push_back(mlir::ShapedType::isDynamic(d) ? -1 : d);
-    return v;
+fmrt::Backend fmrt::defaultBackend() {
+  return hasDnnlBackend() ? Backend::Dnnl : Backend::Linalg;
+}
+
+llvm::StringRef fmrt::backendName(Backend backend) {
+  return backend == Backend::Dnnl ? "dnnl" : "linalg";
+}
+
+//===----------------------------------------------------------------------===//
+// Manifest
+//===----------------------------------------------------------------------===//
+
+static constexpr llvm::StringLiteral kManifestFormat = "fm-program";
+static constexpr int64_t kManifestVersion = 1;
+
+std::string fmrt::printManifest(const Manifest &manifest) {
+  llvm::json::Array entries;
+  for (const EntryPoint &entry : manifest.entries) {
+    llvm::json::Array inputs, results;
+    for (auto [type, name] : llvm::zip(entry.inputs, entry.inputNames))
+      inputs.push_back(
+          llvm::json::Object{{"type", type.str()}, {"name", name}});
+    for (const ValueType &type : entry.results)
+      results.push_back(type.str());
+    entries.push_back(llvm::json::Object{{"name", entry.name},
+                                         {"inputs", std::move(inputs)},
+                                         {"results", std::move(results)}});
   }
-  if (type.isF32())
-    v.kind = ValueType::Kind::F32;
-  else if (type.isF64())
-    v.kind = ValueType::Kind::F64;
-  else if (type.isInteger(64))
-    v.kind = ValueType::Kind::I64;
-  else if (type.isIndex())
-    v.kind = ValueType::Kind::Index;
+  llvm::json::Object root{{"format", kManifestFormat},
+                          {"version", kManifestVersion},
+                          {"backend", backendName(manifest.backend)},
+                          {"entries", std::move(entries)}};
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(root));
+  return text;
+}
+
+llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
+  llvm::Expected<llvm::json::Value> value = llvm::json::parse(text);
+  if (!value)
+    return makeError("manifest is not JSON: " +
+                     llvm::toString(value.takeError()));
+  const llvm::json::Object *root = value->getAsObject();
+  if (!root || root->getString("format") != kManifestFormat)
+    return makeError("manifest is not an fm-program manifest");
+  std::optional<int64_t> version = root->getInteger("version");
+  if (version != kManifestVersion)
+    return makeError(llvm::formatv(
+        "manifest version {0}, but this runtime reads version {1}: recompile "
+        "the program",
+        version ? std::to_string(*version) : std::string("(none)"),
+        kManifestVersion));
+
+  Manifest manifest;
+  std::optional<llvm::StringRef> backend = root->getString("backend");
+  if (backend == "dnnl")
+    manifest.backend = Backend::Dnnl;
+  else if (backend == "linalg")
+    manifest.backend = Backend::Linalg;
   else
-    return std::nullopt;
-  return v;
+    return makeError("manifest names no known backend (dnnl or linalg)");
+
+  const llvm::json::Array *entries = root->getArray("entries");
+  if (!entries)
+    return makeError("manifest lists no entry points");
+  for (const llvm::json::Value &item : *entries) {
+    const llvm::json::Object *object = item.getAsObject();
+    std::optional<llvm::StringRef> name =
+        object ? object->getString("name") : std::nullopt;
+    const llvm::json::Array *inputs =
+        object ? object->getArray("inputs") : nullptr;
+    const llvm::json::Array *results =
+        object ? object->getArray("results") : nullptr;
+    if (!name || name->empty() || !inputs || !results)
+      return makeError("manifest has an entry point without a name, inputs "
+                       "or results");
+    EntryPoint entry;
+    entry.name = name->str();
+    auto badType = [&](llvm::StringRef what) {
+      return makeError("manifest: entry point '" + entry.name + "' has " +
+                       what);
+    };
+    for (const llvm::json::Value &input : *inputs) {
+      const llvm::json::Object *in = input.getAsObject();
+      std::optional<llvm::StringRef> type =
+          in ? in->getString("type") : std::nullopt;
+      std::optional<llvm::StringRef> inputName =
+          in ? in->getString("name") : std::nullopt;
+      std::optional<ValueType> v = type ? parseValueType(*type) : std::nullopt;
+      if (!v || !inputName)
+        return badType("a malformed input");
+      entry.inputs.push_back(*v);
+      entry.inputNames.push_back(inputName->str());
+    }
+    for (const llvm::json::Value &result : *results) {
+      std::optional<llvm::StringRef> type = result.getAsString();
+      std::optional<ValueType> v = type ? parseValueType(*type) : std::nullopt;
+      if (!v)
+        return badType("a malformed result");
+      entry.results.push_back(*v);
+    }
+    manifest.entries.push_back(std::move(entry));
+  }
+  return manifest;
 }
 
 //===----------------------------------------------------------------------===//
@@ -132,187 +238,80 @@ std::pair<size_t, size_t> sizeAndAlign(const ValueType &type) {
 //===----------------------------------------------------------------------===//
 
 struct Program::Impl {
-  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::shared_ptr<void> owner;
+  llvm::StringMap<PackedFunction> functions;
   /// Per entry point: the result slots and the total result size.
   llvm::StringMap<std::pair<std::vector<ResultSlot>, size_t>> layouts;
 };
 
-Program::Program(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
-Program::~Program() = default;
-
-static void initializeLLVMTargets() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
-}
-
-llvm::Expected<std::unique_ptr<Program>>
-Program::compileFile(llvm::StringRef path, const CompileOptions &options) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!file)
-    return makeError("cannot read '" + path +
-                     "': " + file.getError().message());
-  return compile((*file)->getBuffer(), path, options);
-}
-
-llvm::Expected<std::unique_ptr<Program>>
-Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
-                 const CompileOptions &options) {
-  initializeLLVMTargets();
-  mlir::DialectRegistry registry;
-  mlir::fm::registerFmDialects(registry);
-  mlir::registerBuiltinDialectTranslation(registry);
-  mlir::registerLLVMDialectTranslation(registry);
-  mlir::fm::registerFmPasses();
-  mlir::MLIRContext context(registry);
-
-  // Diagnostics are collected, with their locations, into the error.
-  std::string diagnostics;
-  llvm::raw_string_ostream diagStream(diagnostics);
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, diagStream);
-
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
-
-  // The declarative level (fm.flow, fm.trainer, fm.sampler) defines entry
-  // points: expand it before listing them.
-  mlir::PassManager expand(&context);
-  expand.addPass(mlir::fm::createFmExpandFlow());
-  if (mlir::failed(expand.run(*module)))
-    return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
-
-  auto impl = std::make_unique<Impl>();
-  std::vector<EntryPoint> entries;
-  for (auto func : module->getOps<mlir::func::FuncOp>()) {
-    if (func.isPrivate() || func.isExternal())
-      continue;
-    EntryPoint entry;
-    entry.name = func.getSymName().str();
-    mlir::FunctionType type = func.getFunctionType();
-    for (auto [i, input] : llvm::enumerate(type.getInputs())) {
-      std::optional<ValueType> v = toValueType(input);
-      if (!v) {
-        std::string typeText;
-        llvm::raw_string_ostream(typeText) << input;
-        return makeError(llvm::formatv(
-            "cannot compile '{0}': entry point '{1}' takes a {2}, which the "
-            "runtime cannot pass (f32 tensors, f32, f64, i64 and index only)",
-            bufferName, entry.name, typeText));
-      }
-      entry.inputs.push_back(*v);
-      auto name = func.getArgAttrOfType<mlir::StringAttr>(i, "fm.name");
-      entry.inputNames.push_back(name ? name.str() : "");
-    }
+Program::Program(std::vector<EntryPoint> entryPoints,
+                 llvm::StringMap<PackedFunction> functions,
+                 std::shared_ptr<void> owner, Backend backend)
+    : impl(std::make_unique<Impl>()), entries(std::move(entryPoints)),
+      compiledFor(backend) {
+  impl->owner = std::move(owner);
+  impl->functions = std::move(functions);
+  for (const EntryPoint &entry : entries) {
     std::vector<ResultSlot> slots;
     size_t offset = 0, maxAlign = 1;
-    for (mlir::Type result : type.getResults()) {
-      std::optional<ValueType> v = toValueType(result);
-      if (!v) {
-        std::string typeText;
-        llvm::raw_string_ostream(typeText) << result;
-        return makeError(llvm::formatv(
-            "cannot compile '{0}': entry point '{1}' returns a {2}, which the "
-            "runtime cannot receive",
-            bufferName, entry.name, typeText));
-      }
-      auto [size, align] = sizeAndAlign(*v);
+    for (const ValueType &v : entry.results) {
+      auto [size, align] = sizeAndAlign(v);
       offset = llvm::alignTo(offset, align);
-      slots.push_back({offset, *v});
+      slots.push_back({offset, v});
       offset += size;
       maxAlign = std::max(maxAlign, align);
-      entry.results.push_back(*v);
     }
-    impl->layouts[entry.name] = {slots, llvm::alignTo(offset, maxAlign)};
-    entries.push_back(std::move(entry));
+    impl->layouts[entry.name] = {std::move(slots),
+                                 llvm::alignTo(offset, maxAlign)};
   }
-
-  if (options.backend == Backend::Dnnl && !hasDnnlBackend())
-    return makeError("cannot compile '" + bufferName +
-                     "' for the dnnl backend: this build has no oneDNN");
-  mlir::PassManager pm(&context);
-  if (options.backend == Backend::Dnnl)
-    mlir::fm::buildFmDnnlPipeline(pm);
-  else
-    mlir::fm::buildFmCpuPipeline(pm);
-  if (mlir::failed(pm.run(*module)))
-    return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
-
-  // The host's target machine drives both LLVM's optimizer (without it the
-  // cost models see no vector registers and nothing is vectorized) and code
-  // generation, whose optimization level is set on it.
-  auto hostBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!hostBuilder)
-    return makeError("cannot compile '" + bufferName +
-                     "': " + llvm::toString(hostBuilder.takeError()));
-  hostBuilder->getFeatures().AddFeature("prefer-256-bit", false);
-  hostBuilder->setCodeGenOptLevel(options.optLevel >= 3
-                                      ? llvm::CodeGenOptLevel::Aggressive
-                                      : llvm::CodeGenOptLevel::Default);
-  auto targetMachine = hostBuilder->createTargetMachine();
-  if (!targetMachine)
-    return makeError("cannot compile '" + bufferName +
-                     "': " + llvm::toString(targetMachine.takeError()));
-  // The transformer is a function_ref: keep the callable alive here.
-  auto transformer = mlir::makeOptimizingTransformer(
-      options.optLevel, /*sizeLevel=*/0, targetMachine->get());
-  llvm::SmallVector<llvm::StringRef, 1> libs = {FM_MLIR_C_RUNNER_UTILS};
-  mlir::ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = transformer;
-  engineOptions.sharedLibPaths = libs;
-  auto engine = mlir::ExecutionEngine::create(*module, engineOptions,
-                                              std::move(*targetMachine));
-  if (!engine)
-    return makeError("cannot compile '" + bufferName +
-                     "': " + llvm::toString(engine.takeError()));
-  impl->engine = std::move(*engine);
-#if FM_HAVE_DNNL
-  // The oneDNN layer is linked into this library: the JIT's code finds it
-  // by name.
-  impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    auto add = [&](llvm::StringRef name, auto *function) {
-      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
-                                 llvm::JITSymbolFlags::Exported};
-    };
-    add("_mlir_ciface_fmrt_dnnl_matmul", &_mlir_ciface_fmrt_dnnl_matmul);
-    add("_mlir_ciface_fmrt_dnnl_eltwise_backward",
-        &_mlir_ciface_fmrt_dnnl_eltwise_backward);
-    return symbols;
-  });
-#endif
-  // LLVM's JIT generates code on first lookup: do it now, so compilation
-  // errors surface here and calls (and their timings) never include it.
-  for (const EntryPoint &entry : entries)
-    if (auto fn = impl->engine->lookupPacked(entry.name); !fn)
-      return makeError("cannot compile '" + bufferName +
-                       "': " + llvm::toString(fn.takeError()));
-  auto program = std::unique_ptr<Program>(new Program(std::move(impl)));
-  program->entries = std::move(entries);
-  return program;
 }
 
-bool fmrt::hasDnnlBackend() {
-#if FM_HAVE_DNNL
-  return true;
-#else
-  return false;
-#endif
-}
+Program::~Program() = default;
 
-fmrt::Backend fmrt::defaultBackend() {
-  return hasDnnlBackend() ? Backend::Dnnl : Backend::Linalg;
-}
+llvm::Expected<std::unique_ptr<Program>> Program::load(llvm::StringRef path) {
+  auto fail = [&](const llvm::Twine &why) {
+    return makeError("cannot load '" + path + "': " + why);
+  };
+  // dlopen searches the library path for a bare name: always pass a path.
+  llvm::SmallString<256> absolute(path);
+  if (std::error_code ec = llvm::sys::fs::make_absolute(absolute))
+    return fail(ec.message());
+  if (!llvm::sys::fs::exists(absolute))
+    return fail("no such file");
+  if (llvm::sys::fs::is_directory(absolute))
+    return fail("it is a directory");
 
-llvm::StringRef fmrt::backendName(Backend backend) {
-  return backend == Backend::Dnnl ? "dnnl" : "linalg";
+  dlerror();
+  void *handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *why = dlerror();
+    return fail(why ? why : "dlopen failed");
+  }
+  std::shared_ptr<void> owner(handle, [](void *h) { dlclose(h); });
+
+  const auto *text =
+      static_cast<const char *>(dlsym(handle, "fm_program_manifest"));
+  if (!text)
+    return fail("not a compiled fm program (no fm_program_manifest; compile "
+                "one with `fm-run compile`)");
+  llvm::Expected<Manifest> manifest = parseManifest(text);
+  if (!manifest)
+    return fail(llvm::toString(manifest.takeError()));
+  if (manifest->backend == Backend::Dnnl && !hasDnnlBackend())
+    return fail("it was compiled for the dnnl backend, and this build has no "
+                "oneDNN");
+
+  llvm::StringMap<PackedFunction> functions;
+  for (const EntryPoint &entry : manifest->entries) {
+    void *symbol = dlsym(handle, ("_mlir_" + entry.name).c_str());
+    if (!symbol)
+      return fail("entry point '" + entry.name + "' has no code (_mlir_" +
+                  entry.name + ")");
+    functions[entry.name] = reinterpret_cast<PackedFunction>(symbol);
+  }
+  return std::unique_ptr<Program>(
+      new Program(std::move(manifest->entries), std::move(functions),
+                  std::move(owner), manifest->backend));
 }
 
 const EntryPoint *Program::lookup(llvm::StringRef name) const {
@@ -485,8 +484,7 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
   llvm::SmallVector<int64_t, 64> resultStorage((size + 7) / 8 + 1);
   void *resultPtr = slots.empty() ? nullptr : resultStorage.data();
   llvm::SmallVector<void *> pointers = packed.pointers(resultPtr);
-  if (llvm::Error err = impl->engine->invokePacked(name, pointers))
-    return err;
+  impl->functions.lookup(name)(pointers.data());
 
   // Copy every result out, then free what the compiled code allocated (once
   // per buffer, and never an argument's buffer).
