@@ -30,6 +30,8 @@
 #include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <map>
+
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMAUTODIFF
 #include "fm/Transforms/Passes.h.inc"
@@ -288,10 +290,13 @@ static Value activationAdjoint(OpBuilder &b, Location loc, Activation act,
   llvm_unreachable("no activation");
 }
 
-/// Builds `@<f>_vjp` for one callee.
+/// Builds `@<f>_vjp` for one callee and the set of inputs whose gradients
+/// are wanted; the others get zeros, and nothing that only they need is
+/// computed.
 class VJPBuilder {
 public:
-  VJPBuilder(func::FuncOp primal) : primal(primal), b(primal.getContext()) {}
+  VJPBuilder(func::FuncOp primal, ArrayRef<bool> wanted)
+      : primal(primal), wanted(wanted), b(primal.getContext()) {}
 
   /// Creates the VJP function right after the primal in its module.
   FailureOr<func::FuncOp> build(SymbolTable &symbols);
@@ -309,6 +314,7 @@ private:
   LogicalResult differentiateConcat(tensor::ConcatOp concat, Value adj);
 
   func::FuncOp primal;
+  ArrayRef<bool> wanted;
   OpBuilder b;
   llvm::DenseSet<Value> active;
   llvm::DenseMap<Value, Value> adjoints;
@@ -346,7 +352,11 @@ FailureOr<func::FuncOp> VJPBuilder::build(SymbolTable &symbols) {
   ValueRange args = block.getArguments();
   ValueRange primalArgs = args.take_front(type.getNumInputs());
   ValueRange cotangents = args.drop_front(type.getNumInputs());
-  computeActivity(block, primalArgs);
+  SmallVector<Value> wantedArgs;
+  for (auto [arg, want] : llvm::zip(primalArgs, wanted))
+    if (want)
+      wantedArgs.push_back(arg);
+  computeActivity(block, wantedArgs);
 
   SmallVector<Operation *> forwardOps;
   for (Operation &op : block.without_terminator())
@@ -867,7 +877,9 @@ struct FmAutodiffPass : mlir::fm::impl::FmAutodiffBase<FmAutodiffPass> {
     SmallVector<VJPOp> vjps;
     module.walk([&](VJPOp op) { vjps.push_back(op); });
 
-    llvm::DenseMap<Operation *, func::FuncOp> generated;
+    // One function per callee and set of gradients its users read.
+    std::map<std::pair<Operation *, SmallVector<bool, 16>>, func::FuncOp>
+        generated;
     for (VJPOp op : vjps) {
       auto callee = symbols.lookup<func::FuncOp>(op.getCallee());
       if (!callee) {
@@ -877,9 +889,14 @@ struct FmAutodiffPass : mlir::fm::impl::FmAutodiffBase<FmAutodiffPass> {
             << op.getCallee() << "' does not reference a func.func";
         return signalPassFailure();
       }
-      func::FuncOp &vjp = generated[callee];
+      // Gradients follow the callee's results among the op's results.
+      SmallVector<bool, 16> wanted;
+      for (Value grad : op->getResults().drop_front(callee.getNumResults()))
+        wanted.push_back(!grad.use_empty());
+      func::FuncOp &vjp = generated[{callee, wanted}];
       if (!vjp) {
-        FailureOr<func::FuncOp> built = VJPBuilder(callee).build(symbols);
+        FailureOr<func::FuncOp> built =
+            VJPBuilder(callee, wanted).build(symbols);
         if (failed(built))
           return signalPassFailure();
         vjp = *built;

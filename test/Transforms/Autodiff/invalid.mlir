@@ -129,10 +129,10 @@ func.func @captures(%x: tensor<4xf32>, %s: f32) -> tensor<4xf32> {
   return %y : tensor<4xf32>
 }
 
-func.func @caller(%x: tensor<4xf32>, %s: f32) -> tensor<4xf32> {
+func.func @caller(%x: tensor<4xf32>, %s: f32) -> (tensor<4xf32>, f32) {
   %y, %dx, %ds = fm.vjp @captures(%x, %s) cotangents(%x)
       : (tensor<4xf32>, f32), (tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, f32)
-  return %dx : tensor<4xf32>
+  return %dx, %ds : tensor<4xf32>, f32
 }
 
 // -----

@@ -72,11 +72,59 @@ func.func @bias(%x: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<8x4xf32> {
   return %y : tensor<8x4xf32>
 }
 
-func.func @bias_caller(%x: tensor<8x4xf32>, %b: tensor<4xf32>, %ct: tensor<8x4xf32>) -> tensor<4xf32> {
+func.func @bias_caller(%x: tensor<8x4xf32>, %b: tensor<4xf32>, %ct: tensor<8x4xf32>)
+    -> (tensor<8x4xf32>, tensor<4xf32>) {
   %y, %dx, %db = fm.vjp @bias(%x, %b) cotangents(%ct)
       : (tensor<8x4xf32>, tensor<4xf32>), (tensor<8x4xf32>)
       -> (tensor<8x4xf32>, tensor<8x4xf32>, tensor<4xf32>)
-  return %db : tensor<4xf32>
+  return %dx, %db : tensor<8x4xf32>, tensor<4xf32>
+}
+
+// -----
+
+/// Only the gradients the callers read are computed: a caller that reads
+/// dB alone gets a function without the dA product, and zeros for dA; a
+/// caller that reads both gets its own function with both products.
+
+// CHECK-LABEL: func.func private @product_vjp_0(
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "parallel"]
+// CHECK-LABEL: func.func private @product_vjp(
+// CHECK-SAME: -> (tensor<8x4xf32>, tensor<8x3xf32>, tensor<3x4xf32>)
+// CHECK: %[[FWD:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+/// dB: the m loop (d0) is summed; no dA (its n loop summed) anywhere.
+// CHECK-NOT: iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK: %[[DB:.+]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "parallel"]
+// CHECK-NOT: iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK: %[[ZERO:.+]] = linalg.fill {{.*}} -> tensor<8x3xf32>
+// CHECK-NEXT: return %[[FWD]], %[[ZERO]], %[[DB]]
+// CHECK-LABEL: func.func @weights_only
+// CHECK: call @product_vjp(
+// CHECK-LABEL: func.func @both
+// CHECK: call @product_vjp_0(
+func.func @product(%a: tensor<8x3xf32>, %b: tensor<3x4xf32>) -> tensor<8x4xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x4xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<8x3xf32>, tensor<3x4xf32>)
+      outs(%z : tensor<8x4xf32>) -> tensor<8x4xf32>
+  return %c : tensor<8x4xf32>
+}
+
+func.func @weights_only(%a: tensor<8x3xf32>, %b: tensor<3x4xf32>, %ct: tensor<8x4xf32>)
+    -> tensor<3x4xf32> {
+  %c, %da, %db = fm.vjp @product(%a, %b) cotangents(%ct)
+      : (tensor<8x3xf32>, tensor<3x4xf32>), (tensor<8x4xf32>)
+      -> (tensor<8x4xf32>, tensor<8x3xf32>, tensor<3x4xf32>)
+  return %db : tensor<3x4xf32>
+}
+
+func.func @both(%a: tensor<8x3xf32>, %b: tensor<3x4xf32>, %ct: tensor<8x4xf32>)
+    -> (tensor<8x3xf32>, tensor<3x4xf32>) {
+  %c, %da, %db = fm.vjp @product(%a, %b) cotangents(%ct)
+      : (tensor<8x3xf32>, tensor<3x4xf32>), (tensor<8x4xf32>)
+      -> (tensor<8x4xf32>, tensor<8x3xf32>, tensor<3x4xf32>)
+  return %da, %db : tensor<8x3xf32>, tensor<3x4xf32>
 }
 
 // -----

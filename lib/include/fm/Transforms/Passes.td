@@ -50,7 +50,10 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     Replaces every `fm.vjp @f(...)` with a call to a generated function
     `@f_vjp(inputs..., cotangents...) -> (results..., gradients...)`, which
     recomputes `@f` and then runs the reverse sweep. One function is
-    generated per callee and shared by all its `fm.vjp` users.
+    generated per callee and set of gradients read, shared by the `fm.vjp`
+    users that read the same ones: a gradient nobody reads is zeros, and
+    the reverse sweep computes nothing only it needs (a training step's
+    gradients of its data and noise).
 
     `@f` must be a single-block `func.func`. Calls to other single-block
     functions (a network's layers) are inlined, and named linalg ops and
