@@ -8,9 +8,12 @@
 
 #include "TempDir.h"
 
+#include "llvm/TargetParser/Host.h"
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <dlfcn.h>
+#include <memory>
 #include <vector>
 
 using namespace fmrt;
@@ -262,6 +265,22 @@ TEST_F(LibraryTest, CompiledLibraryLoadsAndCallsLikeTheJit) {
   err = (*loaded)->call("named", {TensorRef{w, {2}}, int64_t(41)}, {&next});
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   EXPECT_EQ(next, 42);
+
+  // The manifest names the CPU the code was generated for, and the features
+  // it may use are this CPU's.
+  std::unique_ptr<void, int (*)(void *)> handle(
+      dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL), dlclose);
+  ASSERT_NE(handle, nullptr);
+  const auto *text =
+      static_cast<const char *>(dlsym(handle.get(), "fm_program_manifest"));
+  ASSERT_NE(text, nullptr);
+  auto manifest = parseManifest(text);
+  ASSERT_TRUE(static_cast<bool>(manifest)) << toString(manifest.takeError());
+  EXPECT_EQ(manifest->cpu, llvm::sys::getHostCPUName().str());
+  EXPECT_TRUE(llvm::is_contained(manifest->features, "sse2"));
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  for (const std::string &feature : manifest->features)
+    EXPECT_TRUE(host.lookup(feature)) << feature;
 }
 
 TEST_F(LibraryTest, FailedCompileLeavesTheOutputAlone) {
@@ -291,6 +310,8 @@ TEST_F(LibraryTest, LoadRejectsWhatIsNotACompiledProgram) {
 TEST(ManifestTest, RoundTrips) {
   Manifest manifest;
   manifest.backend = Backend::Dnnl;
+  manifest.cpu = "znver4";
+  manifest.features = {"avx2", "avx512f", "fma"};
   EntryPoint entry;
   entry.name = "step";
   entry.inputs = {ValueType{ValueType::Kind::Tensor, {-1, 2}},
@@ -304,6 +325,8 @@ TEST(ManifestTest, RoundTrips) {
   auto parsed = parseManifest(text);
   ASSERT_TRUE(static_cast<bool>(parsed)) << toString(parsed.takeError());
   EXPECT_EQ(parsed->backend, Backend::Dnnl);
+  EXPECT_EQ(parsed->cpu, "znver4");
+  EXPECT_EQ(parsed->features, manifest.features);
   ASSERT_EQ(parsed->entries.size(), 1u);
   const EntryPoint &got = parsed->entries[0];
   EXPECT_EQ(got.name, "step");
@@ -324,19 +347,25 @@ TEST(ManifestTest, RejectsMalformedManifests) {
     return parsed ? std::string("<parsed>") : toString(parsed.takeError());
   };
   auto withEntry = [](llvm::StringRef entry) {
-    return (R"({"format":"fm-program","version":1,"backend":"linalg",)"
-            R"("entries":[)" +
+    return (R"({"format":"fm-program","version":2,"backend":"linalg",)"
+            R"("cpu":"x86-64","features":["sse2"],"entries":[)" +
             entry + "]}")
         .str();
   };
   EXPECT_NE(message("{").find("not JSON"), std::string::npos);
   EXPECT_EQ(message(R"({"format":"other"})"),
             "manifest is not an fm-program manifest");
-  EXPECT_EQ(message(R"({"format":"fm-program","version":2})"),
-            "manifest version 2, but this runtime reads version 1: recompile "
+  EXPECT_EQ(message(R"({"format":"fm-program","version":1})"),
+            "manifest version 1, but this runtime reads version 2: recompile "
             "the program");
-  EXPECT_EQ(message(R"({"format":"fm-program","version":1,"backend":"gpu"})"),
+  EXPECT_EQ(message(R"({"format":"fm-program","version":2,"backend":"gpu"})"),
             "manifest names no known backend (dnnl or linalg)");
+  EXPECT_EQ(message(R"({"format":"fm-program","version":2,"backend":"dnnl",)"
+                    R"("entries":[]})"),
+            "manifest names no target CPU and features");
+  EXPECT_EQ(message(R"({"format":"fm-program","version":2,"backend":"dnnl",)"
+                    R"("cpu":"x86-64","features":["sse2",3],"entries":[]})"),
+            "manifest has a malformed target feature");
   EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[],"results":[]})")),
             "<parsed>");
   EXPECT_EQ(message(withEntry(R"({"inputs":[],"results":[]})")),
@@ -351,4 +380,22 @@ TEST(ManifestTest, RejectsMalformedManifests) {
       message(withEntry(
           R"({"name":"f","inputs":[{"type":"tensor<2x?xf32>"}],"results":[]})")),
       "manifest: entry point 'f' has a malformed input");
+}
+
+TEST(ManifestTest, CodeForAnotherCpuIsRefusedBeforeItRuns) {
+  Manifest manifest;
+  manifest.cpu = "future-cpu";
+  manifest.features = {"sse2"};
+  llvm::Error err = checkRunsOnHost(manifest);
+  EXPECT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+
+  manifest.features = {"sse2", "fm-not-a-feature", "fm-nor-this"};
+  err = checkRunsOnHost(manifest);
+  ASSERT_TRUE(static_cast<bool>(err));
+  std::string message = toString(std::move(err));
+  EXPECT_NE(message.find("compiled for a 'future-cpu' CPU"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("lacks fm-not-a-feature, fm-nor-this"),
+            std::string::npos)
+      << message;
 }

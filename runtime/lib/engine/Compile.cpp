@@ -359,8 +359,16 @@ llvm::Error Program::compileToLibrary(llvm::StringRef source,
     return fail(llvm::toString(std::move(err)));
 
   // The manifest, as a NUL-terminated string the loader finds by name.
-  std::string manifest =
-      printManifest(Manifest{options.backend, lowered->entries});
+  // What the code may use: the positive entries of the feature string
+  // (hostTargetMachine's are the host's own, plus tuning flags turned off).
+  Manifest description{
+      options.backend, tm.getTargetCPU().str(), {}, lowered->entries};
+  llvm::SmallVector<llvm::StringRef> features;
+  llvm::SplitString(tm.getTargetFeatureString(), features, ",");
+  for (llvm::StringRef feature : features)
+    if (feature.consume_front("+"))
+      description.features.push_back(feature.str());
+  std::string manifest = printManifest(description);
   auto *manifestInit =
       llvm::ConstantDataArray::getString(llvmContext, manifest, true);
   new llvm::GlobalVariable(

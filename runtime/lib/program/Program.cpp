@@ -17,6 +17,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -111,7 +112,7 @@ llvm::StringRef fmrt::backendName(Backend backend) {
 //===----------------------------------------------------------------------===//
 
 static constexpr llvm::StringLiteral kManifestFormat = "fm-program";
-static constexpr int64_t kManifestVersion = 1;
+static constexpr int64_t kManifestVersion = 2;
 
 std::string fmrt::printManifest(const Manifest &manifest) {
   llvm::json::Array entries;
@@ -126,9 +127,14 @@ std::string fmrt::printManifest(const Manifest &manifest) {
                                          {"inputs", std::move(inputs)},
                                          {"results", std::move(results)}});
   }
+  llvm::json::Array features;
+  for (const std::string &feature : manifest.features)
+    features.push_back(feature);
   llvm::json::Object root{{"format", kManifestFormat},
                           {"version", kManifestVersion},
                           {"backend", backendName(manifest.backend)},
+                          {"cpu", manifest.cpu},
+                          {"features", std::move(features)},
                           {"entries", std::move(entries)}};
   std::string text;
   llvm::raw_string_ostream(text) << llvm::json::Value(std::move(root));
@@ -159,6 +165,18 @@ llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
     manifest.backend = Backend::Linalg;
   else
     return makeError("manifest names no known backend (dnnl or linalg)");
+
+  std::optional<llvm::StringRef> cpu = root->getString("cpu");
+  const llvm::json::Array *features = root->getArray("features");
+  if (!cpu || !features)
+    return makeError("manifest names no target CPU and features");
+  manifest.cpu = cpu->str();
+  for (const llvm::json::Value &feature : *features) {
+    std::optional<llvm::StringRef> name = feature.getAsString();
+    if (!name || name->empty())
+      return makeError("manifest has a malformed target feature");
+    manifest.features.push_back(name->str());
+  }
 
   const llvm::json::Array *entries = root->getArray("entries");
   if (!entries)
@@ -202,6 +220,20 @@ llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
     manifest.entries.push_back(std::move(entry));
   }
   return manifest;
+}
+
+llvm::Error fmrt::checkRunsOnHost(const Manifest &manifest) {
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  llvm::SmallVector<llvm::StringRef> missing;
+  for (const std::string &feature : manifest.features)
+    if (!host.lookup(feature))
+      missing.push_back(feature);
+  if (missing.empty())
+    return llvm::Error::success();
+  return makeError(llvm::formatv(
+      "it was compiled for a '{0}' CPU, and this CPU ('{1}') lacks {2}: "
+      "compile it again on this machine",
+      manifest.cpu, llvm::sys::getHostCPUName(), llvm::join(missing, ", ")));
 }
 
 //===----------------------------------------------------------------------===//
@@ -300,6 +332,8 @@ llvm::Expected<std::unique_ptr<Program>> Program::load(llvm::StringRef path) {
   if (manifest->backend == Backend::Dnnl && !hasDnnlBackend())
     return fail("it was compiled for the dnnl backend, and this build has no "
                 "oneDNN");
+  if (llvm::Error err = checkRunsOnHost(*manifest))
+    return fail(llvm::toString(std::move(err)));
 
   llvm::StringMap<PackedFunction> functions;
   for (const EntryPoint &entry : manifest->entries) {

@@ -9,14 +9,15 @@
 // through mlir::ExecutionEngine (Program::compile, library FMEngine) or
 // compiled ahead of time into a shared library (Program::compileToLibrary,
 // `fm-run compile`) that Program::load opens later without any compiler in
-// the process (library FMProgram: LLVM's Support library only). Either way
-// its public functions are called with float32 tensors and scalars. Errors
-// come back as llvm::Error / llvm::Expected.
+// the process (library FMProgram: LLVM's Support and TargetParser
+// libraries only). Either way its public functions are called with float32
+// tensors and scalars. Errors come back as llvm::Error / llvm::Expected.
 //
 // A compiled library holds, besides the code:
 //   fm_program_manifest  a NUL-terminated JSON object (printManifest): the
-//                        format version, the backend and every entry point's
-//                        types and parameter names;
+//                        format version, the backend, the CPU and target
+//                        features the code was generated for, and every
+//                        entry point's types and parameter names;
 //   _mlir_<name>         per entry point, `void(void **args)`: args holds a
 //                        pointer to each unpacked argument word, then one to
 //                        the result struct (the convention of
@@ -117,13 +118,21 @@ struct CompileOptions {
 /// What a compiled library says about itself.
 struct Manifest {
   Backend backend = Backend::Linalg;
+  /// The CPU the code was generated for (LLVM's name, e.g. "znver4") and
+  /// the target features it may use (LLVM's names, e.g. "avx512f").
+  std::string cpu;
+  std::vector<std::string> features;
   std::vector<EntryPoint> entries;
 };
 
-/// The manifest as JSON text (format "fm-program", version 1).
+/// The manifest as JSON text (format "fm-program", version 2).
 std::string printManifest(const Manifest &manifest);
 /// Parses printManifest's text; fails on anything else, naming what is wrong.
 llvm::Expected<Manifest> parseManifest(llvm::StringRef text);
+/// Fails, naming what is missing, unless this CPU has every feature the
+/// manifest's code may use: code for another CPU would die of an illegal
+/// instruction instead.
+llvm::Error checkRunsOnHost(const Manifest &manifest);
 
 /// A compiled module: JIT-compiled in this process, or loaded from a shared
 /// library compiled ahead of time. Thread-compatible: one call at a time.
