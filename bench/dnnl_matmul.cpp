@@ -13,6 +13,10 @@
 //   dW        dW = Xᵀ·dY          X passed as is             flags 1
 //   elu'      dZ = ELU'(Z) ⊙ dY   from the forward output    (eltwise)
 //
+// then the model's narrow products, in the layer's own loops (where the CPU
+// has AVX-512) and in oneDNN: the output layer H·Woᵀ (Wo [2, 64]) and the
+// weight gradients dYᵀ·X (X [256, 3]) and dYᵀ·H (dY [256, 2]).
+//
 // Each is called `calls` times (default 20,000) after one untimed call that
 // creates its primitive; the first call's time is reported separately. The
 // runs are repeated in bf16 math where the CPU supports it. Threads and
@@ -117,6 +121,37 @@ int main(int argc, char **argv) {
                                                 1.0f, kEltwiseUseDst);
       });
   }
+  // The moons model's narrow products, in the layer's own loops and in
+  // oneDNN, side by side.
+  setMathMode(MathMode::F32);
+  Matrix h(batch, width, rng), wOut(2, width, rng), out(batch, 2, rng);
+  Matrix x3(batch, 3, rng), dw3(width, 3, rng), dy2(batch, 2, rng);
+  Matrix dwOut(2, width, rng);
+  std::vector<float> bias2(2, 0.1f);
+  StridedMemRefType<float, 1> bias2Ref{bias2.data(), bias2.data(), 0, {2}, {1}};
+  const double narrowFlops = 2.0 * batch * width * 2;
+  const double inputFlops = 2.0 * batch * width * 3;
+  for (bool narrow : {true, false}) {
+    if (narrow && !narrowKernels())
+      continue;
+    setNarrowKernels(narrow);
+    std::printf("narrow products (%s):\n",
+                narrow ? "the layer's loops" : "oneDNN");
+    time("H.Wo^T", narrowFlops, calls, [&] {
+      _mlir_ciface_fmrt_dnnl_matmul(&h.ref, &wOut.ref, &bias2Ref, &out.ref,
+                                    kMatmulTransposeB | kMatmulBias, 0, 0.0f);
+    });
+    time("dY^T.X", inputFlops, calls, [&] {
+      _mlir_ciface_fmrt_dnnl_matmul(&dy.ref, &x3.ref, &noBias, &dw3.ref,
+                                    kMatmulTransposeA, 0, 0.0f);
+    });
+    time("dY^T.H", narrowFlops, calls, [&] {
+      _mlir_ciface_fmrt_dnnl_matmul(&dy2.ref, &h.ref, &noBias, &dwOut.ref,
+                                    kMatmulTransposeA, 0, 0.0f);
+    });
+  }
+  setNarrowKernels(true);
+
   std::printf("primitives: %llu created, %llu executions\n",
               static_cast<unsigned long long>(primitiveCreations()),
               static_cast<unsigned long long>(primitiveExecutions()));

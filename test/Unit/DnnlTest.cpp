@@ -455,6 +455,65 @@ TEST(DnnlMatmul, HandlesEmptyDimensions) {
   checkMatmul(4, 0, 5, kMatmulBias, 1, rng);
 }
 
+/// Products whose output has at most 4 rows or columns, without an
+/// activation, run in the layer's own loops (no oneDNN execution) in every
+/// layout one of them reads contiguously, the moons layers' among them, and
+/// agree with the reference as oneDNN does; with the loops turned off
+/// oneDNN computes them. An activation, or a layout no loop reads
+/// contiguously, still goes to oneDNN.
+TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
+  if (!narrowKernels())
+    GTEST_SKIP() << "this CPU has no AVX-512: no narrow loops";
+  std::mt19937 rng(11);
+  const struct {
+    int64_t m, n, k, flags;
+  } narrow[] = {
+      // Dot products along K: the output layer H·Woᵀ, K with a remainder,
+      // K under one vector, one column.
+      {256, 2, 64, kMatmulTransposeB | kMatmulBias},
+      {10, 3, 37, kMatmulTransposeB},
+      {7, 4, 5, kMatmulTransposeB | kMatmulAccumulate},
+      {5, 1, 21, kMatmulBias},
+      // Columns of C along A's columns: the input layer's dW = dYᵀ·X.
+      {64, 3, 256, kMatmulTransposeA},
+      {33, 2, 19, kMatmulTransposeA | kMatmulBias | kMatmulAccumulate},
+      // Rows of C along B's rows: the output layer's dW = dYᵀ·H, and A·B.
+      {2, 64, 256, kMatmulTransposeA},
+      {3, 40, 17, kMatmulBias | kMatmulAccumulate},
+  };
+  for (const auto &c : narrow) {
+    std::string what = describe(c.m, c.n, c.k, c.flags, 0);
+    uint64_t executed = primitiveExecutions();
+    checkMatmul(c.m, c.n, c.k, c.flags, 0, rng);
+    EXPECT_EQ(primitiveExecutions(), executed) << what;
+    setNarrowKernels(false);
+    checkMatmul(c.m, c.n, c.k, c.flags, 0, rng);
+    setNarrowKernels(true);
+    EXPECT_EQ(primitiveExecutions(), executed + 1) << what;
+  }
+
+  // Padded and transposed views at offsets and a strided bias: nothing
+  // read or written outside the views.
+  Matrix a = Matrix::padded(256, 64, 70, 3);
+  Matrix b = Matrix::columnMajor(64, 2, 69, 2);
+  Matrix c = Matrix::padded(256, 2, 5, 1);
+  Vector bias(2, 3, 1);
+  a.fill(rng, -1, 1);
+  b.fill(rng, -1, 1);
+  bias[0] = 0.25f;
+  bias[1] = -0.5f;
+  uint64_t executed = primitiveExecutions();
+  Product expected = reference(a, b, &bias, c, kMatmulBias, 0);
+  _mlir_ciface_fmrt_dnnl_matmul(a.memref(), b.memref(), bias.memref(),
+                                c.memref(), kMatmulBias, 0, 0);
+  expectNear(c, expected, 64, f32Tolerance, "strided narrow product");
+  EXPECT_EQ(primitiveExecutions(), executed);
+
+  checkMatmul(256, 2, 64, kMatmulTransposeB | kMatmulBias, 2, rng);
+  checkMatmul(9, 3, 11, 0, 0, rng);
+  EXPECT_EQ(primitiveExecutions(), executed + 2);
+}
+
 //===----------------------------------------------------------------------===//
 // Eltwise backward
 //===----------------------------------------------------------------------===//
@@ -791,7 +850,8 @@ TEST_F(DnnlDeathTest, ReadsTheEnvironmentOnFirstUse) {
       {
         setenv("FM_DNNL_THREADS", "3", 1);
         setenv("FM_DNNL_MATH", "bf16", 1);
-        bool ok = configuredThreads() == 3 &&
+        setenv("FM_DNNL_NARROW", "0", 1);
+        bool ok = !narrowKernels() && configuredThreads() == 3 &&
                   getMathMode() == (hasBf16() ? MathMode::BF16 : MathMode::F32);
         callMatmul(3, 4, 5, 0, 1);
         ok = ok && ompMaxThreads() == 3;
@@ -804,6 +864,12 @@ TEST_F(DnnlDeathTest, ReadsTheEnvironmentOnFirstUse) {
         callMatmul(3, 4, 5, 0, 1);
       },
       "FM_DNNL_THREADS must be a thread count");
+  EXPECT_DEATH(
+      {
+        setenv("FM_DNNL_NARROW", "yes", 1);
+        callMatmul(3, 4, 5, 0, 1);
+      },
+      "FM_DNNL_NARROW must be '1' or '0', not 'yes'");
 }
 
 /// By default oneDNN runs on the calling thread alone: even a product large

@@ -32,6 +32,8 @@
 
 #include "fm/Runtime/Dnnl.h"
 
+#include "NarrowMatmul.h"
+
 #include "oneapi/dnnl/dnnl.hpp"
 
 #include <dlfcn.h>
@@ -80,6 +82,8 @@ struct Settings {
   std::atomic<int> generation{0};
   /// The requested MathMode, as an int.
   std::atomic<int> mathMode{static_cast<int>(MathMode::F32)};
+  /// Whether narrow products run in NarrowMatmul's loops.
+  std::atomic<bool> narrow{true};
   std::atomic<uint64_t> creations{0};
   std::atomic<uint64_t> executions{0};
 };
@@ -140,6 +144,14 @@ void readEnvironment() {
       s.mathMode.store(static_cast<int>(MathMode::F32));
     else
       fatal("FM_DNNL_MATH must be 'f32' or 'bf16', not '%s'", env);
+  }
+  if (const char *env = std::getenv("FM_DNNL_NARROW")) {
+    if (std::strcmp(env, "1") == 0)
+      s.narrow.store(true);
+    else if (std::strcmp(env, "0") == 0)
+      s.narrow.store(false);
+    else
+      fatal("FM_DNNL_NARROW must be '1' or '0', not '%s'", env);
   }
 }
 
@@ -579,8 +591,16 @@ void matmul(StridedMemRefType<float, 2> *aRef,
     biasData = denseBias.data();
   }
 
-  // bf16 pays only with products to compute: K = 0 stays in f32.
+  // bf16 pays only with products to compute: K = 0 stays in f32. Narrow
+  // products without an activation, in f32 math: the layer's own loops.
   bool bf16 = getMathMode() == MathMode::BF16 && a.cols > 0;
+  if (!bf16 && activation == 0 && narrowKernels() &&
+      detail::narrowMatmul({a.data, a.rows, a.cols, a.rowStride, a.colStride},
+                           {b.data, b.rows, b.cols, b.rowStride, b.colStride},
+                           {c.data, c.rows, c.cols, c.rowStride, c.colStride},
+                           biasData, (flags & kMatmulAccumulate) != 0))
+    return;
+
   bool hasActivation = activation != 0;
   Key key;
   key.words = {1,
@@ -769,6 +789,18 @@ MathMode fmrt::dnnl::getMathMode() {
   std::call_once(s.fromEnvironment, readEnvironment);
   auto mode = static_cast<MathMode>(s.mathMode.load());
   return mode == MathMode::BF16 && !hasBf16() ? MathMode::F32 : mode;
+}
+
+void fmrt::dnnl::setNarrowKernels(bool enabled) {
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  s.narrow.store(enabled);
+}
+
+bool fmrt::dnnl::narrowKernels() {
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  return s.narrow.load(std::memory_order_relaxed) && detail::hasNarrowKernels();
 }
 
 bool fmrt::dnnl::hasBf16() {

@@ -18,8 +18,13 @@
 // Threads: the first use reads FM_DNNL_THREADS (default 1) and oneDNN runs
 // with that many OpenMP threads; with 1 it never opens a parallel region, so
 // no libgomp worker exists to spin. Math: the first use reads FM_DNNL_MATH
-// (`f32`, the default, or `bf16`). Calls to configureThreads and setMathMode
-// override the environment.
+// (`f32`, the default, or `bf16`). Narrow products: in f32 math on a CPU
+// with AVX-512, those whose output has at most 4 rows or columns and no
+// activation run in the layer's own loops instead of oneDNN's, which are
+// several times slower at those shapes; FM_DNNL_NARROW=0 sends them to
+// oneDNN too. Calls to
+// configureThreads, setMathMode and setNarrowKernels override the
+// environment.
 //
 // Errors: compiled code cannot receive an error, and the compiler emits only
 // valid calls (consistent shapes, a supported activation). A call that
@@ -73,6 +78,13 @@ void setMathMode(MathMode mode);
 /// The math mode later matrix products use (F32 where BF16 was asked for
 /// on a CPU without bf16 support).
 MathMode getMathMode();
+
+/// Whether narrow products (an output with at most 4 rows or columns, no
+/// activation) in f32 math run in the layer's own loops (the default, on
+/// CPUs with AVX-512) rather than in oneDNN. narrowKernels() is false on a
+/// CPU without AVX-512 whatever was set.
+void setNarrowKernels(bool enabled);
+bool narrowKernels();
 
 /// Whether oneDNN runs bf16 arithmetic natively here (avx512_core_bf16 or
 /// newer, as oneDNN's effective ISA reports).
