@@ -13,8 +13,9 @@
 //   dW        dW = Xᵀ·dY          X passed as is             flags 1
 //   elu'      dZ = ELU'(Z) ⊙ dY   from the forward output    (eltwise)
 //
-// then the model's narrow products, in the layer's own loops (where the CPU
-// has AVX-512) and in oneDNN: the output layer H·Woᵀ (Wo [2, 64]) and the
+// then, with the layer's own loops (where the CPU has AVX-512) and with
+// oneDNN alone, the forward layer (whose ELU the loops compute) and the
+// model's narrow products: the output layer H·Woᵀ (Wo [2, 64]) and the
 // weight gradients dYᵀ·X (X [256, 3]) and dYᵀ·H (dY [256, 2]).
 //
 // Each is called `calls` times (default 20,000) after one untimed call that
@@ -121,8 +122,9 @@ int main(int argc, char **argv) {
                                                 1.0f, kEltwiseUseDst);
       });
   }
-  // The moons model's narrow products, in the layer's own loops and in
-  // oneDNN, side by side.
+  // Where the layer runs its own loops: the forward layer's ELU epilogue
+  // and the moons model's narrow products, with the loops and in oneDNN
+  // alone, side by side.
   setMathMode(MathMode::F32);
   Matrix h(batch, width, rng), wOut(2, width, rng), out(batch, 2, rng);
   Matrix x3(batch, 3, rng), dw3(width, 3, rng), dy2(batch, 2, rng);
@@ -131,12 +133,15 @@ int main(int argc, char **argv) {
   StridedMemRefType<float, 1> bias2Ref{bias2.data(), bias2.data(), 0, {2}, {1}};
   const double narrowFlops = 2.0 * batch * width * 2;
   const double inputFlops = 2.0 * batch * width * 3;
-  for (bool narrow : {true, false}) {
-    if (narrow && !narrowKernels())
+  for (bool own : {true, false}) {
+    if (own && !ownLoops())
       continue;
-    setNarrowKernels(narrow);
-    std::printf("narrow products (%s):\n",
-                narrow ? "the layer's loops" : "oneDNN");
+    setOwnLoops(own);
+    std::printf("f32, %s:\n", own ? "the layer's own loops" : "oneDNN alone");
+    time("forward", flops, calls, [&] {
+      _mlir_ciface_fmrt_dnnl_matmul(&x.ref, &w.ref, &biasRef, &y.ref,
+                                    kMatmulBias, elu, 1.0f);
+    });
     time("H.Wo^T", narrowFlops, calls, [&] {
       _mlir_ciface_fmrt_dnnl_matmul(&h.ref, &wOut.ref, &bias2Ref, &out.ref,
                                     kMatmulTransposeB | kMatmulBias, 0, 0.0f);
@@ -150,7 +155,7 @@ int main(int argc, char **argv) {
                                     kMatmulTransposeA, 0, 0.0f);
     });
   }
-  setNarrowKernels(true);
+  setOwnLoops(true);
 
   std::printf("primitives: %llu created, %llu executions\n",
               static_cast<unsigned long long>(primitiveCreations()),

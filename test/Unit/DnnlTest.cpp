@@ -37,6 +37,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <thread>
@@ -462,7 +463,7 @@ TEST(DnnlMatmul, HandlesEmptyDimensions) {
 /// oneDNN computes them. An activation, or a layout no loop reads
 /// contiguously, still goes to oneDNN.
 TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
-  if (!narrowKernels())
+  if (!ownLoops())
     GTEST_SKIP() << "this CPU has no AVX-512: no narrow loops";
   std::mt19937 rng(11);
   const struct {
@@ -486,9 +487,9 @@ TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
     uint64_t executed = primitiveExecutions();
     checkMatmul(c.m, c.n, c.k, c.flags, 0, rng);
     EXPECT_EQ(primitiveExecutions(), executed) << what;
-    setNarrowKernels(false);
+    setOwnLoops(false);
     checkMatmul(c.m, c.n, c.k, c.flags, 0, rng);
-    setNarrowKernels(true);
+    setOwnLoops(true);
     EXPECT_EQ(primitiveExecutions(), executed + 1) << what;
   }
 
@@ -512,6 +513,64 @@ TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
   checkMatmul(256, 2, 64, kMatmulTransposeB | kMatmulBias, 2, rng);
   checkMatmul(9, 3, 11, 0, 0, rng);
   EXPECT_EQ(primitiveExecutions(), executed + 2);
+}
+
+/// ELU after a product whose output rows are contiguous runs in the layer's
+/// own loop: within one ulp of expm1 (evaluated in double) from far below
+/// zero, where it is -1, through tiny arguments, where exp(x) - 1 would lose
+/// every digit, to positives, NaN and the infinities; and it runs on the
+/// primitive of the product without the activation.
+TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
+  if (!ownLoops())
+    GTEST_SKIP() << "this CPU has no AVX-512: no own loops";
+  // C = ELU(op(A)·op(B)) with op(A) = [[1]]: C holds ELU of B's row, exactly
+  // (products by 1, no bias). 4099 arguments: vectors and a tail.
+  const int64_t n = 4099;
+  Matrix a = Matrix::dense(1, 1), b = Matrix::dense(1, n);
+  Matrix c = Matrix::dense(1, n);
+  a.at(0, 0) = 1.0f;
+  for (int64_t j = 0; j < n - 3; ++j) {
+    double t = static_cast<double>(j) / (n - 4);
+    // Half the points log-spaced in (-2^-40, -2^-1], half uniform in
+    // [-100, 3].
+    b.at(0, j) = j % 2 ? static_cast<float>(-std::ldexp(1.0, -1 - 39 * t))
+                       : static_cast<float>(-100 + 103 * t);
+  }
+  b.at(0, n - 3) = std::numeric_limits<float>::quiet_NaN();
+  b.at(0, n - 2) = -std::numeric_limits<float>::infinity();
+  b.at(0, n - 1) = std::numeric_limits<float>::infinity();
+  Vector noBias(0, 1, 0);
+  const int64_t elu = static_cast<int64_t>(Activation::Elu);
+  for (float alpha : {1.0f, 2.0f}) {
+    _mlir_ciface_fmrt_dnnl_matmul(a.memref(), b.memref(), noBias.memref(),
+                                  c.memref(), 0, elu, alpha);
+    int64_t failures = 0;
+    for (int64_t j = 0; j < n - 3; ++j) {
+      double x = b.at(0, j);
+      double want = x < 0 ? alpha * std::expm1(x) : x;
+      float wantF = static_cast<float>(want);
+      double ulp =
+          std::nextafter(std::fabs(wantF), INFINITY) - std::fabs(wantF);
+      if (!(std::fabs(c.at(0, j) - want) <= ulp) && failures++ < 5)
+        ADD_FAILURE() << "ELU(" << x << ") = " << c.at(0, j) << ", expected "
+                      << want << " (alpha " << alpha << ")";
+    }
+    EXPECT_TRUE(std::isnan(c.at(0, n - 3)));
+    EXPECT_EQ(c.at(0, n - 2), -alpha);
+    EXPECT_EQ(c.at(0, n - 1), INFINITY);
+  }
+
+  // One primitive for the product with and without ELU; a second only
+  // when oneDNN computes the ELU.
+  uint64_t created = primitiveCreations();
+  std::mt19937 rng(5);
+  checkMatmul(8, 40, 5, kMatmulBias, elu, rng);
+  checkMatmul(8, 40, 5, kMatmulBias, 0, rng);
+  EXPECT_EQ(primitiveCreations(), created + 1);
+  setOwnLoops(false);
+  checkMatmul(8, 40, 5, kMatmulBias, elu, rng);
+  setOwnLoops(true);
+  EXPECT_EQ(primitiveCreations(), created + 2);
 }
 
 //===----------------------------------------------------------------------===//
@@ -850,8 +909,8 @@ TEST_F(DnnlDeathTest, ReadsTheEnvironmentOnFirstUse) {
       {
         setenv("FM_DNNL_THREADS", "3", 1);
         setenv("FM_DNNL_MATH", "bf16", 1);
-        setenv("FM_DNNL_NARROW", "0", 1);
-        bool ok = !narrowKernels() && configuredThreads() == 3 &&
+        setenv("FM_DNNL_LOOPS", "0", 1);
+        bool ok = !ownLoops() && configuredThreads() == 3 &&
                   getMathMode() == (hasBf16() ? MathMode::BF16 : MathMode::F32);
         callMatmul(3, 4, 5, 0, 1);
         ok = ok && ompMaxThreads() == 3;
@@ -866,10 +925,10 @@ TEST_F(DnnlDeathTest, ReadsTheEnvironmentOnFirstUse) {
       "FM_DNNL_THREADS must be a thread count");
   EXPECT_DEATH(
       {
-        setenv("FM_DNNL_NARROW", "yes", 1);
+        setenv("FM_DNNL_LOOPS", "yes", 1);
         callMatmul(3, 4, 5, 0, 1);
       },
-      "FM_DNNL_NARROW must be '1' or '0', not 'yes'");
+      "FM_DNNL_LOOPS must be '1' or '0', not 'yes'");
 }
 
 /// By default oneDNN runs on the calling thread alone: even a product large

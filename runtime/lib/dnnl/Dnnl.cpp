@@ -32,7 +32,7 @@
 
 #include "fm/Runtime/Dnnl.h"
 
-#include "NarrowMatmul.h"
+#include "Loops.h"
 
 #include "oneapi/dnnl/dnnl.hpp"
 
@@ -82,8 +82,8 @@ struct Settings {
   std::atomic<int> generation{0};
   /// The requested MathMode, as an int.
   std::atomic<int> mathMode{static_cast<int>(MathMode::F32)};
-  /// Whether narrow products run in NarrowMatmul's loops.
-  std::atomic<bool> narrow{true};
+  /// Whether the layer's own loops (Loops.h) run where they beat oneDNN.
+  std::atomic<bool> ownLoops{true};
   std::atomic<uint64_t> creations{0};
   std::atomic<uint64_t> executions{0};
 };
@@ -145,13 +145,13 @@ void readEnvironment() {
     else
       fatal("FM_DNNL_MATH must be 'f32' or 'bf16', not '%s'", env);
   }
-  if (const char *env = std::getenv("FM_DNNL_NARROW")) {
+  if (const char *env = std::getenv("FM_DNNL_LOOPS")) {
     if (std::strcmp(env, "1") == 0)
-      s.narrow.store(true);
+      s.ownLoops.store(true);
     else if (std::strcmp(env, "0") == 0)
-      s.narrow.store(false);
+      s.ownLoops.store(false);
     else
-      fatal("FM_DNNL_NARROW must be '1' or '0', not '%s'", env);
+      fatal("FM_DNNL_LOOPS must be '1' or '0', not '%s'", env);
   }
 }
 
@@ -594,14 +594,19 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   // bf16 pays only with products to compute: K = 0 stays in f32. Narrow
   // products without an activation, in f32 math: the layer's own loops.
   bool bf16 = getMathMode() == MathMode::BF16 && a.cols > 0;
-  if (!bf16 && activation == 0 && narrowKernels() &&
+  if (!bf16 && activation == 0 && ownLoops() &&
       detail::narrowMatmul({a.data, a.rows, a.cols, a.rowStride, a.colStride},
                            {b.data, b.rows, b.cols, b.rowStride, b.colStride},
                            {c.data, c.rows, c.cols, c.rowStride, c.colStride},
                            biasData, (flags & kMatmulAccumulate) != 0))
     return;
+  // ELU over C's rows: the layer's loop after the plain product, which is
+  // faster than oneDNN's post-op.
+  bool ownElu = activation == static_cast<int64_t>(Activation::Elu) &&
+                ownLoops() && c.colStride == 1;
+  int64_t fused = ownElu ? 0 : activation;
 
-  bool hasActivation = activation != 0;
+  bool hasActivation = fused != 0;
   Key key;
   key.words = {1,
                a.rows,
@@ -614,10 +619,9 @@ void matmul(StridedMemRefType<float, 2> *aRef,
                c.rowStride,
                c.colStride,
                flags,
-               activation,
-               activation == static_cast<int64_t>(Activation::Elu)
-                   ? floatBits(alpha)
-                   : 0,
+               fused,
+               fused == static_cast<int64_t>(Activation::Elu) ? floatBits(alpha)
+                                                              : 0,
                bf16,
                threads};
   Bound *bound;
@@ -644,6 +648,9 @@ void matmul(StridedMemRefType<float, 2> *aRef,
     bData = bBuffer.data();
   }
   bound->execute({aData, bData, biasData, c.data});
+  if (ownElu)
+    detail::eluInPlace({c.data, c.rows, c.cols, c.rowStride, c.colStride},
+                       alpha);
 }
 
 //===----------------------------------------------------------------------===//
@@ -791,16 +798,16 @@ MathMode fmrt::dnnl::getMathMode() {
   return mode == MathMode::BF16 && !hasBf16() ? MathMode::F32 : mode;
 }
 
-void fmrt::dnnl::setNarrowKernels(bool enabled) {
+void fmrt::dnnl::setOwnLoops(bool enabled) {
   Settings &s = settings();
   std::call_once(s.fromEnvironment, readEnvironment);
-  s.narrow.store(enabled);
+  s.ownLoops.store(enabled);
 }
 
-bool fmrt::dnnl::narrowKernels() {
+bool fmrt::dnnl::ownLoops() {
   Settings &s = settings();
   std::call_once(s.fromEnvironment, readEnvironment);
-  return s.narrow.load(std::memory_order_relaxed) && detail::hasNarrowKernels();
+  return s.ownLoops.load(std::memory_order_relaxed) && detail::hasOwnLoops();
 }
 
 bool fmrt::dnnl::hasBf16() {

@@ -18,13 +18,13 @@
 // Threads: the first use reads FM_DNNL_THREADS (default 1) and oneDNN runs
 // with that many OpenMP threads; with 1 it never opens a parallel region, so
 // no libgomp worker exists to spin. Math: the first use reads FM_DNNL_MATH
-// (`f32`, the default, or `bf16`). Narrow products: in f32 math on a CPU
-// with AVX-512, those whose output has at most 4 rows or columns and no
-// activation run in the layer's own loops instead of oneDNN's, which are
-// several times slower at those shapes; FM_DNNL_NARROW=0 sends them to
-// oneDNN too. Calls to
-// configureThreads, setMathMode and setNarrowKernels override the
-// environment.
+// (`f32`, the default, or `bf16`). Own loops: on a CPU with AVX-512 the
+// layer runs its own loops where oneDNN 2.6.3 is slow at MLP shapes:
+// products whose output has at most 4 rows or columns and no activation (in
+// f32 math), and the ELU epilogue of a product whose output rows are
+// contiguous (runtime/lib/dnnl/Loops.h); FM_DNNL_LOOPS=0 leaves everything
+// to oneDNN. Calls to configureThreads, setMathMode and setOwnLoops
+// override the environment.
 //
 // Errors: compiled code cannot receive an error, and the compiler emits only
 // valid calls (consistent shapes, a supported activation). A call that
@@ -79,12 +79,12 @@ void setMathMode(MathMode mode);
 /// on a CPU without bf16 support).
 MathMode getMathMode();
 
-/// Whether narrow products (an output with at most 4 rows or columns, no
-/// activation) in f32 math run in the layer's own loops (the default, on
-/// CPUs with AVX-512) rather than in oneDNN. narrowKernels() is false on a
-/// CPU without AVX-512 whatever was set.
-void setNarrowKernels(bool enabled);
-bool narrowKernels();
+/// Whether the layer runs its own loops where they beat oneDNN (narrow
+/// products, the ELU epilogue; the default on CPUs with AVX-512) or leaves
+/// everything to oneDNN. ownLoops() is false on a CPU without AVX-512
+/// whatever was set.
+void setOwnLoops(bool enabled);
+bool ownLoops();
 
 /// Whether oneDNN runs bf16 arithmetic natively here (avx512_core_bf16 or
 /// newer, as oneDNN's effective ISA reports).

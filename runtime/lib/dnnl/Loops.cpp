@@ -1,27 +1,31 @@
-//===- NarrowMatmul.cpp - Products too narrow for oneDNN ------------------===//
+//===- Loops.cpp - The oneDNN layer's own loops ---------------------------===//
 //
 // Part of the FM-MLIR project.
 //
 //===----------------------------------------------------------------------===//
 //
-// Three loops in AVX-512 intrinsics, each vectorized along a dimension its
-// operands hold contiguously:
+// AVX-512 intrinsics. Narrow products run one of two loops, each vectorized
+// along a dimension its operands hold contiguously:
 //
 //   dots     C has <= 4 columns, A's rows and B's columns are contiguous:
 //            each C[i, j] is a dot product along K, kept in 16 partial
 //            sums (the moons output layer, H·Woᵀ).
 //   columns  C has <= 4 columns and A's columns are contiguous: each column
 //            of C accumulates A[:, k]·B[k, j] over k, 64 rows at a time in
-//            registers (the input layer's weight gradient, dYᵀ·X).
-//   rows     C has <= 4 rows and B's rows are contiguous: the columns loop
-//            on the transposed product Cᵀ = Bᵀ·Aᵀ (the output layer's
-//            weight gradient, dYᵀ·H).
+//            registers (the input layer's weight gradient, dYᵀ·X). With <= 4
+//            rows and B's rows contiguous, the same loop runs on the
+//            transposed product Cᵀ = Bᵀ·Aᵀ (the output layer's weight
+//            gradient, dYᵀ·H).
 //
-// On a CPU without AVX-512 every product goes to oneDNN.
+// ELU runs over C's rows with exp's usual reduction x = n·ln 2 + r and a
+// Taylor polynomial for expm1(r), so that small arguments keep their
+// relative precision.
+//
+// On a CPU without AVX-512 every product and epilogue goes to oneDNN.
 //
 //===----------------------------------------------------------------------===//
 
-#include "NarrowMatmul.h"
+#include "Loops.h"
 
 #include <immintrin.h>
 
@@ -157,9 +161,51 @@ void dispatch(int64_t n, const Operand &a, const Operand &b, const Operand &c,
   }
 }
 
+/// expm1(x) for x <= 0. exp(x) = 2ⁿ·exp(r) with n = round(x / ln 2) and
+/// |r| <= ln 2 / 2 (ln 2 split in two so that r is exact to a few ulps of
+/// x); expm1(r) from its Taylor polynomial to r⁸/8! (truncation error
+/// r⁹/9! < 2e-10 for |r| <= 0.35, far under an ulp); then
+/// expm1(x) = 2ⁿ·expm1(r) + (2ⁿ − 1), exact for n = 0. Below −87, exp
+/// underflows and expm1 is −1 to float precision.
+[[gnu::target("avx512f")]] __m512 expm1NonPositive(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+  __m512 n = _mm512_roundscale_ps(
+      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  // expm1(r) = r + r²·(1/2! + r·(1/3! + … + r·1/8!)).
+  static constexpr float kInverseFactorials[] = {
+      1.0f / 40320, 1.0f / 5040, 1.0f / 720, 1.0f / 120,
+      1.0f / 24,    1.0f / 6,    1.0f / 2};
+  __m512 poly = _mm512_set1_ps(kInverseFactorials[0]);
+  for (int k = 1; k < 7; ++k)
+    poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(kInverseFactorials[k]));
+  __m512 expm1R = _mm512_fmadd_ps(_mm512_mul_ps(r, r), poly, r);
+  __m512 twoToN = _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
+  return _mm512_fmadd_ps(twoToN, expm1R,
+                         _mm512_sub_ps(twoToN, _mm512_set1_ps(1.0f)));
+}
+
+[[gnu::target("avx512f")]] void elu(const Operand &c, float alpha) {
+  __m512 scale = _mm512_set1_ps(alpha);
+  for (int64_t i = 0; i < c.rows; ++i) {
+    float *row = c.data + i * c.rowStride;
+    for (int64_t j = 0; j < c.cols; j += kLanes) {
+      __mmask16 lanes = firstLanes(c.cols - j);
+      __m512 x = _mm512_maskz_loadu_ps(lanes, row + j);
+      // Negative lanes only: NaN, zeros and positives stay as they are.
+      __mmask16 negative =
+          _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+      __m512 y = _mm512_mul_ps(scale, expm1NonPositive(x));
+      _mm512_mask_storeu_ps(row + j, lanes & negative, y);
+    }
+  }
+}
+
 } // namespace
 
-bool fmrt::dnnl::detail::hasNarrowKernels() {
+bool fmrt::dnnl::detail::hasOwnLoops() {
   static const bool has = __builtin_cpu_supports("avx512f");
   return has;
 }
@@ -167,7 +213,7 @@ bool fmrt::dnnl::detail::hasNarrowKernels() {
 bool fmrt::dnnl::detail::narrowMatmul(const Operand &a, const Operand &b,
                                       const Operand &c, const float *bias,
                                       bool accumulate) {
-  if (!hasNarrowKernels())
+  if (!hasOwnLoops())
     return false;
   Epilogue out{bias, /*biasOfRows=*/false, accumulate};
   if (c.cols <= kNarrowOutput && a.colStride == 1 && b.rowStride == 1) {
@@ -181,5 +227,12 @@ bool fmrt::dnnl::detail::narrowMatmul(const Operand &a, const Operand &b,
   } else {
     return false;
   }
+  return true;
+}
+
+bool fmrt::dnnl::detail::eluInPlace(const Operand &c, float alpha) {
+  if (!hasOwnLoops() || (c.colStride != 1 && c.cols > 1))
+    return false;
+  elu(c, alpha);
   return true;
 }

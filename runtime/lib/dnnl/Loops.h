@@ -1,0 +1,56 @@
+//===- Loops.h - The oneDNN layer's own loops -------------------*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Where oneDNN 2.6.3 is slow at an MLP's shapes, fmrt_dnnl_matmul runs its
+// own AVX-512 loops instead (on CPUs that have AVX-512, in f32 math):
+//
+//  - narrow products: an output with 2-4 rows or columns and no activation.
+//    oneDNN does them at 14-50 GFLOP/s (3.7 µs for a 256x64 by 64x2
+//    product, 5.3 µs for a 64x256 by 256x3 one; build/bin/fm-bench-dnnl);
+//    they are a few thousand FMAs, and a loop along the output's wide
+//    dimension, or a dot product along K, is 2-6 times faster.
+//  - the ELU epilogue: oneDNN's post-op takes 3.4 µs over a 256x64 output,
+//    a loop over the product's output 2.5 µs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_RUNTIME_DNNL_LOOPS_H
+#define FM_RUNTIME_DNNL_LOOPS_H
+
+#include <cstdint>
+
+namespace fmrt::dnnl::detail {
+
+/// A strided 2-D operand; strides are positive (unit dimensions may have
+/// any stride).
+struct Operand {
+  float *data;
+  int64_t rows, cols, rowStride, colStride;
+};
+
+/// Whether this CPU runs the loops (AVX-512).
+bool hasOwnLoops();
+
+/// The widest dimension of the output narrowMatmul takes as narrow.
+inline constexpr int64_t kNarrowOutput = 4;
+
+/// C = A·B + bias (bias null: none, else dense), or C += A·B + bias with
+/// `accumulate`, where C has A's rows and B's columns and overlaps neither.
+/// Returns false, touching nothing, unless this CPU has the loops and C has
+/// at most kNarrowOutput rows or columns and a layout one of them reads
+/// contiguously. Sums run in K order per output element except in the
+/// dot-product loop, which keeps 16 partial sums.
+bool narrowMatmul(const Operand &a, const Operand &b, const Operand &c,
+                  const float *bias, bool accumulate);
+
+/// C = ELU(C) = C where C >= 0, else alpha·expm1(C) (within 1 ulp of
+/// expm1), in place. Returns false, touching nothing, unless this CPU has
+/// the loops and C's rows are contiguous.
+bool eluInPlace(const Operand &c, float alpha);
+
+} // namespace fmrt::dnnl::detail
+
+#endif // FM_RUNTIME_DNNL_LOOPS_H
