@@ -41,6 +41,7 @@
 
 #include <array>
 #include <atomic>
+#include <cassert>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -601,9 +602,9 @@ void matmul(StridedMemRefType<float, 2> *aRef,
                            biasData, (flags & kMatmulAccumulate) != 0))
     return;
   // ELU over C's rows: the layer's loop after the plain product, which is
-  // faster than oneDNN's post-op.
+  // faster than oneDNN's post-op on one thread (the loop has only one).
   bool ownElu = activation == static_cast<int64_t>(Activation::Elu) &&
-                ownLoops() && c.colStride == 1;
+                ownLoops() && threads == 1 && c.colStride == 1;
   int64_t fused = ownElu ? 0 : activation;
 
   bool hasActivation = fused != 0;
@@ -648,9 +649,11 @@ void matmul(StridedMemRefType<float, 2> *aRef,
     bData = bBuffer.data();
   }
   bound->execute({aData, bData, biasData, c.data});
-  if (ownElu)
-    detail::eluInPlace({c.data, c.rows, c.cols, c.rowStride, c.colStride},
-                       alpha);
+  if (ownElu) {
+    [[maybe_unused]] bool done = detail::eluInPlace(
+        {c.data, c.rows, c.cols, c.rowStride, c.colStride}, alpha);
+    assert(done && "ownElu checked the loop's conditions");
+  }
 }
 
 //===----------------------------------------------------------------------===//

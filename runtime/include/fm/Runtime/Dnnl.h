@@ -21,9 +21,9 @@
 // (`f32`, the default, or `bf16`). Own loops: on a CPU with AVX-512 the
 // layer runs its own loops where oneDNN 2.6.3 is slow at MLP shapes:
 // products whose output has at most 4 rows or columns and no activation (in
-// f32 math), and the ELU epilogue of a product whose output rows are
-// contiguous (runtime/lib/dnnl/Loops.h); FM_DNNL_LOOPS=0 leaves everything
-// to oneDNN. Calls to configureThreads, setMathMode and setOwnLoops
+// f32 math), and, on one thread, the ELU epilogue of a product whose
+// output rows are contiguous (runtime/lib/dnnl/Loops.h); FM_DNNL_LOOPS=0 leaves
+// everything to oneDNN. Calls to configureThreads, setMathMode and setOwnLoops
 // override the environment.
 //
 // Errors: compiled code cannot receive an error, and the compiler emits only
