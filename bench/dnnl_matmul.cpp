@@ -16,7 +16,8 @@
 // then, with the layer's own loops (where the CPU has AVX-512) and with
 // oneDNN alone, the forward layer (whose ELU the loops compute) and the
 // model's narrow products: the output layer H·Woᵀ (Wo [2, 64]) and the
-// weight gradients dYᵀ·X (X [256, 3]) and dYᵀ·H (dY [256, 2]).
+// weight gradients dYᵀ·X (X [256, 3]) and dYᵀ·H (dY [256, 2]); and ELU at
+// three small arguments, to show each way's precision.
 //
 // Each is called `calls` times (default 20,000) after one untimed call that
 // creates its primitive; the first call's time is reported separately. The
@@ -101,13 +102,14 @@ int main(int argc, char **argv) {
   std::vector<MathMode> modes = {MathMode::F32};
   if (hasBf16())
     modes.push_back(MathMode::BF16);
+  auto forward = [&] {
+    _mlir_ciface_fmrt_dnnl_matmul(&x.ref, &w.ref, &biasRef, &y.ref, kMatmulBias,
+                                  elu, 1.0f);
+  };
   for (MathMode mode : modes) {
     setMathMode(mode);
     std::printf("%s math:\n", mode == MathMode::F32 ? "f32" : "bf16");
-    time("forward", flops, calls, [&] {
-      _mlir_ciface_fmrt_dnnl_matmul(&x.ref, &w.ref, &biasRef, &y.ref,
-                                    kMatmulBias, elu, 1.0f);
-    });
+    time("forward", flops, calls, forward);
     time("dX", flops, calls, [&] {
       _mlir_ciface_fmrt_dnnl_matmul(&dy.ref, &w.ref, &noBias, &dx.ref,
                                     kMatmulTransposeB, 0, 0.0f);
@@ -138,10 +140,7 @@ int main(int argc, char **argv) {
       continue;
     setOwnLoops(own);
     std::printf("f32, %s:\n", own ? "the layer's own loops" : "oneDNN alone");
-    time("forward", flops, calls, [&] {
-      _mlir_ciface_fmrt_dnnl_matmul(&x.ref, &w.ref, &biasRef, &y.ref,
-                                    kMatmulBias, elu, 1.0f);
-    });
+    time("forward", flops, calls, forward);
     time("H.Wo^T", narrowFlops, calls, [&] {
       _mlir_ciface_fmrt_dnnl_matmul(&h.ref, &wOut.ref, &bias2Ref, &out.ref,
                                     kMatmulTransposeB | kMatmulBias, 0, 0.0f);
@@ -154,6 +153,16 @@ int main(int argc, char **argv) {
       _mlir_ciface_fmrt_dnnl_matmul(&dy2.ref, &h.ref, &noBias, &dwOut.ref,
                                     kMatmulTransposeA, 0, 0.0f);
     });
+    // ELU near 0, as [[1]]·[x] with the ELU epilogue; expm1(x) is x to
+    // float precision there.
+    float one = 1.0f, args[3] = {-1e-10f, -1e-6f, -1e-3f}, elus[3];
+    StridedMemRefType<float, 2> oneRef{&one, &one, 0, {1, 1}, {1, 1}};
+    StridedMemRefType<float, 2> argsRef{args, args, 0, {1, 3}, {3, 1}};
+    StridedMemRefType<float, 2> elusRef{elus, elus, 0, {1, 3}, {3, 1}};
+    _mlir_ciface_fmrt_dnnl_matmul(&oneRef, &argsRef, &noBias, &elusRef, 0, elu,
+                                  1.0f);
+    std::printf("  ELU(-1e-10, -1e-6, -1e-3) = %.9g, %.9g, %.9g\n", elus[0],
+                elus[1], elus[2]);
   }
   setOwnLoops(true);
 

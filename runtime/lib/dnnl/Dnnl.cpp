@@ -307,6 +307,11 @@ struct View {
   /// The view of the transpose.
   View transposed() const { return {cols, rows, colStride, rowStride, data}; }
 
+  /// The same view for the layer's own loops (Loops.h).
+  detail::Operand operand() const {
+    return {data, rows, cols, rowStride, colStride};
+  }
+
   /// Whether the columns are contiguous and the rows are not: the layout
   /// of a transposed row-major buffer.
   bool columnMajor() const { return rowStride == 1 && colStride != 1; }
@@ -595,16 +600,16 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   // bf16 pays only with products to compute: K = 0 stays in f32. Narrow
   // products without an activation, in f32 math: the layer's own loops.
   bool bf16 = getMathMode() == MathMode::BF16 && a.cols > 0;
-  if (!bf16 && activation == 0 && ownLoops() &&
-      detail::narrowMatmul({a.data, a.rows, a.cols, a.rowStride, a.colStride},
-                           {b.data, b.rows, b.cols, b.rowStride, b.colStride},
-                           {c.data, c.rows, c.cols, c.rowStride, c.colStride},
-                           biasData, (flags & kMatmulAccumulate) != 0))
+  bool own = ownLoops();
+  if (!bf16 && activation == 0 && own &&
+      detail::narrowMatmul(a.operand(), b.operand(), c.operand(), biasData,
+                           (flags & kMatmulAccumulate) != 0))
     return;
-  // ELU over C's rows: the layer's loop after the plain product, which is
-  // faster than oneDNN's post-op on one thread (the loop has only one).
-  bool ownElu = activation == static_cast<int64_t>(Activation::Elu) &&
-                ownLoops() && threads == 1 && c.colStride == 1;
+  // ELU over C's rows: the layer's loop after the plain product, as fast as
+  // oneDNN's post-op on one thread (the loop has only one) and exact near 0,
+  // where the post-op's exp(x) - 1 is not.
+  bool ownElu = activation == static_cast<int64_t>(Activation::Elu) && own &&
+                threads == 1 && c.colStride == 1;
   int64_t fused = ownElu ? 0 : activation;
 
   bool hasActivation = fused != 0;
@@ -650,8 +655,7 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   }
   bound->execute({aData, bData, biasData, c.data});
   if (ownElu) {
-    [[maybe_unused]] bool done = detail::eluInPlace(
-        {c.data, c.rows, c.cols, c.rowStride, c.colStride}, alpha);
+    [[maybe_unused]] bool done = detail::eluInPlace(c.operand(), alpha);
     assert(done && "ownElu checked the loop's conditions");
   }
 }

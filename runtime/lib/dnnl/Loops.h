@@ -4,16 +4,20 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Where oneDNN 2.6.3 is slow at an MLP's shapes, fmrt_dnnl_matmul runs its
-// own AVX-512 loops instead (on CPUs that have AVX-512, in f32 math):
+// Where oneDNN 2.6.3 is slow or inexact at an MLP's shapes,
+// fmrt_dnnl_matmul runs its own AVX-512 loops instead, on CPUs that have
+// AVX-512
+// (build/bin/fm-bench-dnnl times both ways side by side):
 //
-//  - narrow products: an output with 2-4 rows or columns and no activation.
-//    oneDNN does them at 14-50 GFLOP/s (3.7 µs for a 256x64 by 64x2
-//    product, 5.3 µs for a 64x256 by 256x3 one; build/bin/fm-bench-dnnl);
-//    they are a few thousand FMAs, and a loop along the output's wide
-//    dimension, or a dot product along K, is 2-6 times faster.
-//  - the ELU epilogue: oneDNN's post-op takes 3.4 µs over a 256x64 output,
-//    a loop over the product's output 2.5 µs.
+//  - narrow products, in f32 math: an output with at most 4 rows or
+//    columns and no activation. oneDNN does them at 14-56 GFLOP/s (3.3 µs
+//    for a 256x64 by 64x2 product, 4.9 µs for a 64x256 by 256x3 one); they
+//    are a few thousand FMAs, and a loop along the output's wide dimension,
+//    or a dot product along K, is 2-6 times faster.
+//  - the ELU epilogue, on one thread: the plain product and this loop over
+//    its output take 13.3-13.8 µs for a 256x64x64 layer, the product with
+//    oneDNN's post-op 13.5-14.1 µs, but the loop keeps expm1's precision
+//    near 0, where oneDNN's exp(x) - 1 returns 0 for ELU(-1e-10).
 //
 //===----------------------------------------------------------------------===//
 
