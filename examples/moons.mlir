@@ -9,13 +9,15 @@
 //             fed by the caller)
 //   sampling  Euler, midpoint (the seed's), Heun or RK4 steps from t = 0 to 1
 //
-// Entry points (all with llvm.emit_c_interface):
+// Entry points, each declaring its role (`fm.entry`) and the role of every
+// input and result (`fm.role`, with `fm.name` and `fm.slot` for parameters
+// and optimizer state), which is all the runtime reads (docs/Design.md):
 //   @init(seed) -> 8 parameters (PyTorch's default Linear init:
 //                  U(−1/√fan_in, 1/√fan_in) for weights and biases)
-//   @train_step(8 parameters, 8 first moments, 8 second moments,
-//               x1: 256x2, seed, step) -> (loss, the 24 updated tensors)
-//   @sample_{euler,midpoint,heun,rk4}(8 parameters, x0: Nx2, steps)
-//               -> x1: Nx2
+//   @train_step(8 parameters, 8 exp_avg, 8 exp_avg_sq, batch x1: 256x2,
+//               seed, step) -> (loss, the 24 updated tensors)
+//   @sample_{euler,midpoint,heun,rk4}(8 parameters, state x0: Nx2, steps)
+//               -> state x1: Nx2
 //
 //   build/bin/fm-opt examples/moons.mlir --fm-cpu-pipeline
 
@@ -116,23 +118,58 @@ func.func @loss(%w0: tensor<64x3xf32>, %b0: tensor<64xf32>,
 /// One Adam step on a batch x1 of data; x0 and t are drawn from (seed,
 /// step), 192 counter blocks per step (x0: 128 blocks, t: 64).
 func.func @train_step(
-    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
-    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
-    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
-    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
-    %mw0: tensor<64x3xf32>, %mb0: tensor<64xf32>, %mw2: tensor<64x64xf32>, %mb2: tensor<64xf32>,
-    %mw4: tensor<64x64xf32>, %mb4: tensor<64xf32>, %mw6: tensor<2x64xf32>, %mb6: tensor<2xf32>,
-    %vw0: tensor<64x3xf32>, %vb0: tensor<64xf32>, %vw2: tensor<64x64xf32>, %vb2: tensor<64xf32>,
-    %vw4: tensor<64x64xf32>, %vb4: tensor<64xf32>, %vw6: tensor<2x64xf32>, %vb6: tensor<2xf32>,
-    %x1: tensor<256x2xf32>, %seed: i64, %step: i64)
-    -> (f32,
-        tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
-        tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>,
-        tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
-        tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>,
-        tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
-        tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
-    attributes {llvm.emit_c_interface} {
+    %w0: tensor<64x3xf32> {fm.role = "param", fm.name = "net.0.weight"},
+    %b0: tensor<64xf32> {fm.role = "param", fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.role = "param", fm.name = "net.2.weight"},
+    %b2: tensor<64xf32> {fm.role = "param", fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.role = "param", fm.name = "net.4.weight"},
+    %b4: tensor<64xf32> {fm.role = "param", fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.role = "param", fm.name = "net.6.weight"},
+    %b6: tensor<2xf32> {fm.role = "param", fm.name = "net.6.bias"},
+    %mw0: tensor<64x3xf32> {fm.role = "opt_state", fm.name = "net.0.weight", fm.slot = "exp_avg"},
+    %mb0: tensor<64xf32> {fm.role = "opt_state", fm.name = "net.0.bias", fm.slot = "exp_avg"},
+    %mw2: tensor<64x64xf32> {fm.role = "opt_state", fm.name = "net.2.weight", fm.slot = "exp_avg"},
+    %mb2: tensor<64xf32> {fm.role = "opt_state", fm.name = "net.2.bias", fm.slot = "exp_avg"},
+    %mw4: tensor<64x64xf32> {fm.role = "opt_state", fm.name = "net.4.weight", fm.slot = "exp_avg"},
+    %mb4: tensor<64xf32> {fm.role = "opt_state", fm.name = "net.4.bias", fm.slot = "exp_avg"},
+    %mw6: tensor<2x64xf32> {fm.role = "opt_state", fm.name = "net.6.weight", fm.slot = "exp_avg"},
+    %mb6: tensor<2xf32> {fm.role = "opt_state", fm.name = "net.6.bias", fm.slot = "exp_avg"},
+    %vw0: tensor<64x3xf32> {fm.role = "opt_state", fm.name = "net.0.weight", fm.slot = "exp_avg_sq"},
+    %vb0: tensor<64xf32> {fm.role = "opt_state", fm.name = "net.0.bias", fm.slot = "exp_avg_sq"},
+    %vw2: tensor<64x64xf32> {fm.role = "opt_state", fm.name = "net.2.weight", fm.slot = "exp_avg_sq"},
+    %vb2: tensor<64xf32> {fm.role = "opt_state", fm.name = "net.2.bias", fm.slot = "exp_avg_sq"},
+    %vw4: tensor<64x64xf32> {fm.role = "opt_state", fm.name = "net.4.weight", fm.slot = "exp_avg_sq"},
+    %vb4: tensor<64xf32> {fm.role = "opt_state", fm.name = "net.4.bias", fm.slot = "exp_avg_sq"},
+    %vw6: tensor<2x64xf32> {fm.role = "opt_state", fm.name = "net.6.weight", fm.slot = "exp_avg_sq"},
+    %vb6: tensor<2xf32> {fm.role = "opt_state", fm.name = "net.6.bias", fm.slot = "exp_avg_sq"},
+    %x1: tensor<256x2xf32> {fm.role = "batch"}, %seed: i64 {fm.role = "seed"},
+    %step: i64 {fm.role = "step"})
+    -> (f32 {fm.role = "loss"},
+        tensor<64x3xf32> {fm.role = "param", fm.name = "net.0.weight"},
+        tensor<64xf32> {fm.role = "param", fm.name = "net.0.bias"},
+        tensor<64x64xf32> {fm.role = "param", fm.name = "net.2.weight"},
+        tensor<64xf32> {fm.role = "param", fm.name = "net.2.bias"},
+        tensor<64x64xf32> {fm.role = "param", fm.name = "net.4.weight"},
+        tensor<64xf32> {fm.role = "param", fm.name = "net.4.bias"},
+        tensor<2x64xf32> {fm.role = "param", fm.name = "net.6.weight"},
+        tensor<2xf32> {fm.role = "param", fm.name = "net.6.bias"},
+        tensor<64x3xf32> {fm.role = "opt_state", fm.name = "net.0.weight", fm.slot = "exp_avg"},
+        tensor<64xf32> {fm.role = "opt_state", fm.name = "net.0.bias", fm.slot = "exp_avg"},
+        tensor<64x64xf32> {fm.role = "opt_state", fm.name = "net.2.weight", fm.slot = "exp_avg"},
+        tensor<64xf32> {fm.role = "opt_state", fm.name = "net.2.bias", fm.slot = "exp_avg"},
+        tensor<64x64xf32> {fm.role = "opt_state", fm.name = "net.4.weight", fm.slot = "exp_avg"},
+        tensor<64xf32> {fm.role = "opt_state", fm.name = "net.4.bias", fm.slot = "exp_avg"},
+        tensor<2x64xf32> {fm.role = "opt_state", fm.name = "net.6.weight", fm.slot = "exp_avg"},
+        tensor<2xf32> {fm.role = "opt_state", fm.name = "net.6.bias", fm.slot = "exp_avg"},
+        tensor<64x3xf32> {fm.role = "opt_state", fm.name = "net.0.weight", fm.slot = "exp_avg_sq"},
+        tensor<64xf32> {fm.role = "opt_state", fm.name = "net.0.bias", fm.slot = "exp_avg_sq"},
+        tensor<64x64xf32> {fm.role = "opt_state", fm.name = "net.2.weight", fm.slot = "exp_avg_sq"},
+        tensor<64xf32> {fm.role = "opt_state", fm.name = "net.2.bias", fm.slot = "exp_avg_sq"},
+        tensor<64x64xf32> {fm.role = "opt_state", fm.name = "net.4.weight", fm.slot = "exp_avg_sq"},
+        tensor<64xf32> {fm.role = "opt_state", fm.name = "net.4.bias", fm.slot = "exp_avg_sq"},
+        tensor<2x64xf32> {fm.role = "opt_state", fm.name = "net.6.weight", fm.slot = "exp_avg_sq"},
+        tensor<2xf32> {fm.role = "opt_state", fm.name = "net.6.bias", fm.slot = "exp_avg_sq"})
+    attributes {llvm.emit_c_interface, fm.entry = "train_step"} {
   %blocks = arith.constant 192 : i64
   %offset = arith.muli %step, %blocks : i64
   %x0 = fm.random_normal %seed, %offset stream 0 : tensor<256x2xf32>
@@ -188,10 +225,17 @@ func.func private @uniform_init(%u: tensor<?xf32>, %bound: f32) -> tensor<?xf32>
 }
 
 /// PyTorch's default nn.Linear init, one random stream per tensor.
-func.func @init(%seed: i64)
-    -> (tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
-        tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
-    attributes {llvm.emit_c_interface} {
+func.func @init(%seed: i64 {fm.role = "seed"})
+    -> (
+        tensor<64x3xf32> {fm.role = "param", fm.name = "net.0.weight"},
+        tensor<64xf32> {fm.role = "param", fm.name = "net.0.bias"},
+        tensor<64x64xf32> {fm.role = "param", fm.name = "net.2.weight"},
+        tensor<64xf32> {fm.role = "param", fm.name = "net.2.bias"},
+        tensor<64x64xf32> {fm.role = "param", fm.name = "net.4.weight"},
+        tensor<64xf32> {fm.role = "param", fm.name = "net.4.bias"},
+        tensor<2x64xf32> {fm.role = "param", fm.name = "net.6.weight"},
+        tensor<2xf32> {fm.role = "param", fm.name = "net.6.bias"})
+    attributes {llvm.emit_c_interface, fm.entry = "init"} {
   %zero = arith.constant 0 : i64
   // 1/√3 for the first layer, 1/√64 = 0.125 for the others.
   %k3 = arith.constant 0.577350269 : f32
@@ -240,12 +284,18 @@ func.func @init(%seed: i64)
 /// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
 /// euler steps.
 func.func @sample_euler(
-    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
-    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
-    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
-    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
-    %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
-    attributes {llvm.emit_c_interface} {
+    %w0: tensor<64x3xf32> {fm.role = "param", fm.name = "net.0.weight"},
+    %b0: tensor<64xf32> {fm.role = "param", fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.role = "param", fm.name = "net.2.weight"},
+    %b2: tensor<64xf32> {fm.role = "param", fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.role = "param", fm.name = "net.4.weight"},
+    %b4: tensor<64xf32> {fm.role = "param", fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.role = "param", fm.name = "net.6.weight"},
+    %b6: tensor<2xf32> {fm.role = "param", fm.name = "net.6.bias"},
+    %x0: tensor<?x2xf32> {fm.role = "state"}, %steps: index {fm.role = "steps"})
+    -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {llvm.emit_c_interface, fm.entry = "sampler", fm.solver = "euler",
+                fm.direction = "forward"} {
   %x1 = fm.integrate euler @velocity(%x0) steps(%steps)
       params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
              : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
@@ -257,12 +307,18 @@ func.func @sample_euler(
 /// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
 /// midpoint steps.
 func.func @sample_midpoint(
-    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
-    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
-    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
-    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
-    %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
-    attributes {llvm.emit_c_interface} {
+    %w0: tensor<64x3xf32> {fm.role = "param", fm.name = "net.0.weight"},
+    %b0: tensor<64xf32> {fm.role = "param", fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.role = "param", fm.name = "net.2.weight"},
+    %b2: tensor<64xf32> {fm.role = "param", fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.role = "param", fm.name = "net.4.weight"},
+    %b4: tensor<64xf32> {fm.role = "param", fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.role = "param", fm.name = "net.6.weight"},
+    %b6: tensor<2xf32> {fm.role = "param", fm.name = "net.6.bias"},
+    %x0: tensor<?x2xf32> {fm.role = "state"}, %steps: index {fm.role = "steps"})
+    -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {llvm.emit_c_interface, fm.entry = "sampler", fm.solver = "midpoint",
+                fm.direction = "forward"} {
   %x1 = fm.integrate midpoint @velocity(%x0) steps(%steps)
       params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
              : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
@@ -274,12 +330,18 @@ func.func @sample_midpoint(
 /// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
 /// heun steps.
 func.func @sample_heun(
-    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
-    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
-    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
-    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
-    %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
-    attributes {llvm.emit_c_interface} {
+    %w0: tensor<64x3xf32> {fm.role = "param", fm.name = "net.0.weight"},
+    %b0: tensor<64xf32> {fm.role = "param", fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.role = "param", fm.name = "net.2.weight"},
+    %b2: tensor<64xf32> {fm.role = "param", fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.role = "param", fm.name = "net.4.weight"},
+    %b4: tensor<64xf32> {fm.role = "param", fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.role = "param", fm.name = "net.6.weight"},
+    %b6: tensor<2xf32> {fm.role = "param", fm.name = "net.6.bias"},
+    %x0: tensor<?x2xf32> {fm.role = "state"}, %steps: index {fm.role = "steps"})
+    -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {llvm.emit_c_interface, fm.entry = "sampler", fm.solver = "heun",
+                fm.direction = "forward"} {
   %x1 = fm.integrate heun @velocity(%x0) steps(%steps)
       params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
              : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
@@ -291,12 +353,18 @@ func.func @sample_heun(
 /// Samples by integrating the learned velocity from t = 0 to 1 with `steps`
 /// rk4 steps.
 func.func @sample_rk4(
-    %w0: tensor<64x3xf32> {fm.name = "net.0.weight"}, %b0: tensor<64xf32> {fm.name = "net.0.bias"},
-    %w2: tensor<64x64xf32> {fm.name = "net.2.weight"}, %b2: tensor<64xf32> {fm.name = "net.2.bias"},
-    %w4: tensor<64x64xf32> {fm.name = "net.4.weight"}, %b4: tensor<64xf32> {fm.name = "net.4.bias"},
-    %w6: tensor<2x64xf32> {fm.name = "net.6.weight"}, %b6: tensor<2xf32> {fm.name = "net.6.bias"},
-    %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32>
-    attributes {llvm.emit_c_interface} {
+    %w0: tensor<64x3xf32> {fm.role = "param", fm.name = "net.0.weight"},
+    %b0: tensor<64xf32> {fm.role = "param", fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.role = "param", fm.name = "net.2.weight"},
+    %b2: tensor<64xf32> {fm.role = "param", fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.role = "param", fm.name = "net.4.weight"},
+    %b4: tensor<64xf32> {fm.role = "param", fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.role = "param", fm.name = "net.6.weight"},
+    %b6: tensor<2xf32> {fm.role = "param", fm.name = "net.6.bias"},
+    %x0: tensor<?x2xf32> {fm.role = "state"}, %steps: index {fm.role = "steps"})
+    -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {llvm.emit_c_interface, fm.entry = "sampler", fm.solver = "rk4",
+                fm.direction = "forward"} {
   %x1 = fm.integrate rk4 @velocity(%x0) steps(%steps)
       params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
              : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,

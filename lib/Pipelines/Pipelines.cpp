@@ -19,15 +19,12 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
-
-namespace {
-enum class Backend { Linalg, Dnnl };
-} // namespace
+using fmrt::Backend;
 
 /// Built from the passes' create functions rather than a textual pipeline,
 /// so it works in a host compiler that never registered MLIR's passes. The
 /// textual equivalents are in docs/Pipelines.md.
-static void buildPipeline(OpPassManager &pm, Backend backend) {
+void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   // The declarative level to loop-level functions, fm → linalg on tensors,
   // differentiation (fm.vjp) of the result, and fusion of the elementwise
   // chains.
@@ -95,14 +92,32 @@ static void buildPipeline(OpPassManager &pm, Backend backend) {
 }
 
 void mlir::fm::buildFmCpuPipeline(OpPassManager &pm) {
-  buildPipeline(pm, Backend::Linalg);
+  buildFmPipeline(pm, Backend::Linalg);
 }
 
 void mlir::fm::buildFmDnnlPipeline(OpPassManager &pm) {
-  buildPipeline(pm, Backend::Dnnl);
+  buildFmPipeline(pm, Backend::Dnnl);
 }
 
+namespace {
+/// The options of `fm-pipeline`.
+struct FmPipelineOptions : PassPipelineOptions<FmPipelineOptions> {
+  Option<Backend> backend{
+      *this, "backend", llvm::cl::desc("The backend to lower for"),
+      llvm::cl::init(Backend::Linalg),
+      llvm::cl::values(
+          clEnumValN(Backend::Linalg, "linalg", "generated vector code"),
+          clEnumValN(Backend::Dnnl, "dnnl", "oneDNN calls for products"))};
+};
+} // namespace
+
 void mlir::fm::registerFmPipelines() {
+  PassPipelineRegistration<FmPipelineOptions>(
+      "fm-pipeline",
+      "Lower fm and linalg on tensors to the LLVM dialect for a backend",
+      [](OpPassManager &pm, const FmPipelineOptions &options) {
+        buildFmPipeline(pm, options.backend);
+      });
   PassPipelineRegistration<>(
       "fm-cpu-pipeline",
       "Lower fm and linalg on tensors to the LLVM dialect for the host CPU",

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fm/Dialect/FmOps.h"
+#include "fm/Runtime/Roles.h"
 #include "fm/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -30,6 +31,9 @@ using namespace mlir::fm;
 
 /// The flow's initializer, an entry point of fm-run.
 static constexpr llvm::StringLiteral kInitName = "init";
+/// Adam's two optimizer states per parameter, named as torch.optim.Adam's.
+static constexpr llvm::StringLiteral kAdamSlots[] = {"exp_avg", "exp_avg_sq"};
+
 /// Random streams: x0 and t of a training step, and the first parameter's
 /// initialization (parameter i uses kInitStream + i).
 static constexpr uint32_t kSourceStream = 0, kTimeStream = 1, kInitStream = 100;
@@ -39,13 +43,33 @@ static int64_t counterBlocks(RankedTensorType type) {
   return (type.getNumElements() + 3) / 4;
 }
 
-/// Marks `func` as an entry point and names its first arguments, the
-/// network's parameters, for checkpoints.
-static void markEntryPoint(func::FuncOp func, ArrayRef<std::string> names) {
+/// Marks `func` as an entry point of role `role` (fm/Runtime/Roles.h).
+static void markEntryPoint(func::FuncOp func, fmrt::EntryRole role) {
   Builder b(func.getContext());
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  for (auto [i, name] : llvm::enumerate(names))
-    func.setArgAttr(i, "fm.name", b.getStringAttr(name));
+  func->setAttr(StringRef(fmrt::kEntryAttr),
+                b.getStringAttr(StringRef(fmrt::entryRoleName(role))));
+}
+
+/// Gives input (or result) `index` of `func` the role `role`, naming the
+/// parameter it belongs to and its optimizer slot where given.
+static void setRole(func::FuncOp func, bool isResult, unsigned index,
+                    fmrt::ValueRole role, StringRef name = {},
+                    StringRef slot = {}) {
+  Builder b(func.getContext());
+  SmallVector<NamedAttribute, 3> attrs = {
+      b.getNamedAttr(StringRef(fmrt::kRoleAttr),
+                     b.getStringAttr(StringRef(fmrt::valueRoleName(role))))};
+  if (!name.empty())
+    attrs.push_back(
+        b.getNamedAttr(StringRef(fmrt::kNameAttr), b.getStringAttr(name)));
+  if (!slot.empty())
+    attrs.push_back(
+        b.getNamedAttr(StringRef(fmrt::kSlotAttr), b.getStringAttr(slot)));
+  if (isResult)
+    func.setResultAttrs(index, b.getDictionaryAttr(attrs));
+  else
+    func.setArgAttrs(index, b.getDictionaryAttr(attrs));
 }
 
 /// `base`, or `base_<n>` for the first n that no symbol of `module` uses.
@@ -79,7 +103,10 @@ static void buildInit(OpBuilder &b, FlowOp flow, func::FuncOp network) {
   ArrayRef<Type> params = FlowOp::getParameterTypes(network);
   auto func = func::FuncOp::create(b, loc, kInitName,
                                    b.getFunctionType({b.getI64Type()}, params));
-  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  markEntryPoint(func, fmrt::EntryRole::Init);
+  setRole(func, /*isResult=*/false, 0, fmrt::ValueRole::Seed);
+  for (auto [i, name] : llvm::enumerate(FlowOp::getParameterNames(network)))
+    setRole(func, /*isResult=*/true, i, fmrt::ValueRole::Param, name);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(func.addEntryBlock());
   Value seed = func.getArgument(0);
@@ -215,7 +242,21 @@ static void buildTrainStep(OpBuilder &b, TrainerOp trainer, FlowOp flow,
   inputs.append({batchType, i64, i64});
   auto func = func::FuncOp::create(b, loc, trainer.getSymName(),
                                    b.getFunctionType(inputs, results));
-  markEntryPoint(func, FlowOp::getParameterNames(network));
+  markEntryPoint(func, fmrt::EntryRole::TrainStep);
+  SmallVector<std::string> names = FlowOp::getParameterNames(network);
+  for (unsigned i = 0; i < p; ++i) {
+    for (bool isResult : {false, true}) {
+      unsigned shift = isResult ? 1 : 0;
+      setRole(func, isResult, i + shift, fmrt::ValueRole::Param, names[i]);
+      for (auto [copy, slot] : llvm::enumerate(kAdamSlots))
+        setRole(func, isResult, (copy + 1) * p + i + shift,
+                fmrt::ValueRole::OptState, names[i], slot);
+    }
+  }
+  setRole(func, /*isResult=*/false, 3 * p, fmrt::ValueRole::Batch);
+  setRole(func, /*isResult=*/false, 3 * p + 1, fmrt::ValueRole::Seed);
+  setRole(func, /*isResult=*/false, 3 * p + 2, fmrt::ValueRole::Step);
+  setRole(func, /*isResult=*/true, 0, fmrt::ValueRole::Loss);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(func.addEntryBlock());
   ValueRange args = func.getArguments();
@@ -284,7 +325,17 @@ static void buildSampler(OpBuilder &b, SamplerOp sampler, FlowOp flow,
     inputs.push_back(b.getIndexType());
   auto func = func::FuncOp::create(b, loc, sampler.getSymName(),
                                    b.getFunctionType(inputs, {stateType}));
-  markEntryPoint(func, FlowOp::getParameterNames(network));
+  markEntryPoint(func, fmrt::EntryRole::Sampler);
+  func->setAttr(StringRef(fmrt::kSolverAttr),
+                b.getStringAttr(stringifyODEMethod(sampler.getSolver())));
+  func->setAttr(StringRef(fmrt::kDirectionAttr),
+                b.getStringAttr(stringifyDirection(sampler.getDirection())));
+  for (auto [i, name] : llvm::enumerate(FlowOp::getParameterNames(network)))
+    setRole(func, /*isResult=*/false, i, fmrt::ValueRole::Param, name);
+  setRole(func, /*isResult=*/false, p, fmrt::ValueRole::State);
+  if (runtimeSteps)
+    setRole(func, /*isResult=*/false, p + 1, fmrt::ValueRole::Steps);
+  setRole(func, /*isResult=*/true, 0, fmrt::ValueRole::State);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(func.addEntryBlock());
 

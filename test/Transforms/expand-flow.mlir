@@ -6,8 +6,9 @@
 /// conv-like weight); a bias takes the fan_in of the weight before it.
 
 // CHECK-LABEL: func.func @init(
-// CHECK-SAME: %[[SEED:.*]]: i64) -> (tensor<4x8xf32>, tensor<4xf32>, tensor<3x1x2x2xf32>, tensor<3xf32>, tensor<3xf32>)
-// CHECK-SAME: attributes {llvm.emit_c_interface}
+// CHECK-SAME: %[[SEED:.*]]: i64 {fm.role = "seed"}) -> (tensor<4x8xf32> {fm.name = "param.0", fm.role = "param"}, tensor<4xf32> {fm.name = "param.1", fm.role = "param"},
+// CHECK-SAME: tensor<3x1x2x2xf32> {fm.name = "param.2", fm.role = "param"}, tensor<3xf32> {fm.name = "param.3", fm.role = "param"}, tensor<3xf32> {fm.name = "param.4", fm.role = "param"})
+// CHECK-SAME: attributes {fm.entry = "init", llvm.emit_c_interface}
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : i64
 // CHECK: %[[U0:.*]] = fm.random_uniform %[[SEED]], %[[ZERO]] stream 100 : tensor<4x8xf32>
 // CHECK: %[[P0:.*]] = linalg.generic {{.*}} ins(%[[U0]] : tensor<4x8xf32>)
@@ -45,7 +46,8 @@ fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
 /// casts to its dynamic batch, the MSE) and the training step: x0 from
 /// stream 0 and t from stream 1 at offset step·(4 + 2) blocks, fm.vjp of
 /// the loss, and one Adam update per parameter at step + 1. Parameters keep
-/// the network's fm.name, or are named param.<i>.
+/// the network's fm.name, or are named param.<i>; every input and result
+/// carries its role, Adam's moments as the slots exp_avg and exp_avg_sq.
 
 // CHECK-LABEL: func.func @init(
 
@@ -60,11 +62,14 @@ fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
 // CHECK: return %[[L]] : f32
 
 // CHECK-LABEL: func.func @train_step(
-// CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "net.weight"}, %[[B:[^:]*]]: tensor<2xf32> {fm.name = "param.1"},
-// CHECK-SAME: %[[MW:[^:]*]]: tensor<2x2xf32>, %[[MB:[^:]*]]: tensor<2xf32>, %[[VW:[^:]*]]: tensor<2x2xf32>, %[[VB:[^:]*]]: tensor<2xf32>,
-// CHECK-SAME: %[[X1:[^:]*]]: tensor<8x2xf32>, %[[SEED:[^:]*]]: i64, %[[STEP:[^:]*]]: i64)
-// CHECK-SAME: -> (f32, tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<2xf32>)
-// CHECK-SAME: attributes {llvm.emit_c_interface}
+// CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "net.weight", fm.role = "param"}, %[[B:[^:]*]]: tensor<2xf32> {fm.name = "param.1", fm.role = "param"},
+// CHECK-SAME: %[[MW:[^:]*]]: tensor<2x2xf32> {fm.name = "net.weight", fm.role = "opt_state", fm.slot = "exp_avg"}, %[[MB:[^:]*]]: tensor<2xf32> {fm.name = "param.1", fm.role = "opt_state", fm.slot = "exp_avg"},
+// CHECK-SAME: %[[VW:[^:]*]]: tensor<2x2xf32> {fm.name = "net.weight", fm.role = "opt_state", fm.slot = "exp_avg_sq"}, %[[VB:[^:]*]]: tensor<2xf32> {fm.name = "param.1", fm.role = "opt_state", fm.slot = "exp_avg_sq"},
+// CHECK-SAME: %[[X1:[^:]*]]: tensor<8x2xf32> {fm.role = "batch"}, %[[SEED:[^:]*]]: i64 {fm.role = "seed"}, %[[STEP:[^:]*]]: i64 {fm.role = "step"})
+// CHECK-SAME: -> (f32 {fm.role = "loss"}, tensor<2x2xf32> {fm.name = "net.weight", fm.role = "param"}, tensor<2xf32> {fm.name = "param.1", fm.role = "param"},
+// CHECK-SAME: tensor<2x2xf32> {fm.name = "net.weight", fm.role = "opt_state", fm.slot = "exp_avg"}, tensor<2xf32> {fm.name = "param.1", fm.role = "opt_state", fm.slot = "exp_avg"},
+// CHECK-SAME: tensor<2x2xf32> {fm.name = "net.weight", fm.role = "opt_state", fm.slot = "exp_avg_sq"}, tensor<2xf32> {fm.name = "param.1", fm.role = "opt_state", fm.slot = "exp_avg_sq"})
+// CHECK-SAME: attributes {fm.entry = "train_step", llvm.emit_c_interface}
 // CHECK: %[[BLOCKS:.*]] = arith.constant 6 : i64
 // CHECK: %[[OFFSET:.*]] = arith.muli %[[STEP]], %[[BLOCKS]] : i64
 // CHECK: %[[X0:.*]] = fm.random_normal %[[SEED]], %[[OFFSET]] stream 0 : tensor<8x2xf32>
@@ -99,8 +104,8 @@ fm.trainer @train_step flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-2, beta1 
 // CHECK: fm.mse_loss %[[V]], %[[DXT]] : tensor<4x2x3xf32> -> f32
 
 // CHECK-LABEL: func.func @train(
-// CHECK-SAME: %[[W:[^:]*]]: tensor<6x6xf32> {fm.name = "param.0"}, %[[M:[^:]*]]: tensor<6x6xf32>, %[[V:[^:]*]]: tensor<6x6xf32>,
-// CHECK-SAME: %[[X1:[^:]*]]: tensor<4x2x3xf32>, %[[SEED:[^:]*]]: i64, %[[STEP:[^:]*]]: i64)
+// CHECK-SAME: %[[W:[^:]*]]: tensor<6x6xf32> {fm.name = "param.0", fm.role = "param"}, %[[M:[^:]*]]: tensor<6x6xf32> {{{[^}]*}}}, %[[V:[^:]*]]: tensor<6x6xf32> {{{[^}]*}}},
+// CHECK-SAME: %[[X1:[^:]*]]: tensor<4x2x3xf32> {fm.role = "batch"}, %[[SEED:[^:]*]]: i64 {fm.role = "seed"}, %[[STEP:[^:]*]]: i64 {fm.role = "step"})
 // CHECK: %[[BLOCKS:.*]] = arith.constant 7 : i64
 // CHECK: %[[OFFSET:.*]] = arith.muli %[[STEP]], %[[BLOCKS]] : i64
 // CHECK: fm.random_normal %[[SEED]], %[[OFFSET]] stream 0 : tensor<4x2x3xf32>
@@ -121,18 +126,20 @@ fm.trainer @train flow(@f) loss(mse) optimizer(#fm.adamw<lr = 1.0e-3>)
 /// grid; `reverse` integrates from t = 1 to 0.
 
 // CHECK-LABEL: func.func @sample_midpoint(
-// CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "w"}, %[[X:[^:]*]]: tensor<?x2xf32>, %[[STEPS:[^:]*]]: index) -> tensor<?x2xf32>
-// CHECK-SAME: attributes {llvm.emit_c_interface}
+// CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "w", fm.role = "param"}, %[[X:[^:]*]]: tensor<?x2xf32> {fm.role = "state"}, %[[STEPS:[^:]*]]: index {fm.role = "steps"})
+// CHECK-SAME: -> (tensor<?x2xf32> {fm.role = "state"})
+// CHECK-SAME: attributes {fm.direction = "forward", fm.entry = "sampler", fm.solver = "midpoint", llvm.emit_c_interface}
 // CHECK: %[[R:.*]] = fm.integrate midpoint @v(%[[X]]) steps(%[[STEPS]]) params(%[[W]] : tensor<2x2xf32>) : tensor<?x2xf32>
 // CHECK: return %[[R]]
 
 // CHECK-LABEL: func.func @encode(
-// CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "w"}, %[[X:[^:]*]]: tensor<?x2xf32>) -> tensor<?x2xf32>
+// CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "w", fm.role = "param"}, %[[X:[^:]*]]: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+// CHECK-SAME: attributes {fm.direction = "reverse", fm.entry = "sampler", fm.solver = "rk4", llvm.emit_c_interface}
 // CHECK: %[[N:.*]] = arith.constant 20 : index
 // CHECK: fm.integrate rk4 @v(%[[X]]) steps(%[[N]]) params(%[[W]] : tensor<2x2xf32>) {t0 = 1.000000e+00 : f64, t1 = 0.000000e+00 : f64}
 
 // CHECK-LABEL: func.func @sample_grid(
-// CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "w"}, %[[X:[^:]*]]: tensor<?x2xf32>) -> tensor<?x2xf32>
+// CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "w", fm.role = "param"}, %[[X:[^:]*]]: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
 // CHECK: fm.integrate euler @v(%[[X]]) params(%[[W]] : tensor<2x2xf32>) {time_grid = array<f64: 0.000000e+00, 5.000000e-01, 1.000000e+00>}
 
 // CHECK-LABEL: func.func @encode_grid(

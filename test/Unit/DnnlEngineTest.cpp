@@ -10,8 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "fm/Driver/Compile.h"
 #include "fm/Runtime/Dnnl.h"
-#include "fm/Runtime/Engine.h"
+#include "fm/Runtime/Trainer.h"
 
 #include "gtest/gtest.h"
 
@@ -22,27 +23,27 @@ using namespace fmrt;
 
 namespace {
 
-/// A program's training state (parameters, then first and second moments)
-/// and the loop that trains it on deterministic batches.
+/// The moons program compiled for a backend, and the runtime's trainer
+/// over it, stepped on deterministic batches.
 class Trainer {
 public:
   explicit Trainer(Backend backend) {
-    CompileOptions options;
+    mlir::fm::driver::CompileOptions options;
     options.backend = backend;
-    auto compiled =
-        Program::compileFile(FM_SOURCE_DIR "/examples/moons.mlir", options);
+    auto compiled = mlir::fm::driver::compileFile(
+        FM_SOURCE_DIR "/examples/moons.mlir", options);
     if (!compiled) {
       error = toString(compiled.takeError());
       return;
     }
     program = std::move(*compiled);
-    train = program->lookup("train_step");
-    for (int i = 0; i < 24; ++i)
-      state.emplace_back(numElements(train->inputs[i].shape), 0.0f);
-    std::vector<Destination> params;
-    for (int i = 0; i < 8; ++i)
-      params.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
-    if (llvm::Error err = program->call("init", {int64_t(0)}, params))
+    auto created = fmrt::Trainer::create(*program);
+    if (!created) {
+      error = toString(created.takeError());
+      return;
+    }
+    trainer = std::move(*created);
+    if (llvm::Error err = trainer->initialize(0))
       error = toString(std::move(err));
   }
 
@@ -54,25 +55,18 @@ public:
       x1[2 * i] = std::cos(angle);
       x1[2 * i + 1] = std::sin(angle) - 0.25f;
     }
-    float loss = NAN;
-    std::vector<Argument> args;
-    std::vector<Destination> outs = {&loss};
-    for (int i = 0; i < 24; ++i) {
-      args.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
-      outs.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
+    llvm::Expected<float> loss =
+        trainer->step({TensorRef{x1.data(), {256, 2}}}, /*seed=*/7, step);
+    if (!loss) {
+      error = toString(loss.takeError());
+      return NAN;
     }
-    args.push_back(TensorRef{x1.data(), {256, 2}});
-    args.push_back(int64_t(7));
-    args.push_back(step);
-    if (llvm::Error err = program->call("train_step", args, outs))
-      error = toString(std::move(err));
-    return loss;
+    return *loss;
   }
 
   std::string error;
   std::unique_ptr<Program> program;
-  const EntryPoint *train = nullptr;
-  std::vector<std::vector<float>> state;
+  std::unique_ptr<fmrt::Trainer> trainer;
 };
 
 TEST(DnnlEngineTest, CreatesPrimitivesOnlyInTheFirstStep) {

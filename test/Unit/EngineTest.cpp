@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Runtime/Engine.h"
+#include "fm/Driver/Compile.h"
 
 #include "TempDir.h"
 
@@ -17,6 +17,7 @@
 #include <vector>
 
 using namespace fmrt;
+using namespace mlir::fm;
 
 namespace {
 
@@ -62,7 +63,7 @@ func.func @named(%w: tensor<2xf32> {fm.name = "layer.weight"}, %step: i64) -> i6
 )mlir";
 
 TEST(EngineTest, CallsEntryPointsWithTensorsAndScalars) {
-  auto program = Program::compile(kAxpy, "axpy.mlir");
+  auto program = driver::compile(kAxpy, "axpy.mlir");
   ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
 
   std::vector<float> x = {1, 2, 3, 4, 5, 6};
@@ -79,18 +80,18 @@ TEST(EngineTest, CallsEntryPointsWithTensorsAndScalars) {
 }
 
 TEST(EngineTest, ListsPublicEntryPointsWithTypesAndNames) {
-  auto program = Program::compile(kAxpy, "axpy.mlir");
+  auto program = driver::compile(kAxpy, "axpy.mlir");
   ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
   EXPECT_EQ((*program)->lookup("helper"), nullptr); // private
   const EntryPoint *named = (*program)->lookup("named");
   ASSERT_NE(named, nullptr);
   ASSERT_EQ(named->inputs.size(), 2u);
-  EXPECT_EQ(named->inputs[0].str(), "tensor<2xf32>");
-  EXPECT_EQ(named->inputNames[0], "layer.weight");
-  EXPECT_EQ(named->inputNames[1], "");
+  EXPECT_EQ(named->inputs[0].type.str(), "tensor<2xf32>");
+  EXPECT_EQ(named->inputs[0].name, "layer.weight");
+  EXPECT_EQ(named->inputs[1].name, "");
   const EntryPoint *axpy = (*program)->lookup("axpy");
   ASSERT_NE(axpy, nullptr);
-  EXPECT_EQ(axpy->results[1].str(), "tensor<?x2xf32>");
+  EXPECT_EQ(axpy->results[1].type.str(), "tensor<?x2xf32>");
 
   float w[2] = {0, 0};
   int64_t next = 0;
@@ -101,7 +102,7 @@ TEST(EngineTest, ListsPublicEntryPointsWithTypesAndNames) {
 }
 
 TEST(EngineTest, RejectsBadCalls) {
-  auto program = Program::compile(kAxpy, "axpy.mlir");
+  auto program = driver::compile(kAxpy, "axpy.mlir");
   ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
   std::vector<float> x(6), y(6), small(4);
   float total;
@@ -116,7 +117,7 @@ TEST(EngineTest, RejectsBadCalls) {
                                       TensorRef{x.data(), {3, 3}}},
                                      {&total, TensorRef{y.data(), {3, 2}}})),
             "'axpy' argument #2 must be tensor<?x2xf32>, got a tensor of "
-            "shape [3, 3]");
+            "f32 of shape [3, 3]");
   EXPECT_EQ(message((*program)->call("axpy",
                                      {int64_t(2), TensorRef{x.data(), {3, 2}},
                                       TensorRef{x.data(), {3, 2}}},
@@ -131,8 +132,8 @@ TEST(EngineTest, RejectsBadCalls) {
 }
 
 TEST(EngineTest, ReportsCompileErrorsWithLocations) {
-  auto bad = Program::compile("func.func @f() {\n  %x = arith.constant\n}\n",
-                              "broken.mlir");
+  auto bad = driver::compile("func.func @f() {\n  %x = arith.constant\n}\n",
+                             "broken.mlir");
   ASSERT_FALSE(static_cast<bool>(bad));
   std::string message = toString(bad.takeError());
   EXPECT_NE(message.find("cannot compile 'broken.mlir'"), std::string::npos)
@@ -141,40 +142,40 @@ TEST(EngineTest, ReportsCompileErrorsWithLocations) {
             std::string::npos)
       << message;
 
-  auto missing = Program::compileFile("/nonexistent/program.mlir");
+  auto missing = driver::compileFile("/nonexistent/program.mlir");
   ASSERT_FALSE(static_cast<bool>(missing));
   EXPECT_EQ(toString(missing.takeError()),
             "cannot read '/nonexistent/program.mlir': No such file or "
             "directory");
 
-  auto unsupported = Program::compile(
-      "func.func @f(%x: tensor<2xi32>) { return }", "types.mlir");
+  auto unsupported = driver::compile(
+      "func.func @f(%x: tensor<2xi16>) { return }", "types.mlir");
   ASSERT_FALSE(static_cast<bool>(unsupported));
   EXPECT_EQ(toString(unsupported.takeError()),
             "cannot compile 'types.mlir': entry point 'f' takes a "
-            "tensor<2xi32>, which the runtime cannot pass (f32 tensors, f32, "
-            "f64, i64 and index only)");
+            "tensor<2xi16>, which the runtime cannot pass (tensors of f32, "
+            "f64, i32 or i64, and f32, f64, i64 and index only)");
 }
 
 /// The moons example end to end through the embedding API: init, one
 /// training step, and sampling, with the loss in the range of an
 /// untrained network (E|x1 − x0|² ≈ 2.6 for moons against N(0, I)).
 TEST(EngineTest, RunsTheMoonsExample) {
-  auto program = Program::compileFile(FM_SOURCE_DIR "/examples/moons.mlir");
+  auto program = driver::compileFile(FM_SOURCE_DIR "/examples/moons.mlir");
   ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
   const EntryPoint *train = (*program)->lookup("train_step");
   ASSERT_NE(train, nullptr);
-  EXPECT_EQ(train->inputNames[0], "net.0.weight");
-  EXPECT_EQ(train->inputNames[7], "net.6.bias");
+  EXPECT_EQ(train->inputs[0].name, "net.0.weight");
+  EXPECT_EQ(train->inputs[7].name, "net.6.bias");
 
   // Parameters, then first and second moments: 3 × 8 tensors.
   std::vector<std::vector<float>> state;
   std::vector<Argument> args;
   std::vector<Destination> params;
   for (int i = 0; i < 24; ++i)
-    state.emplace_back(numElements(train->inputs[i].shape), 0.0f);
+    state.emplace_back(numElements(train->inputs[i].type.shape), 0.0f);
   for (int i = 0; i < 8; ++i)
-    params.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
+    params.push_back(TensorRef{state[i].data(), train->inputs[i].type.shape});
   llvm::Error err = (*program)->call("init", {int64_t(0)}, params);
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   // PyTorch's init bound for the first layer is 1/√3.
@@ -189,8 +190,8 @@ TEST(EngineTest, RunsTheMoonsExample) {
   float loss = -1;
   std::vector<Destination> outs = {&loss};
   for (int i = 0; i < 24; ++i) {
-    args.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
-    outs.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
+    args.push_back(TensorRef{state[i].data(), train->inputs[i].type.shape});
+    outs.push_back(TensorRef{state[i].data(), train->inputs[i].type.shape});
   }
   args.push_back(TensorRef{x1.data(), {256, 2}});
   args.push_back(int64_t(0));
@@ -203,7 +204,8 @@ TEST(EngineTest, RunsTheMoonsExample) {
   std::vector<float> x0(2 * 100, 0.25f), samples(2 * 100);
   std::vector<Argument> sampleArgs;
   for (int i = 0; i < 8; ++i)
-    sampleArgs.push_back(TensorRef{state[i].data(), train->inputs[i].shape});
+    sampleArgs.push_back(
+        TensorRef{state[i].data(), train->inputs[i].type.shape});
   sampleArgs.push_back(TensorRef{x0.data(), {100, 2}});
   sampleArgs.push_back(int64_t(4));
   err = (*program)->call("sample_midpoint", sampleArgs,
@@ -228,11 +230,11 @@ protected:
 
 TEST_F(LibraryTest, CompiledLibraryLoadsAndCallsLikeTheJit) {
   std::string library = path("axpy.so");
-  llvm::Error err = Program::compileToLibrary(kAxpy, "axpy.mlir", library);
+  llvm::Error err = driver::compileToLibrary(kAxpy, "axpy.mlir", library);
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   auto loaded = Program::load(library);
   ASSERT_TRUE(static_cast<bool>(loaded)) << toString(loaded.takeError());
-  auto jit = Program::compile(kAxpy, "axpy.mlir");
+  auto jit = driver::compile(kAxpy, "axpy.mlir");
   ASSERT_TRUE(static_cast<bool>(jit)) << toString(jit.takeError());
 
   EXPECT_EQ((*loaded)->backend(), (*jit)->backend());
@@ -240,13 +242,16 @@ TEST_F(LibraryTest, CompiledLibraryLoadsAndCallsLikeTheJit) {
   for (auto [a, b] :
        llvm::zip((*loaded)->entryPoints(), (*jit)->entryPoints())) {
     EXPECT_EQ(a.name, b.name);
-    EXPECT_EQ(a.inputNames, b.inputNames);
+    EXPECT_EQ(a.role, b.role);
     ASSERT_EQ(a.inputs.size(), b.inputs.size());
-    for (auto [x, y] : llvm::zip(a.inputs, b.inputs))
-      EXPECT_EQ(x.str(), y.str());
+    for (auto [x, y] : llvm::zip(a.inputs, b.inputs)) {
+      EXPECT_EQ(x.type.str(), y.type.str());
+      EXPECT_EQ(x.name, y.name);
+      EXPECT_EQ(x.role, y.role);
+    }
     ASSERT_EQ(a.results.size(), b.results.size());
     for (auto [x, y] : llvm::zip(a.results, b.results))
-      EXPECT_EQ(x.str(), y.str());
+      EXPECT_EQ(x.type.str(), y.type.str());
   }
 
   std::vector<float> x = {1, 2, 3, 4, 5, 6};
@@ -286,7 +291,7 @@ TEST_F(LibraryTest, CompiledLibraryLoadsAndCallsLikeTheJit) {
 TEST_F(LibraryTest, FailedCompileLeavesTheOutputAlone) {
   std::string library = writeBytes("kept.so", "an earlier build");
   llvm::Error err =
-      Program::compileToLibrary("func.func @f( {", "bad.mlir", library);
+      driver::compileToLibrary("func.func @f( {", "bad.mlir", library);
   ASSERT_TRUE(static_cast<bool>(err));
   EXPECT_NE(toString(std::move(err)).find("bad.mlir:1:"), std::string::npos);
   EXPECT_EQ(readBytes(library), "an earlier build");
@@ -314,30 +319,55 @@ TEST(ManifestTest, RoundTrips) {
   manifest.features = {"avx2", "avx512f", "fma"};
   EntryPoint entry;
   entry.name = "step";
-  entry.inputs = {ValueType{ValueType::Kind::Tensor, {-1, 2}},
-                  ValueType{ValueType::Kind::Tensor, {}},
-                  ValueType{ValueType::Kind::Index, {}}};
-  entry.inputNames = {"net.0.weight", "", ""};
-  entry.results = {ValueType{ValueType::Kind::F32, {}},
-                   ValueType{ValueType::Kind::Tensor, {64, 3}}};
-  manifest.entries = {entry};
+  entry.role = EntryRole::TrainStep;
+  using Kind = ValueType::Kind;
+  entry.inputs = {
+      {ValueType{Kind::Tensor, ElementType::F32, {64, 3}}, ValueRole::Param,
+       "net.0.weight", ""},
+      {ValueType{Kind::Tensor, ElementType::F32, {64, 3}}, ValueRole::OptState,
+       "net.0.weight", "exp_avg"},
+      {ValueType{Kind::Tensor, ElementType::I32, {-1, 2}}, ValueRole::Batch, "",
+       ""},
+      {ValueType{Kind::Tensor, ElementType::F64, {}}, std::nullopt, "", ""},
+      {ValueType{Kind::Index, ElementType::F32, {}}, ValueRole::Step, "", ""}};
+  entry.results = {
+      {ValueType{Kind::F32, ElementType::F32, {}}, ValueRole::Loss, "", ""},
+      {ValueType{Kind::Tensor, ElementType::F32, {64, 3}}, ValueRole::Param,
+       "net.0.weight", ""}};
+  EntryPoint sampler;
+  sampler.name = "sample";
+  sampler.role = EntryRole::Sampler;
+  sampler.solver = "rk4";
+  sampler.direction = "reverse";
+  manifest.entries = {entry, sampler};
   std::string text = printManifest(manifest);
   auto parsed = parseManifest(text);
   ASSERT_TRUE(static_cast<bool>(parsed)) << toString(parsed.takeError());
   EXPECT_EQ(parsed->backend, Backend::Dnnl);
   EXPECT_EQ(parsed->cpu, "znver4");
   EXPECT_EQ(parsed->features, manifest.features);
-  ASSERT_EQ(parsed->entries.size(), 1u);
+  ASSERT_EQ(parsed->entries.size(), 2u);
   const EntryPoint &got = parsed->entries[0];
   EXPECT_EQ(got.name, "step");
-  EXPECT_EQ(got.inputNames, entry.inputNames);
-  ASSERT_EQ(got.inputs.size(), 3u);
-  EXPECT_EQ(got.inputs[0].str(), "tensor<?x2xf32>");
-  EXPECT_EQ(got.inputs[1].str(), "tensor<f32>");
-  EXPECT_EQ(got.inputs[2].str(), "index");
+  EXPECT_EQ(got.role, EntryRole::TrainStep);
+  ASSERT_EQ(got.inputs.size(), 5u);
+  for (auto [want, have] : llvm::zip(entry.inputs, got.inputs)) {
+    EXPECT_EQ(have.type, want.type) << want.type.str();
+    EXPECT_EQ(have.role, want.role);
+    EXPECT_EQ(have.name, want.name);
+    EXPECT_EQ(have.slot, want.slot);
+  }
+  EXPECT_EQ(got.inputs[2].type.str(), "tensor<?x2xi32>");
+  EXPECT_EQ(got.inputs[3].type.str(), "tensor<f64>");
+  EXPECT_EQ(got.inputs[4].type.str(), "index");
   ASSERT_EQ(got.results.size(), 2u);
-  EXPECT_EQ(got.results[0].str(), "f32");
-  EXPECT_EQ(got.results[1].str(), "tensor<64x3xf32>");
+  EXPECT_EQ(got.results[0].type.str(), "f32");
+  EXPECT_EQ(got.results[0].role, ValueRole::Loss);
+  EXPECT_EQ(got.results[1].type.str(), "tensor<64x3xf32>");
+  const EntryPoint &gotSampler = parsed->entries[1];
+  EXPECT_EQ(gotSampler.role, EntryRole::Sampler);
+  EXPECT_EQ(gotSampler.solver, "rk4");
+  EXPECT_EQ(gotSampler.direction, "reverse");
   EXPECT_EQ(printManifest(*parsed), text);
 }
 
@@ -347,7 +377,7 @@ TEST(ManifestTest, RejectsMalformedManifests) {
     return parsed ? std::string("<parsed>") : toString(parsed.takeError());
   };
   auto withEntry = [](llvm::StringRef entry) {
-    return (R"({"format":"fm-program","version":2,"backend":"linalg",)"
+    return (R"({"format":"fm-program","version":3,"backend":"linalg",)"
             R"("cpu":"x86-64","features":["sse2"],"entries":[)" +
             entry + "]}")
         .str();
@@ -356,30 +386,51 @@ TEST(ManifestTest, RejectsMalformedManifests) {
   EXPECT_EQ(message(R"({"format":"other"})"),
             "manifest is not an fm-program manifest");
   EXPECT_EQ(message(R"({"format":"fm-program","version":1})"),
-            "manifest version 1, but this runtime reads version 2: recompile "
+            "manifest version 1, but this runtime reads version 3: recompile "
             "the program");
-  EXPECT_EQ(message(R"({"format":"fm-program","version":2,"backend":"gpu"})"),
-            "manifest names no known backend (dnnl or linalg)");
-  EXPECT_EQ(message(R"({"format":"fm-program","version":2,"backend":"dnnl",)"
+  EXPECT_EQ(message(R"({"format":"fm-program","version":3,"backend":"gpu"})"),
+            "manifest names no known backend (dnnl|linalg)");
+  EXPECT_EQ(message(R"({"format":"fm-program","version":3,"backend":"dnnl",)"
                     R"("entries":[]})"),
             "manifest names no target CPU and features");
-  EXPECT_EQ(message(R"({"format":"fm-program","version":2,"backend":"dnnl",)"
+  EXPECT_EQ(message(R"({"format":"fm-program","version":3,"backend":"dnnl",)"
                     R"("cpu":"x86-64","features":["sse2",3],"entries":[]})"),
             "manifest has a malformed target feature");
   EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[],"results":[]})")),
             "<parsed>");
   EXPECT_EQ(message(withEntry(R"({"inputs":[],"results":[]})")),
             "manifest has an entry point without a name, inputs or results");
-  for (llvm::StringRef bad : {"tensor<3xf64>", "tensor<axf32>", "tensor<3f32>",
-                              "tensor<-1xf32>", "i32", "tensor<3x?f32>"})
-    EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[],"results":[")" +
-                                bad.str() + R"("]})")),
+  for (llvm::StringRef bad :
+       {"tensor<3xi16>", "tensor<axf32>", "tensor<3f32>", "tensor<-1xf32>",
+        "i32", "tensor<3x?f32>", "tensor<>", "tensor<3x>"})
+    EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[],"results":[)"
+                                R"({"type":")" +
+                                bad.str() + R"("}]})")),
               "manifest: entry point 'f' has a malformed result")
         << bad.str();
-  EXPECT_EQ(
-      message(withEntry(
-          R"({"name":"f","inputs":[{"type":"tensor<2x?xf32>"}],"results":[]})")),
-      "manifest: entry point 'f' has a malformed input");
+  // Types of every element type parse; a value needs an object with a type,
+  // a known role, and a name where its role has one.
+  for (llvm::StringRef good :
+       {R"({"type":"tensor<2x?xf32>"})", R"({"type":"tensor<3xi32>"})",
+        R"({"type":"tensor<4xi64>","role":"batch"})",
+        R"({"type":"tensor<2xf64>","role":"param","name":"w"})"})
+    EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[)" + good.str() +
+                                R"(],"results":[]})")),
+              "<parsed>")
+        << good.str();
+  for (llvm::StringRef bad :
+       {R"("tensor<2xf32>")", R"({"role":"param"})",
+        R"({"type":"tensor<2xf32>","role":"weights"})",
+        R"({"type":"tensor<2xf32>","role":"param"})",
+        R"({"type":"tensor<2xf32>","role":"opt_state","name":""})",
+        R"({"type":"tensor<2xf32>","slot":7})"})
+    EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[)" + bad.str() +
+                                R"(],"results":[]})")),
+              "manifest: entry point 'f' has a malformed input")
+        << bad.str();
+  EXPECT_EQ(message(withEntry(
+                R"({"name":"f","role":"trainer","inputs":[],"results":[]})")),
+            "manifest: entry point 'f' has an unknown role");
 }
 
 TEST(ManifestTest, CodeForAnotherCpuIsRefusedBeforeItRuns) {

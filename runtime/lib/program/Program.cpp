@@ -4,13 +4,13 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The half of fmrt::Program that needs no compiler: the manifest, loading a
-// library compiled ahead of time, and the calling convention. The JIT and
-// the ahead-of-time compiler are in ../engine/Compile.cpp.
+// fmrt::Program: the manifest, loading a library compiled ahead of time,
+// and the calling convention. Needs no compiler; the JIT and the
+// ahead-of-time compiler are the compiler's (lib/Driver).
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Runtime/Engine.h"
+#include "fm/Runtime/Program.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -29,6 +29,40 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+size_t fmrt::elementSize(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+  case ElementType::I32:
+    return 4;
+  case ElementType::F64:
+  case ElementType::I64:
+    return 8;
+  }
+  return 4;
+}
+
+llvm::StringRef fmrt::elementTypeName(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "f32";
+  case ElementType::F64:
+    return "f64";
+  case ElementType::I32:
+    return "i32";
+  case ElementType::I64:
+    return "i64";
+  }
+  return "?";
+}
+
+static std::optional<ElementType> parseElementType(llvm::StringRef text) {
+  for (ElementType type :
+       {ElementType::F32, ElementType::F64, ElementType::I32, ElementType::I64})
+    if (elementTypeName(type) == text)
+      return type;
+  return std::nullopt;
+}
+
 std::string ValueType::str() const {
   switch (kind) {
   case Kind::F32:
@@ -45,7 +79,7 @@ std::string ValueType::str() const {
   std::string text = "tensor<";
   for (int64_t d : shape)
     text += (d < 0 ? std::string("?") : std::to_string(d)) + "x";
-  return text + "f32>";
+  return text + elementTypeName(element).str() + ">";
 }
 
 /// The inverse of ValueType::str.
@@ -59,14 +93,21 @@ static std::optional<ValueType> parseValueType(llvm::StringRef text) {
     v.kind = ValueType::Kind::I64;
   else if (text == "index")
     v.kind = ValueType::Kind::Index;
-  else if (text.consume_front("tensor<") && text.consume_back("f32>")) {
-    // "AxBx" (every dimension followed by 'x'), or "" for a scalar tensor.
+  else if (text.consume_front("tensor<") && text.consume_back(">")) {
+    // "AxBx" (every dimension followed by 'x') and the element type, or
+    // only the element type for a scalar tensor.
     v.kind = ValueType::Kind::Tensor;
-    if (!text.empty() && !text.consume_back("x"))
+    size_t split = text.rfind('x');
+    llvm::StringRef dimsText =
+        split == llvm::StringRef::npos ? "" : text.take_front(split);
+    std::optional<ElementType> element = parseElementType(
+        split == llvm::StringRef::npos ? text : text.drop_front(split + 1));
+    if (!element)
       return std::nullopt;
+    v.element = *element;
     llvm::SmallVector<llvm::StringRef, 4> dims;
-    if (!text.empty())
-      text.split(dims, 'x');
+    if (!dimsText.empty())
+      dimsText.split(dims, 'x');
     for (llvm::StringRef dim : dims) {
       int64_t d;
       if (dim == "?")
@@ -99,12 +140,12 @@ bool fmrt::hasDnnlBackend() {
 #endif
 }
 
-fmrt::Backend fmrt::defaultBackend() {
-  return hasDnnlBackend() ? Backend::Dnnl : Backend::Linalg;
+bool fmrt::isBackendAvailable(Backend backend) {
+  return backend != Backend::Dnnl || hasDnnlBackend();
 }
 
-llvm::StringRef fmrt::backendName(Backend backend) {
-  return backend == Backend::Dnnl ? "dnnl" : "linalg";
+fmrt::Backend fmrt::defaultBackend() {
+  return hasDnnlBackend() ? Backend::Dnnl : Backend::Linalg;
 }
 
 //===----------------------------------------------------------------------===//
@@ -112,33 +153,83 @@ llvm::StringRef fmrt::backendName(Backend backend) {
 //===----------------------------------------------------------------------===//
 
 static constexpr llvm::StringLiteral kManifestFormat = "fm-program";
-static constexpr int64_t kManifestVersion = 2;
+static constexpr int64_t kManifestVersion = 3;
+
+/// One input or result in the manifest: {"type", "role", "name", "slot"},
+/// the last three only where set.
+static llvm::json::Object printValue(const EntryValue &value) {
+  llvm::json::Object object{{"type", value.type.str()}};
+  if (value.role)
+    object["role"] = llvm::StringRef(valueRoleName(*value.role));
+  if (!value.name.empty())
+    object["name"] = value.name;
+  if (!value.slot.empty())
+    object["slot"] = value.slot;
+  return object;
+}
 
 std::string fmrt::printManifest(const Manifest &manifest) {
   llvm::json::Array entries;
   for (const EntryPoint &entry : manifest.entries) {
     llvm::json::Array inputs, results;
-    for (auto [type, name] : llvm::zip(entry.inputs, entry.inputNames))
-      inputs.push_back(
-          llvm::json::Object{{"type", type.str()}, {"name", name}});
-    for (const ValueType &type : entry.results)
-      results.push_back(type.str());
-    entries.push_back(llvm::json::Object{{"name", entry.name},
-                                         {"inputs", std::move(inputs)},
-                                         {"results", std::move(results)}});
+    for (const EntryValue &input : entry.inputs)
+      inputs.push_back(printValue(input));
+    for (const EntryValue &result : entry.results)
+      results.push_back(printValue(result));
+    llvm::json::Object object{{"name", entry.name},
+                              {"inputs", std::move(inputs)},
+                              {"results", std::move(results)}};
+    if (entry.role)
+      object["role"] = llvm::StringRef(entryRoleName(*entry.role));
+    if (!entry.solver.empty())
+      object["solver"] = entry.solver;
+    if (!entry.direction.empty())
+      object["direction"] = entry.direction;
+    entries.push_back(std::move(object));
   }
   llvm::json::Array features;
   for (const std::string &feature : manifest.features)
     features.push_back(feature);
-  llvm::json::Object root{{"format", kManifestFormat},
-                          {"version", kManifestVersion},
-                          {"backend", backendName(manifest.backend)},
-                          {"cpu", manifest.cpu},
-                          {"features", std::move(features)},
-                          {"entries", std::move(entries)}};
+  llvm::json::Object root{
+      {"format", kManifestFormat},
+      {"version", kManifestVersion},
+      {"backend", llvm::StringRef(backendName(manifest.backend))},
+      {"cpu", manifest.cpu},
+      {"features", std::move(features)},
+      {"entries", std::move(entries)}};
   std::string text;
   llvm::raw_string_ostream(text) << llvm::json::Value(std::move(root));
   return text;
+}
+
+/// The inverse of printValue.
+static std::optional<EntryValue> parseValue(const llvm::json::Value &json) {
+  const llvm::json::Object *object = json.getAsObject();
+  if (!object)
+    return std::nullopt;
+  std::optional<llvm::StringRef> type = object->getString("type");
+  std::optional<ValueType> parsed = type ? parseValueType(*type) : std::nullopt;
+  if (!parsed)
+    return std::nullopt;
+  EntryValue value{*parsed, std::nullopt, "", ""};
+  if (const llvm::json::Value *role = object->get("role")) {
+    std::optional<llvm::StringRef> name = role->getAsString();
+    value.role = name ? parseValueRole(name->str()) : std::nullopt;
+    if (!value.role)
+      return std::nullopt;
+  }
+  for (auto [key, field] :
+       {std::pair("name", &value.name), std::pair("slot", &value.slot)}) {
+    if (const llvm::json::Value *text = object->get(key)) {
+      std::optional<llvm::StringRef> string = text->getAsString();
+      if (!string || string->empty())
+        return std::nullopt;
+      *field = string->str();
+    }
+  }
+  if (value.role && roleHasName(*value.role) && value.name.empty())
+    return std::nullopt;
+  return value;
 }
 
 llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
@@ -158,13 +249,13 @@ llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
         kManifestVersion));
 
   Manifest manifest;
-  std::optional<llvm::StringRef> backend = root->getString("backend");
-  if (backend == "dnnl")
-    manifest.backend = Backend::Dnnl;
-  else if (backend == "linalg")
-    manifest.backend = Backend::Linalg;
-  else
-    return makeError("manifest names no known backend (dnnl or linalg)");
+  std::optional<llvm::StringRef> backendText = root->getString("backend");
+  std::optional<Backend> backend =
+      backendText ? parseBackend(*backendText) : std::nullopt;
+  if (!backend)
+    return makeError(llvm::Twine("manifest names no known backend (") +
+                     llvm::StringRef(backendNames()) + ")");
+  manifest.backend = *backend;
 
   std::optional<llvm::StringRef> cpu = root->getString("cpu");
   const llvm::json::Array *features = root->getArray("features");
@@ -194,28 +285,29 @@ llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
                        "or results");
     EntryPoint entry;
     entry.name = name->str();
-    auto badType = [&](llvm::StringRef what) {
+    auto malformed = [&](llvm::StringRef what) {
       return makeError("manifest: entry point '" + entry.name + "' has " +
                        what);
     };
-    for (const llvm::json::Value &input : *inputs) {
-      const llvm::json::Object *in = input.getAsObject();
-      std::optional<llvm::StringRef> type =
-          in ? in->getString("type") : std::nullopt;
-      std::optional<llvm::StringRef> inputName =
-          in ? in->getString("name") : std::nullopt;
-      std::optional<ValueType> v = type ? parseValueType(*type) : std::nullopt;
-      if (!v || !inputName)
-        return badType("a malformed input");
-      entry.inputs.push_back(*v);
-      entry.inputNames.push_back(inputName->str());
+    if (const llvm::json::Value *role = object->get("role")) {
+      std::optional<llvm::StringRef> roleName = role->getAsString();
+      entry.role = roleName ? parseEntryRole(roleName->str()) : std::nullopt;
+      if (!entry.role)
+        return malformed("an unknown role");
     }
-    for (const llvm::json::Value &result : *results) {
-      std::optional<llvm::StringRef> type = result.getAsString();
-      std::optional<ValueType> v = type ? parseValueType(*type) : std::nullopt;
-      if (!v)
-        return badType("a malformed result");
-      entry.results.push_back(*v);
+    for (auto [key, field] : {std::pair("solver", &entry.solver),
+                              std::pair("direction", &entry.direction)})
+      if (std::optional<llvm::StringRef> text = object->getString(key))
+        *field = text->str();
+    for (auto [list, into, what] :
+         {std::tuple(inputs, &entry.inputs, "a malformed input"),
+          std::tuple(results, &entry.results, "a malformed result")}) {
+      for (const llvm::json::Value &item : *list) {
+        std::optional<EntryValue> value = parseValue(item);
+        if (!value)
+          return malformed(what);
+        into->push_back(std::move(*value));
+      }
     }
     manifest.entries.push_back(std::move(entry));
   }
@@ -286,10 +378,10 @@ Program::Program(std::vector<EntryPoint> entryPoints,
   for (const EntryPoint &entry : entries) {
     std::vector<ResultSlot> slots;
     size_t offset = 0, maxAlign = 1;
-    for (const ValueType &v : entry.results) {
-      auto [size, align] = sizeAndAlign(v);
+    for (const EntryValue &v : entry.results) {
+      auto [size, align] = sizeAndAlign(v.type);
       offset = llvm::alignTo(offset, align);
-      slots.push_back({offset, v});
+      slots.push_back({offset, v.type});
       offset += size;
       maxAlign = std::max(maxAlign, align);
     }
@@ -329,9 +421,10 @@ llvm::Expected<std::unique_ptr<Program>> Program::load(llvm::StringRef path) {
   llvm::Expected<Manifest> manifest = parseManifest(text);
   if (!manifest)
     return fail(llvm::toString(manifest.takeError()));
-  if (manifest->backend == Backend::Dnnl && !hasDnnlBackend())
-    return fail("it was compiled for the dnnl backend, and this build has no "
-                "oneDNN");
+  if (!isBackendAvailable(manifest->backend))
+    return fail("it was compiled for the " +
+                llvm::StringRef(backendName(manifest->backend)) +
+                " backend, which this build lacks");
   if (llvm::Error err = checkRunsOnHost(*manifest))
     return fail(llvm::toString(std::move(err)));
 
@@ -346,6 +439,22 @@ llvm::Expected<std::unique_ptr<Program>> Program::load(llvm::StringRef path) {
   return std::unique_ptr<Program>(
       new Program(std::move(manifest->entries), std::move(functions),
                   std::move(owner), manifest->backend));
+}
+
+std::unique_ptr<Program>
+Program::fromFunctions(std::vector<EntryPoint> entries,
+                       llvm::StringMap<PackedFunction> functions,
+                       std::shared_ptr<void> owner, Backend backend) {
+  return std::unique_ptr<Program>(new Program(
+      std::move(entries), std::move(functions), std::move(owner), backend));
+}
+
+std::vector<const EntryPoint *> Program::entriesWithRole(EntryRole role) const {
+  std::vector<const EntryPoint *> found;
+  for (const EntryPoint &entry : entries)
+    if (entry.role == role)
+      found.push_back(&entry);
+  return found;
 }
 
 const EntryPoint *Program::lookup(llvm::StringRef name) const {
@@ -398,8 +507,8 @@ private:
 
 /// A returned memref descriptor, read from the result struct.
 struct ReturnedTensor {
-  float *allocated;
-  float *aligned;
+  char *allocated;
+  char *aligned;
   int64_t offset;
   llvm::SmallVector<int64_t, 4> sizes;
   llvm::SmallVector<int64_t, 4> strides;
@@ -417,21 +526,23 @@ ReturnedTensor readDescriptor(const char *p, size_t rank) {
   return t;
 }
 
-/// Copies a strided tensor into a contiguous row-major destination.
-void copyStrided(const float *src, llvm::ArrayRef<int64_t> sizes,
-                 llvm::ArrayRef<int64_t> strides, float *&dst) {
+/// Copies a strided tensor of `size`-byte elements into a contiguous
+/// row-major destination.
+void copyStrided(const char *src, llvm::ArrayRef<int64_t> sizes,
+                 llvm::ArrayRef<int64_t> strides, size_t size, char *&dst) {
   if (sizes.empty()) {
-    *dst++ = *src;
+    std::memcpy(dst, src, size);
+    dst += size;
     return;
   }
   if (sizes.size() == 1 && strides[0] == 1) {
-    std::memcpy(dst, src, sizes[0] * sizeof(float));
-    dst += sizes[0];
+    std::memcpy(dst, src, sizes[0] * size);
+    dst += sizes[0] * size;
     return;
   }
   for (int64_t i = 0; i < sizes[0]; ++i)
-    copyStrided(src + i * strides[0], sizes.drop_front(), strides.drop_front(),
-                dst);
+    copyStrided(src + i * strides[0] * size, sizes.drop_front(),
+                strides.drop_front(), size, dst);
 }
 } // namespace
 
@@ -465,18 +576,21 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                                    results.size()));
 
   PackedCall packed;
-  for (auto [i, arg, type] : llvm::enumerate(args, entry->inputs)) {
-    auto mismatch = [&, i = i, &type = type](llvm::StringRef given) {
-      return makeError(llvm::formatv("'{0}' argument #{1} must be {2}, got {3}",
-                                     name, i, type.str(), given));
+  for (auto [i, arg, input] : llvm::enumerate(args, entry->inputs)) {
+    const ValueType &type = input.type;
+    auto mismatch = [&, i = i](const llvm::Twine &given) {
+      return makeError(llvm::formatv("'{0}' argument #{1} must be {2}, got ",
+                                     name, i, type.str()) +
+                       given);
     };
     switch (type.kind) {
     case ValueType::Kind::Tensor: {
       const auto *view = std::get_if<TensorRef>(&arg);
       if (!view)
         return mismatch("a scalar");
-      if (!matchesShape(type, view->shape))
-        return mismatch("a tensor of shape " + shapeString(view->shape));
+      if (view->element != type.element || !matchesShape(type, view->shape))
+        return mismatch("a tensor of " + elementTypeName(view->element) +
+                        " of shape " + shapeString(view->shape));
       packed.addTensor(*view);
       break;
     }
@@ -498,7 +612,8 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
       break;
     }
   }
-  for (auto [i, dest, type] : llvm::enumerate(results, entry->results)) {
+  for (auto [i, dest, result] : llvm::enumerate(results, entry->results)) {
+    const ValueType &type = result.type;
     bool isTensor = std::holds_alternative<TensorRef>(dest);
     if (isTensor != (type.kind == ValueType::Kind::Tensor) ||
         (type.kind == ValueType::Kind::F32 &&
@@ -507,7 +622,8 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
          !std::holds_alternative<double *>(dest)) ||
         ((type.kind == ValueType::Kind::I64 ||
           type.kind == ValueType::Kind::Index) &&
-         !std::holds_alternative<int64_t *>(dest)))
+         !std::holds_alternative<int64_t *>(dest)) ||
+        (isTensor && std::get<TensorRef>(dest).element != type.element))
       return makeError(llvm::formatv(
           "'{0}' result #{1} is {2}: its destination has another type", name, i,
           type.str()));
@@ -523,7 +639,7 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
   // Copy every result out, then free what the compiled code allocated (once
   // per buffer, and never an argument's buffer).
   const char *base = reinterpret_cast<const char *>(resultStorage.data());
-  llvm::SmallVector<float *, 32> toFree;
+  llvm::SmallVector<char *, 32> toFree;
   llvm::Error status = llvm::Error::success();
   for (auto [i, slot, dest] : llvm::enumerate(slots, results)) {
     const char *p = base + slot.offset;
@@ -541,9 +657,10 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
     case ValueType::Kind::Tensor: {
       ReturnedTensor t = readDescriptor(p, slot.type.shape.size());
       const TensorRef &view = std::get<TensorRef>(dest);
+      size_t size = elementSize(slot.type.element);
       if (!status && view.shape == llvm::ArrayRef<int64_t>(t.sizes)) {
-        float *out = view.data;
-        copyStrided(t.aligned + t.offset, t.sizes, t.strides, out);
+        char *out = static_cast<char *>(view.data);
+        copyStrided(t.aligned + t.offset * size, t.sizes, t.strides, size, out);
       } else if (!status) {
         status = makeError(llvm::formatv(
             "'{0}' result #{1} has shape {2}, but its destination has {3}",
@@ -551,7 +668,7 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
       }
       bool isArgument = llvm::any_of(args, [&](const Argument &a) {
         const auto *v = std::get_if<TensorRef>(&a);
-        return v && v->data == t.allocated;
+        return v && v->data == static_cast<void *>(t.allocated);
       });
       if (!isArgument && !llvm::is_contained(toFree, t.allocated))
         toFree.push_back(t.allocated);
@@ -559,7 +676,7 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
     }
     }
   }
-  for (float *p : toFree)
+  for (char *p : toFree)
     std::free(p);
   return status;
 }

@@ -137,10 +137,11 @@ fm.flow @flow_leading_bias network(@v) path(#fm.cond_ot) source(gaussian) data_s
 
 // -----
 
+/// fm.name is verified on its own, before any flow reads it.
+// expected-error @+1 {{'func.func' op argument #3: 'fm.name' must be a non-empty string, got 3 : i64}}
 func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>, %b: tensor<2xf32> {fm.name = 3 : i64}) -> tensor<?x2xf32> {
   return %x : tensor<?x2xf32>
 }
-// expected-error @+1 {{'fm.flow' op network parameter #1 has fm.name 3 : i64, which is not a string}}
 fm.flow @flow_name_not_string network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
 
 // -----

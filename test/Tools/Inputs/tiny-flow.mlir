@@ -37,17 +37,33 @@ func.func @loss(%w: tensor<2x2xf32>, %b: tensor<2xf32>, %x1: tensor<8x2xf32>, %x
   return %l : f32
 }
 
-func.func @init(%seed: i64) -> (tensor<2x2xf32>, tensor<2xf32>) {
+func.func @init(%seed: i64 {fm.role = "seed"})
+    -> (tensor<2x2xf32> {fm.role = "param", fm.name = "w"},
+        tensor<2xf32> {fm.role = "param", fm.name = "b"})
+    attributes {fm.entry = "init"} {
   %zero = arith.constant 0 : i64
   %w = fm.random_uniform %seed, %zero stream 0 : tensor<2x2xf32>
   %b = fm.random_uniform %seed, %zero stream 1 : tensor<2xf32>
   return %w, %b : tensor<2x2xf32>, tensor<2xf32>
 }
 
-func.func @train_step(%w: tensor<2x2xf32> {fm.name = "w"}, %b: tensor<2xf32> {fm.name = "b"},
-                      %mw: tensor<2x2xf32>, %mb: tensor<2xf32>, %vw: tensor<2x2xf32>, %vb: tensor<2xf32>,
-                      %x1: tensor<8x2xf32>, %seed: i64, %step: i64)
-    -> (f32, tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<2xf32>) {
+func.func @train_step(
+    %w: tensor<2x2xf32> {fm.role = "param", fm.name = "w"},
+    %b: tensor<2xf32> {fm.role = "param", fm.name = "b"},
+    %mw: tensor<2x2xf32> {fm.role = "opt_state", fm.name = "w", fm.slot = "exp_avg"},
+    %mb: tensor<2xf32> {fm.role = "opt_state", fm.name = "b", fm.slot = "exp_avg"},
+    %vw: tensor<2x2xf32> {fm.role = "opt_state", fm.name = "w", fm.slot = "exp_avg_sq"},
+    %vb: tensor<2xf32> {fm.role = "opt_state", fm.name = "b", fm.slot = "exp_avg_sq"},
+    %x1: tensor<8x2xf32> {fm.role = "batch"}, %seed: i64 {fm.role = "seed"},
+    %step: i64 {fm.role = "step"})
+    -> (f32 {fm.role = "loss"},
+        tensor<2x2xf32> {fm.role = "param", fm.name = "w"},
+        tensor<2xf32> {fm.role = "param", fm.name = "b"},
+        tensor<2x2xf32> {fm.role = "opt_state", fm.name = "w", fm.slot = "exp_avg"},
+        tensor<2xf32> {fm.role = "opt_state", fm.name = "b", fm.slot = "exp_avg"},
+        tensor<2x2xf32> {fm.role = "opt_state", fm.name = "w", fm.slot = "exp_avg_sq"},
+        tensor<2xf32> {fm.role = "opt_state", fm.name = "b", fm.slot = "exp_avg_sq"})
+    attributes {fm.entry = "train_step"} {
   %blocks = arith.constant 6 : i64
   %offset = arith.muli %step, %blocks : i64
   %x0 = fm.random_normal %seed, %offset stream 0 : tensor<8x2xf32>
@@ -68,8 +84,12 @@ func.func @train_step(%w: tensor<2x2xf32> {fm.name = "w"}, %b: tensor<2xf32> {fm
       : f32, tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<2xf32>
 }
 
-func.func @sample_euler(%w: tensor<2x2xf32> {fm.name = "w"}, %b: tensor<2xf32> {fm.name = "b"},
-                        %x0: tensor<?x2xf32>, %steps: index) -> tensor<?x2xf32> {
+func.func @sample_euler(%w: tensor<2x2xf32> {fm.role = "param", fm.name = "w"},
+                        %b: tensor<2xf32> {fm.role = "param", fm.name = "b"},
+                        %x0: tensor<?x2xf32> {fm.role = "state"},
+                        %steps: index {fm.role = "steps"})
+    -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler"} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %one = arith.constant 1.0 : f32

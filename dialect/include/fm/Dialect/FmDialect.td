@@ -28,6 +28,11 @@ def Fm_Dialect : Dialect {
     of that pass is upstream MLIR.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // Entry-point roles: `fm.entry` on a function, `fm.role`, `fm.name` and
+  // `fm.slot` on its arguments and results (FmEntryPoints.cpp).
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Adds the attributes of FmAttrs.td (defined in FmAttrs.cpp).
     void registerAttributes();

@@ -4,14 +4,15 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Program::compile (JIT through mlir::ExecutionEngine) and
-// Program::compileToLibrary (an object file from the same LLVM module,
-// linked into a shared library that Program::load opens). Both lower with
-// the same pipeline and optimize with the same host target machine.
+// driver::compile (JIT through mlir::ExecutionEngine) and
+// driver::compileToLibrary (an object file from the same LLVM module,
+// linked into a shared library that fmrt::Program::load opens). Both read
+// the entry points' roles the same way, lower with the same pipeline and
+// optimize with the same host target machine.
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Runtime/Engine.h"
+#include "fm/Driver/Compile.h"
 
 #if FM_HAVE_DNNL
 #include "fm/Runtime/Dnnl.h"
@@ -51,6 +52,7 @@
 #include <mutex>
 
 using namespace fmrt;
+using mlir::fm::driver::CompileOptions;
 
 #ifndef FM_MLIR_C_RUNNER_UTILS
 #error "FM_MLIR_C_RUNNER_UTILS must name libmlir_c_runner_utils"
@@ -68,7 +70,16 @@ static llvm::Error makeError(const llvm::Twine &message) {
 static std::optional<ValueType> toValueType(mlir::Type type) {
   ValueType v;
   if (auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type)) {
-    if (!tensor.getElementType().isF32())
+    mlir::Type element = tensor.getElementType();
+    if (element.isF32())
+      v.element = ElementType::F32;
+    else if (element.isF64())
+      v.element = ElementType::F64;
+    else if (element.isInteger(32))
+      v.element = ElementType::I32;
+    else if (element.isInteger(64))
+      v.element = ElementType::I64;
+    else
       return std::nullopt;
     v.kind = ValueType::Kind::Tensor;
     for (int64_t d : tensor.getShape())
@@ -88,6 +99,67 @@ static std::optional<ValueType> toValueType(mlir::Type type) {
   return v;
 }
 
+/// A string attribute of `attrs`, or "".
+static std::string getString(mlir::DictionaryAttr attrs,
+                             std::string_view name) {
+  auto value = attrs ? attrs.getAs<mlir::StringAttr>(llvm::StringRef(name))
+                     : mlir::StringAttr();
+  return value ? value.str() : std::string();
+}
+
+/// One input or result of an entry point, with its role (verified by the
+/// fm dialect: fm/Runtime/Roles.h).
+static EntryValue toEntryValue(const ValueType &type,
+                               mlir::DictionaryAttr attrs) {
+  EntryValue value{type, std::nullopt, getString(attrs, kNameAttr),
+                   getString(attrs, kSlotAttr)};
+  std::string role = getString(attrs, kRoleAttr);
+  if (!role.empty())
+    value.role = parseValueRole(role);
+  return value;
+}
+
+/// The runtime's description of entry point `func`, or an error naming a
+/// type the ABI does not carry.
+static llvm::Expected<EntryPoint> describeEntryPoint(mlir::func::FuncOp func,
+                                                     llvm::StringRef source) {
+  EntryPoint entry;
+  entry.name = func.getSymName().str();
+  if (auto role =
+          func->getAttrOfType<mlir::StringAttr>(llvm::StringRef(kEntryAttr)))
+    entry.role = parseEntryRole(role.str());
+  if (auto solver =
+          func->getAttrOfType<mlir::StringAttr>(llvm::StringRef(kSolverAttr)))
+    entry.solver = solver.str();
+  if (auto direction = func->getAttrOfType<mlir::StringAttr>(
+          llvm::StringRef(kDirectionAttr)))
+    entry.direction = direction.str();
+  else if (entry.role == EntryRole::Sampler)
+    entry.direction = "forward";
+  mlir::FunctionType type = func.getFunctionType();
+  for (auto [isResult, types] : {std::pair(false, type.getInputs()),
+                                 std::pair(true, type.getResults())}) {
+    for (auto [i, t] : llvm::enumerate(types)) {
+      std::optional<ValueType> v = toValueType(t);
+      if (!v) {
+        std::string typeText;
+        llvm::raw_string_ostream(typeText) << t;
+        return makeError(llvm::formatv(
+            "cannot compile '{0}': entry point '{1}' {2} a {3}, which the "
+            "runtime cannot {4} (tensors of f32, f64, i32 or i64, and f32, "
+            "f64, i64 and index only)",
+            source, entry.name, isResult ? "returns" : "takes", typeText,
+            isResult ? "receive" : "pass"));
+      }
+      if (isResult)
+        entry.results.push_back(toEntryValue(*v, func.getResultAttrDict(i)));
+      else
+        entry.inputs.push_back(toEntryValue(*v, func.getArgAttrDict(i)));
+    }
+  }
+  return entry;
+}
+
 //===----------------------------------------------------------------------===//
 // Lowering, shared by the JIT and the ahead-of-time compiler
 //===----------------------------------------------------------------------===//
@@ -101,7 +173,8 @@ static void initializeLLVMTargets() {
 }
 
 llvm::Expected<std::unique_ptr<Program>>
-Program::compileFile(llvm::StringRef path, const CompileOptions &options) {
+mlir::fm::driver::compileFile(llvm::StringRef path,
+                              const CompileOptions &options) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file)
@@ -124,9 +197,10 @@ struct LoweredProgram {
 static llvm::Expected<LoweredProgram> lower(llvm::StringRef source,
                                             llvm::StringRef bufferName,
                                             const CompileOptions &options) {
-  if (options.backend == Backend::Dnnl && !hasDnnlBackend())
-    return makeError("cannot compile '" + bufferName +
-                     "' for the dnnl backend: this build has no oneDNN");
+  if (!isBackendAvailable(options.backend))
+    return makeError("cannot compile '" + bufferName + "' for the " +
+                     llvm::StringRef(backendName(options.backend)) +
+                     " backend: this build lacks it");
   mlir::DialectRegistry registry;
   mlir::fm::registerFmDialects(registry);
   mlir::registerBuiltinDialectTranslation(registry);
@@ -158,43 +232,14 @@ static llvm::Expected<LoweredProgram> lower(llvm::StringRef source,
   for (auto func : module.getOps<mlir::func::FuncOp>()) {
     if (func.isPrivate() || func.isExternal())
       continue;
-    EntryPoint entry;
-    entry.name = func.getSymName().str();
-    mlir::FunctionType type = func.getFunctionType();
-    for (auto [i, input] : llvm::enumerate(type.getInputs())) {
-      std::optional<ValueType> v = toValueType(input);
-      if (!v) {
-        std::string typeText;
-        llvm::raw_string_ostream(typeText) << input;
-        return makeError(llvm::formatv(
-            "cannot compile '{0}': entry point '{1}' takes a {2}, which the "
-            "runtime cannot pass (f32 tensors, f32, f64, i64 and index only)",
-            bufferName, entry.name, typeText));
-      }
-      entry.inputs.push_back(*v);
-      auto name = func.getArgAttrOfType<mlir::StringAttr>(i, "fm.name");
-      entry.inputNames.push_back(name ? name.str() : "");
-    }
-    for (mlir::Type result : type.getResults()) {
-      std::optional<ValueType> v = toValueType(result);
-      if (!v) {
-        std::string typeText;
-        llvm::raw_string_ostream(typeText) << result;
-        return makeError(llvm::formatv(
-            "cannot compile '{0}': entry point '{1}' returns a {2}, which the "
-            "runtime cannot receive",
-            bufferName, entry.name, typeText));
-      }
-      entry.results.push_back(*v);
-    }
-    lowered.entries.push_back(std::move(entry));
+    llvm::Expected<EntryPoint> entry = describeEntryPoint(func, bufferName);
+    if (!entry)
+      return entry.takeError();
+    lowered.entries.push_back(std::move(*entry));
   }
 
   mlir::PassManager pm(&context);
-  if (options.backend == Backend::Dnnl)
-    mlir::fm::buildFmDnnlPipeline(pm);
-  else
-    mlir::fm::buildFmCpuPipeline(pm);
+  mlir::fm::buildFmPipeline(pm, options.backend);
   if (mlir::failed(pm.run(module)))
     return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
   return lowered;
@@ -221,8 +266,8 @@ hostTargetMachine(const CompileOptions &options, bool positionIndependent) {
 }
 
 llvm::Expected<std::unique_ptr<Program>>
-Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
-                 const CompileOptions &options) {
+mlir::fm::driver::compile(llvm::StringRef source, llvm::StringRef bufferName,
+                          const CompileOptions &options) {
   llvm::Expected<LoweredProgram> lowered = lower(source, bufferName, options);
   if (!lowered)
     return lowered.takeError();
@@ -261,7 +306,7 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
 #endif
   // LLVM's JIT generates code on first lookup: do it now, so compilation
   // errors surface here and calls (and their timings) never include it.
-  llvm::StringMap<PackedFunction> functions;
+  llvm::StringMap<Program::PackedFunction> functions;
   for (const EntryPoint &entry : lowered->entries) {
     auto fn = engine->lookupPacked(entry.name);
     if (!fn)
@@ -269,9 +314,9 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
                        "': " + llvm::toString(fn.takeError()));
     functions[entry.name] = *fn;
   }
-  return std::unique_ptr<Program>(
-      new Program(std::move(lowered->entries), std::move(functions),
-                  std::move(engine), options.backend));
+  return Program::fromFunctions(std::move(lowered->entries),
+                                std::move(functions), std::move(engine),
+                                options.backend);
 }
 
 //===----------------------------------------------------------------------===//
@@ -280,7 +325,7 @@ Program::compile(llvm::StringRef source, llvm::StringRef bufferName,
 
 /// Adds `_mlir_<name>(void **args)` for `function`: it loads each argument
 /// through the pointer args[i] and stores the result through args[n], the
-/// convention Program::call packs arguments in.
+/// convention fmrt::Program::call packs arguments in.
 static void addPackedWrapper(llvm::Function &function) {
   llvm::Module &module = *function.getParent();
   llvm::LLVMContext &ctx = module.getContext();
@@ -322,10 +367,10 @@ static llvm::Expected<std::string> findLinker() {
   return makeError("no ld.lld found (install lld-22)");
 }
 
-llvm::Error Program::compileToLibrary(llvm::StringRef source,
-                                      llvm::StringRef bufferName,
-                                      llvm::StringRef outputPath,
-                                      const CompileOptions &options) {
+llvm::Error mlir::fm::driver::compileToLibrary(llvm::StringRef source,
+                                               llvm::StringRef bufferName,
+                                               llvm::StringRef outputPath,
+                                               const CompileOptions &options) {
   auto fail = [&](const llvm::Twine &why) {
     return makeError("cannot compile '" + bufferName + "' into '" + outputPath +
                      "': " + why);

@@ -1,23 +1,21 @@
-//===- Engine.h - JIT-compiled fm programs ----------------------*- C++ -*-===//
+//===- Program.h - Loading and calling compiled fm programs -----*- C++ -*-===//
 //
 // Part of the FM-MLIR project.
 //
 //===----------------------------------------------------------------------===//
 //
-// The runtime's embedding API for compiled programs: an fm/linalg module is
-// lowered with the fm CPU pipeline and either JIT-compiled for the host
-// through mlir::ExecutionEngine (Program::compile, library FMEngine) or
-// compiled ahead of time into a shared library (Program::compileToLibrary,
-// `fm-run compile`) that Program::load opens later without any compiler in
-// the process (library FMProgram: LLVM's Support and TargetParser
-// libraries only). Either way its public functions are called with float32
-// tensors and scalars. Errors come back as llvm::Error / llvm::Expected.
+// The runtime's view of a compiled program: its entry points with their
+// roles (fm/Runtime/Roles.h) and types, and a way to call them. A Program
+// comes from a shared library that `fm-run compile` wrote (Program::load,
+// which needs no compiler: LLVM's Support and TargetParser libraries only)
+// or from the compiler's JIT (fm/Driver/Compile.h, which builds one with
+// Program::fromFunctions). Errors come back as llvm::Error / llvm::Expected.
 //
 // A compiled library holds, besides the code:
 //   fm_program_manifest  a NUL-terminated JSON object (printManifest): the
 //                        format version, the backend, the CPU and target
 //                        features the code was generated for, and every
-//                        entry point's types and parameter names;
+//                        entry point's role, types and value roles;
 //   _mlir_<name>         per entry point, `void(void **args)`: args holds a
 //                        pointer to each unpacked argument word, then one to
 //                        the result struct (the convention of
@@ -36,8 +34,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef FM_RUNTIME_ENGINE_H
-#define FM_RUNTIME_ENGINE_H
+#ifndef FM_RUNTIME_PROGRAM_H
+#define FM_RUNTIME_PROGRAM_H
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -45,40 +43,88 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include "fm/Runtime/Backend.h"
+#include "fm/Runtime/Roles.h"
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 namespace fmrt {
 
+/// The element type of a tensor.
+enum class ElementType { F32, F64, I32, I64 };
+
+/// The size in bytes of one element of `type`.
+size_t elementSize(ElementType type);
+/// "f32", "f64", "i32" or "i64".
+llvm::StringRef elementTypeName(ElementType type);
+
 /// The type of one argument or result of an entry point.
 struct ValueType {
   enum class Kind { Tensor, F32, F64, I64, Index };
   Kind kind = Kind::F32;
+  /// A tensor's element type.
+  ElementType element = ElementType::F32;
   /// Tensor shape; -1 marks a dynamic dimension.
   llvm::SmallVector<int64_t, 4> shape;
 
+  bool isTensor() const { return kind == Kind::Tensor; }
+  /// The MLIR spelling: "f32", "index", "tensor<?x2xf32>", ...
   std::string str() const;
+  bool operator==(const ValueType &other) const {
+    return kind == other.kind && element == other.element &&
+           shape == other.shape;
+  }
+};
+
+/// One input or result of an entry point: its type and what it holds.
+struct EntryValue {
+  ValueType type;
+  /// The value's role; none for entry points without one.
+  std::optional<ValueRole> role;
+  /// The parameter a Param or OptState value belongs to (its checkpoint
+  /// name), or "".
+  std::string name;
+  /// An OptState value's slot (e.g. "exp_avg"), or "".
+  std::string slot;
 };
 
 /// A public function of a compiled program.
 struct EntryPoint {
   std::string name;
-  std::vector<ValueType> inputs;
-  std::vector<ValueType> results;
-  /// The `fm.name` attribute of each input (a parameter's checkpoint name),
-  /// or "" where there is none.
-  std::vector<std::string> inputNames;
+  /// What the entry point is for; none for a plain public function, which
+  /// can be called but which no Trainer or Sampler uses.
+  std::optional<EntryRole> role;
+  /// A sampler's method (e.g. "midpoint") and direction ("forward" or
+  /// "reverse"), or "".
+  std::string solver, direction;
+  std::vector<EntryValue> inputs;
+  std::vector<EntryValue> results;
 };
 
 /// The number of elements of a tensor of static `shape`.
 int64_t numElements(llvm::ArrayRef<int64_t> shape);
 
-/// A row-major, contiguous float32 tensor that the caller owns.
+/// A row-major, contiguous tensor that the caller owns.
 struct TensorRef {
-  float *data = nullptr;
+  TensorRef() = default;
+  TensorRef(float *data, llvm::ArrayRef<int64_t> shape)
+      : data(data), element(ElementType::F32), shape(shape) {}
+  TensorRef(double *data, llvm::ArrayRef<int64_t> shape)
+      : data(data), element(ElementType::F64), shape(shape) {}
+  TensorRef(int32_t *data, llvm::ArrayRef<int64_t> shape)
+      : data(data), element(ElementType::I32), shape(shape) {}
+  TensorRef(int64_t *data, llvm::ArrayRef<int64_t> shape)
+      : data(data), element(ElementType::I64), shape(shape) {}
+  TensorRef(void *data, ElementType element, llvm::ArrayRef<int64_t> shape)
+      : data(data), element(element), shape(shape) {}
+
+  void *data = nullptr;
+  ElementType element = ElementType::F32;
   llvm::SmallVector<int64_t, 4> shape;
 
   int64_t numElements() const;
@@ -89,31 +135,14 @@ using Argument = std::variant<TensorRef, float, double, int64_t>;
 /// One result destination: a tensor of the result's shape, or a scalar.
 using Destination = std::variant<TensorRef, float *, double *, int64_t *>;
 
-/// How compiled code computes its contractions.
-enum class Backend {
-  /// Register-blocked vector code generated by fm-cpu-pipeline.
-  Linalg,
-  /// Calls of the runtime's oneDNN layer (fm-dnnl-pipeline), with bias and
-  /// activation as post-ops. Available where FM-MLIR was built with oneDNN.
-  Dnnl,
-};
-
 /// Whether this build has the oneDNN layer.
 bool hasDnnlBackend();
 
+/// Whether this build can run code compiled for `backend`.
+bool isBackendAvailable(Backend backend);
+
 /// Dnnl where it is available, Linalg elsewhere.
 Backend defaultBackend();
-
-/// "linalg" or "dnnl".
-llvm::StringRef backendName(Backend backend);
-
-/// Options of Program::compile.
-struct CompileOptions {
-  /// LLVM optimization level of the JIT (0-3).
-  unsigned optLevel = 2;
-  /// Compiling for a backend this build lacks is an error.
-  Backend backend = defaultBackend();
-};
 
 /// What a compiled library says about itself.
 struct Manifest {
@@ -142,30 +171,26 @@ public:
   Program(const Program &) = delete;
   Program &operator=(const Program &) = delete;
 
-  /// Loads a shared library written by compileToLibrary. Needs no compiler:
-  /// this is the one constructor in library FMProgram.
+  /// Loads a shared library that `fm-run compile` (fm::driver::
+  /// compileToLibrary) wrote. Needs no compiler.
   static llvm::Expected<std::unique_ptr<Program>> load(llvm::StringRef path);
 
-  /// Parses, verifies and lowers `source` like compile, then writes it as a
-  /// shared library to `outputPath` (compiled for this host's CPU, linked
-  /// with ld.lld; written atomically: a failure leaves no file and never
-  /// touches an existing one).
-  static llvm::Error compileToLibrary(llvm::StringRef source,
-                                      llvm::StringRef bufferName,
-                                      llvm::StringRef outputPath,
-                                      const CompileOptions &options = {});
+  /// An entry point's packed form: see the file comment.
+  using PackedFunction = void (*)(void **);
 
-  /// Parses, verifies, lowers and JIT-compiles `source`. `bufferName` names
-  /// the source in diagnostics (e.g. the file it came from).
-  static llvm::Expected<std::unique_ptr<Program>>
-  compile(llvm::StringRef source, llvm::StringRef bufferName,
-          const CompileOptions &options = {});
-  /// Same, reading the source from `path`.
-  static llvm::Expected<std::unique_ptr<Program>>
-  compileFile(llvm::StringRef path, const CompileOptions &options = {});
+  /// A program whose code is already in this process, for compilers (the
+  /// JIT of fm/Driver/Compile.h): `functions` holds each entry point's
+  /// packed form, and `owner` keeps their code alive as long as the
+  /// program.
+  static std::unique_ptr<Program>
+  fromFunctions(std::vector<EntryPoint> entries,
+                llvm::StringMap<PackedFunction> functions,
+                std::shared_ptr<void> owner, Backend backend);
 
   /// The entry point `name`, or null.
   const EntryPoint *lookup(llvm::StringRef name) const;
+  /// The entry points of role `role`, in the program's order.
+  std::vector<const EntryPoint *> entriesWithRole(EntryRole role) const;
   const std::vector<EntryPoint> &entryPoints() const { return entries; }
   /// The backend the program was compiled for.
   Backend backend() const { return compiledFor; }
@@ -176,9 +201,6 @@ public:
   /// may alias the arguments.
   llvm::Error call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                    llvm::ArrayRef<Destination> results);
-
-  /// An entry point's packed form: see the file comment.
-  using PackedFunction = void (*)(void **);
 
 private:
   struct Impl;
@@ -194,4 +216,4 @@ private:
 
 } // namespace fmrt
 
-#endif // FM_RUNTIME_ENGINE_H
+#endif // FM_RUNTIME_PROGRAM_H

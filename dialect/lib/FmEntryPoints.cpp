@@ -1,0 +1,346 @@
+//===- FmEntryPoints.cpp - Verifying entry-point roles --------------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The fm dialect's discardable attributes that make a function an entry
+// point of the runtime (fm/Runtime/Roles.h): `fm.entry` on the function,
+// `fm.role`, `fm.name` and `fm.slot` on its arguments and results, and
+// `fm.solver` / `fm.direction` on a sampler. Each attribute is checked on
+// its own here, and the layout as a whole (every value has a role the entry
+// point allows, parameters and optimizer state line up between inputs and
+// results, types fit their roles) when the function's `fm.entry` is
+// verified.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Dialect/FmAttrs.h"
+#include "fm/Dialect/FmDialect.h"
+#include "fm/Runtime/Roles.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace mlir::fm;
+
+/// The role named by a value's `fm.role`, or null.
+static std::optional<fmrt::ValueRole> getRole(DictionaryAttr attrs) {
+  auto name = attrs ? attrs.getAs<StringAttr>(StringRef(fmrt::kRoleAttr))
+                    : StringAttr();
+  if (!name)
+    return std::nullopt;
+  return fmrt::parseValueRole(name.getValue().str());
+}
+
+/// A string attribute of a value's dictionary, or "".
+static StringRef getString(DictionaryAttr attrs, std::string_view name) {
+  auto value = attrs ? attrs.getAs<StringAttr>(StringRef(name)) : StringAttr();
+  return value ? value.getValue() : StringRef();
+}
+
+/// Checks that `type` fits a value of `role`.
+static LogicalResult checkType(function_ref<InFlightDiagnostic()> emitError,
+                               fmrt::ValueRole role, Type type) {
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  switch (role) {
+  case fmrt::ValueRole::Param:
+  case fmrt::ValueRole::OptState:
+    if (!tensor || !tensor.hasStaticShape() ||
+        !llvm::isa<FloatType>(tensor.getElementType()))
+      return emitError() << "must be a statically shaped tensor of floats, "
+                            "got "
+                         << type;
+    return success();
+  case fmrt::ValueRole::Batch:
+    if (!tensor || !tensor.hasStaticShape() || tensor.getRank() == 0 ||
+        !(tensor.getElementType().isF32() || tensor.getElementType().isF64() ||
+          tensor.getElementType().isInteger(32) ||
+          tensor.getElementType().isInteger(64)))
+      return emitError() << "must be a statically shaped tensor of f32, f64, "
+                            "i32 or i64 with a batch dimension, got "
+                         << type;
+    return success();
+  case fmrt::ValueRole::State:
+    if (!tensor || tensor.getRank() == 0 ||
+        !tensor.getShape().drop_front().size() ||
+        ShapedType::isDynamicShape(tensor.getShape().drop_front()))
+      return emitError() << "must be a tensor with a batch dimension and "
+                            "static other dimensions, got "
+                         << type;
+    return success();
+  case fmrt::ValueRole::Seed:
+  case fmrt::ValueRole::Step:
+    if (!type.isInteger(64))
+      return emitError() << "must be i64, got " << type;
+    return success();
+  case fmrt::ValueRole::Steps:
+    if (!type.isIndex() && !type.isInteger(64))
+      return emitError() << "must be index or i64, got " << type;
+    return success();
+  case fmrt::ValueRole::Loss:
+    if (!type.isF32())
+      return emitError() << "must be f32, got " << type;
+    return success();
+  }
+  return success();
+}
+
+namespace {
+/// One value of an entry point, for the layout checks.
+struct RoleValue {
+  fmrt::ValueRole role;
+  StringRef name, slot;
+  Type type;
+};
+} // namespace
+
+/// Whether `type` belongs to a signature at the level roles describe:
+/// tensors and scalars, before bufferization.
+static bool isTensorLevel(Type type) {
+  return llvm::isa<RankedTensorType, FloatType, IndexType, IntegerType>(type);
+}
+
+/// Verifies the whole layout of entry point `func` of role `entry`.
+static LogicalResult verifyEntryPoint(FunctionOpInterface func,
+                                      fmrt::EntryRole entry) {
+  StringRef entryName = StringRef(fmrt::entryRoleName(entry));
+  if (func.isExternal())
+    return func.emitOpError("is a '") << entryName << "' entry point and "
+                                      << "must have a body";
+  // Roles describe the tensor-level signature, where they were checked;
+  // after bufferization and the lowering to LLVM they are only carried.
+  if (!llvm::all_of(func.getArgumentTypes(), isTensorLevel) ||
+      !llvm::all_of(func.getResultTypes(), isTensorLevel))
+    return success();
+
+  // Every input and result has a role that this kind of entry point takes.
+  SmallVector<RoleValue> inputs, results;
+  for (auto [isResult, count] : {std::pair(false, func.getNumArguments()),
+                                 std::pair(true, func.getNumResults())}) {
+    for (unsigned i = 0; i < count; ++i) {
+      DictionaryAttr attrs =
+          isResult ? func.getResultAttrDict(i) : func.getArgAttrDict(i);
+      Type type =
+          isResult ? func.getResultTypes()[i] : func.getArgumentTypes()[i];
+      const char *what = isResult ? "result" : "argument";
+      auto emitError = [&, i = i]() {
+        return func.emitOpError()
+               << what << " #" << i << " of '" << entryName << "' entry point ";
+      };
+      std::optional<fmrt::ValueRole> role = getRole(attrs);
+      if (!role)
+        return emitError() << "has no '" << StringRef(fmrt::kRoleAttr) << "'";
+      StringRef roleName = StringRef(fmrt::valueRoleName(*role));
+      if (isResult ? !fmrt::isResultRoleOf(entry, *role)
+                   : !fmrt::isInputRoleOf(entry, *role))
+        return emitError() << "cannot have role '" << roleName << "'";
+      if (failed(checkType(
+              [&]() { return emitError() << "of role '" << roleName << "' "; },
+              *role, type)))
+        return failure();
+      RoleValue value{*role, getString(attrs, fmrt::kNameAttr),
+                      getString(attrs, fmrt::kSlotAttr), type};
+      if (fmrt::roleHasName(*role) && value.name.empty())
+        return emitError() << "of role '" << roleName << "' needs an '"
+                           << StringRef(fmrt::kNameAttr) << "'";
+      if (*role == fmrt::ValueRole::OptState && value.slot.empty())
+        return emitError() << "of role 'opt_state' needs an '"
+                           << StringRef(fmrt::kSlotAttr) << "'";
+      (isResult ? results : inputs).push_back(value);
+    }
+  }
+
+  auto count = [](ArrayRef<RoleValue> values, fmrt::ValueRole role) {
+    return llvm::count_if(values,
+                          [&](const RoleValue &v) { return v.role == role; });
+  };
+  auto emitCountError = [&](StringRef what, fmrt::ValueRole role) {
+    return func.emitOpError("is a '")
+           << entryName << "' entry point and must have " << what << " '"
+           << StringRef(fmrt::valueRoleName(role)) << "'";
+  };
+  // Scalars appear at most once; the roles an entry point needs, once.
+  for (fmrt::ValueRole role :
+       {fmrt::ValueRole::Seed, fmrt::ValueRole::Step, fmrt::ValueRole::Steps})
+    if (count(inputs, role) > 1)
+      return emitCountError("at most one input of role", role);
+  if (entry == fmrt::EntryRole::Init &&
+      count(inputs, fmrt::ValueRole::Seed) != 1)
+    return emitCountError("one input of role", fmrt::ValueRole::Seed);
+  if (entry == fmrt::EntryRole::TrainStep) {
+    if (count(results, fmrt::ValueRole::Loss) != 1)
+      return emitCountError("one result of role", fmrt::ValueRole::Loss);
+    if (count(inputs, fmrt::ValueRole::Batch) < 1)
+      return emitCountError("at least one input of role",
+                            fmrt::ValueRole::Batch);
+  }
+  if (entry == fmrt::EntryRole::Sampler) {
+    if (count(inputs, fmrt::ValueRole::State) != 1)
+      return emitCountError("one input of role", fmrt::ValueRole::State);
+    if (count(results, fmrt::ValueRole::State) != 1)
+      return emitCountError("one result of role", fmrt::ValueRole::State);
+    auto in = llvm::find_if(inputs, [](const RoleValue &v) {
+      return v.role == fmrt::ValueRole::State;
+    });
+    auto out = llvm::find_if(results, [](const RoleValue &v) {
+      return v.role == fmrt::ValueRole::State;
+    });
+    if (in->type != out->type)
+      return func.emitOpError("is a 'sampler' entry point whose 'state' "
+                              "input and result differ in type: ")
+             << in->type << " vs " << out->type;
+  }
+
+  // Parameters: unique names; optimizer state belongs to a parameter of its
+  // type; a train step returns exactly the parameters and state it takes.
+  auto collect =
+      [&](ArrayRef<RoleValue> values, StringRef side,
+          llvm::MapVector<std::pair<StringRef, StringRef>, Type> &into)
+      -> LogicalResult {
+    for (const RoleValue &v : values) {
+      if (!fmrt::roleHasName(v.role))
+        continue;
+      if (!into.insert({{v.name, v.slot}, v.type}).second)
+        return func.emitOpError("has two ")
+               << side << " for parameter '" << v.name << "'"
+               << (v.slot.empty() ? StringRef() : " slot '") << v.slot
+               << (v.slot.empty() ? "" : "'");
+    }
+    return success();
+  };
+  llvm::MapVector<std::pair<StringRef, StringRef>, Type> in, out;
+  if (failed(collect(inputs, "inputs", in)) ||
+      failed(collect(results, "results", out)))
+    return failure();
+  auto checkStateOwners =
+      [&](llvm::MapVector<std::pair<StringRef, StringRef>, Type> &values)
+      -> LogicalResult {
+    for (auto &[key, type] : values) {
+      if (key.second.empty())
+        continue;
+      auto param = values.find({key.first, StringRef()});
+      if (param == values.end())
+        return func.emitOpError("has optimizer state '")
+               << key.second << "' of '" << key.first
+               << "', which is no parameter of it";
+      if (param->second != type)
+        return func.emitOpError("has optimizer state '")
+               << key.second << "' of '" << key.first << "' of type " << type
+               << ", but the parameter is " << param->second;
+    }
+    return success();
+  };
+  if (failed(checkStateOwners(in)) || failed(checkStateOwners(out)))
+    return failure();
+  if (entry == fmrt::EntryRole::TrainStep) {
+    for (auto &[key, type] : in) {
+      auto it = out.find(key);
+      if (it == out.end() || it->second != type)
+        return func.emitOpError("is a 'train_step' entry point and must "
+                                "return its input '")
+               << key.first << "'" << (key.second.empty() ? "" : " slot '")
+               << key.second << (key.second.empty() ? "" : "'")
+               << " with the same type";
+    }
+    if (in.size() != out.size())
+      return func.emitOpError("is a 'train_step' entry point and returns a "
+                              "parameter or optimizer state it does not take");
+  }
+
+  // A sampler names its method; only samplers do.
+  Attribute solver = func->getAttr(StringRef(fmrt::kSolverAttr));
+  Attribute direction = func->getAttr(StringRef(fmrt::kDirectionAttr));
+  if (entry == fmrt::EntryRole::Sampler && !solver)
+    return func.emitOpError("is a 'sampler' entry point and needs an '")
+           << StringRef(fmrt::kSolverAttr) << "'";
+  if (entry != fmrt::EntryRole::Sampler && (solver || direction))
+    return func.emitOpError("is a '")
+           << entryName << "' entry point: only samplers take '"
+           << StringRef(fmrt::kSolverAttr) << "' and '"
+           << StringRef(fmrt::kDirectionAttr) << "'";
+  return success();
+}
+
+LogicalResult FmDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  auto func = llvm::dyn_cast<FunctionOpInterface>(op);
+  if (name == StringRef(fmrt::kEntryAttr)) {
+    auto value = llvm::dyn_cast<StringAttr>(attr.getValue());
+    std::optional<fmrt::EntryRole> role =
+        value ? fmrt::parseEntryRole(value.getValue().str()) : std::nullopt;
+    if (!role)
+      return op->emitOpError("'")
+             << name << "' must be \"init\", \"train_step\" or \"sampler\", "
+             << "got " << attr.getValue();
+    if (!func)
+      return op->emitOpError("'") << name << "' applies to functions only";
+    return verifyEntryPoint(func, *role);
+  }
+  if (name == StringRef(fmrt::kSolverAttr) ||
+      name == StringRef(fmrt::kDirectionAttr)) {
+    auto value = llvm::dyn_cast<StringAttr>(attr.getValue());
+    bool known =
+        value && (name == StringRef(fmrt::kSolverAttr)
+                      ? symbolizeODEMethod(value.getValue()).has_value()
+                      : symbolizeDirection(value.getValue()).has_value());
+    if (!known)
+      return op->emitOpError("'")
+             << name << "' must name "
+             << (name == StringRef(fmrt::kSolverAttr)
+                     ? "an ODE method (euler, midpoint, heun, rk4, rk38)"
+                     : "a direction (forward, reverse)")
+             << ", got " << attr.getValue();
+    if (!op->hasAttr(StringRef(fmrt::kEntryAttr)))
+      return op->emitOpError("'")
+             << name << "' needs an '" << StringRef(fmrt::kEntryAttr) << "'";
+    return success();
+  }
+  return op->emitOpError("has an unknown fm attribute '") << name << "'";
+}
+
+/// Checks one `fm.role`, `fm.name` or `fm.slot` of an argument or result.
+static LogicalResult verifyValueAttribute(Operation *op, NamedAttribute attr,
+                                          StringRef what, unsigned index) {
+  StringRef name = attr.getName().getValue();
+  auto value = llvm::dyn_cast<StringAttr>(attr.getValue());
+  auto emitError = [&]() {
+    return op->emitOpError() << what << " #" << index << ": '" << name << "' ";
+  };
+  if (name == StringRef(fmrt::kRoleAttr)) {
+    if (!value || !fmrt::parseValueRole(value.getValue().str()))
+      return emitError() << "must name a role (param, opt_state, batch, "
+                            "seed, step, loss, state, steps), got "
+                         << attr.getValue();
+    if (!op->hasAttr(StringRef(fmrt::kEntryAttr)))
+      return emitError() << "needs an '" << StringRef(fmrt::kEntryAttr)
+                         << "' on the function";
+    return success();
+  }
+  if (name == StringRef(fmrt::kNameAttr) ||
+      name == StringRef(fmrt::kSlotAttr)) {
+    if (!value || value.getValue().empty())
+      return emitError() << "must be a non-empty string, got "
+                         << attr.getValue();
+    return success();
+  }
+  return emitError() << "is no fm attribute of values";
+}
+
+LogicalResult FmDialect::verifyRegionArgAttribute(Operation *op,
+                                                  unsigned /*regionIndex*/,
+                                                  unsigned argIndex,
+                                                  NamedAttribute attr) {
+  return verifyValueAttribute(op, attr, "argument", argIndex);
+}
+
+LogicalResult FmDialect::verifyRegionResultAttribute(Operation *op,
+                                                     unsigned /*regionIndex*/,
+                                                     unsigned resultIndex,
+                                                     NamedAttribute attr) {
+  return verifyValueAttribute(op, attr, "result", resultIndex);
+}

@@ -1,0 +1,80 @@
+//===- Sampler.h - Sampling compiled programs -------------------*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// fmrt::Sampler integrates a batch of points with one of a program's
+// `sampler` entry points, found by its solver (fm/Runtime/Roles.h): it loads
+// the parameters by name from a checkpoint, draws the source points from
+// Philox noise (or takes given ones), and calls the sampler in chunks of
+// rows, so memory stays bounded for any number of points.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_RUNTIME_SAMPLER_H
+#define FM_RUNTIME_SAMPLER_H
+
+#include "fm/Runtime/Program.h"
+#include "fm/Runtime/SafeTensors.h"
+
+#include <optional>
+#include <vector>
+
+namespace fmrt {
+
+/// The Philox stream of a seed that sampling noise is drawn from.
+inline constexpr uint64_t kSampleNoiseStream = 2000;
+
+/// One sampler entry point of a program and the parameters it runs with.
+class Sampler {
+public:
+  /// The sampler of `program` whose solver is `solver` ("midpoint", ...).
+  /// Fails, listing the solvers the program has, where there is none.
+  static llvm::Expected<std::unique_ptr<Sampler>>
+  create(Program &program, llvm::StringRef solver);
+
+  const EntryPoint &entry() const { return *sampler; }
+  /// Whether the sampler takes its number of steps at run time; otherwise
+  /// the program fixes them (fm.sampler steps(n) or a time grid).
+  bool takesSteps() const { return stepsInput.has_value(); }
+  /// The number of values in one point (the product of the state's
+  /// trailing dimensions).
+  int64_t pointSize() const;
+  /// The shape of n points: [n, ...].
+  llvm::SmallVector<int64_t, 4> pointsShape(int64_t n) const;
+  /// The parameters the sampler needs: names and shapes.
+  std::vector<std::pair<std::string, llvm::SmallVector<int64_t, 4>>>
+  parameterShapes() const;
+
+  /// Takes every parameter from `checkpoint` by name, checking its shape.
+  llvm::Error loadParameters(const SafeTensorsFile &checkpoint);
+  /// Sets parameter `name` (row-major f32 of its shape), e.g. from a
+  /// Trainer in the same process.
+  llvm::Error setParameter(llvm::StringRef name, llvm::ArrayRef<float> value);
+
+  /// Integrates `n` points from `x0` into `out` (both [n, ...] f32, row
+  /// major; they may be the same buffer) with `steps` solver steps (none
+  /// where !takesSteps()), `chunkRows` points per call.
+  llvm::Error sample(const float *x0, float *out, int64_t n,
+                     std::optional<int64_t> steps, int64_t chunkRows);
+
+  /// Draws `n` source points from N(0, I) with `seed` (stream
+  /// kSampleNoiseStream) and integrates them into `out`.
+  llvm::Error sampleFromNoise(float *out, int64_t n, uint64_t seed,
+                              std::optional<int64_t> steps, int64_t chunkRows);
+
+private:
+  Sampler(Program &program, const EntryPoint &sampler);
+
+  Program &program;
+  const EntryPoint *sampler;
+  /// The parameters' values, by input index.
+  std::vector<std::vector<float>> params;
+  std::optional<size_t> stepsInput;
+  size_t stateInput = 0;
+};
+
+} // namespace fmrt
+
+#endif // FM_RUNTIME_SAMPLER_H

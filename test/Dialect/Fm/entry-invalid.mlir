@@ -1,0 +1,300 @@
+// RUN: fm-opt %s --split-input-file --verify-diagnostics
+
+/// Entry-point roles (fm.entry, fm.role, fm.name, fm.slot, fm.solver,
+/// fm.direction): every diagnostic of the dialect's attribute verifier.
+
+// expected-error @+1 {{'func.func' op 'fm.entry' must be "init", "train_step" or "sampler", got "trainer"}}
+func.func @unknown_entry(%s: i64) attributes {fm.entry = "trainer"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'builtin.module' op 'fm.entry' applies to functions only}}
+module attributes {fm.entry = "init"} {
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'init' entry point and must have a body}}
+func.func private @external_init(%s: i64 {fm.role = "seed"}) attributes {fm.entry = "init"}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0 of 'init' entry point has no 'fm.role'}}
+func.func @missing_role(%s: i64) attributes {fm.entry = "init"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0 of 'init' entry point cannot have role 'batch'}}
+func.func @wrong_input_role(%x: tensor<2x2xf32> {fm.role = "batch"}) attributes {fm.entry = "init"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op result #0 of 'sampler' entry point cannot have role 'loss'}}
+func.func @wrong_result_role(%x: tensor<?x2xf32> {fm.role = "state"}) -> (f32 {fm.role = "loss"})
+    attributes {fm.entry = "sampler", fm.solver = "euler"} {
+  %c = arith.constant 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0 of 'init' entry point of role 'seed' must be i64, got 'i32'}}
+func.func @seed_type(%s: i32 {fm.role = "seed"}) attributes {fm.entry = "init"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op result #0 of 'init' entry point of role 'param' must be a statically shaped tensor of floats, got 'tensor<?xf32>'}}
+func.func @dynamic_param(%s: i64 {fm.role = "seed"}) -> (tensor<?xf32> {fm.role = "param", fm.name = "w"})
+    attributes {fm.entry = "init"} {
+  %e = tensor.empty() : tensor<2xf32>
+  %d = tensor.cast %e : tensor<2xf32> to tensor<?xf32>
+  return %d : tensor<?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op result #0 of 'init' entry point of role 'param' needs an 'fm.name'}}
+func.func @unnamed_param(%s: i64 {fm.role = "seed"}) -> (tensor<2xf32> {fm.role = "param"})
+    attributes {fm.entry = "init"} {
+  %e = tensor.empty() : tensor<2xf32>
+  return %e : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #1 of 'train_step' entry point of role 'opt_state' needs an 'fm.slot'}}
+func.func @unslotted_state(%w: tensor<2xf32> {fm.role = "param", fm.name = "w"},
+                           %m: tensor<2xf32> {fm.role = "opt_state", fm.name = "w"})
+    attributes {fm.entry = "train_step"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0 of 'train_step' entry point of role 'batch' must be a statically shaped tensor of f32, f64, i32 or i64 with a batch dimension, got 'tensor<4x2xf16>'}}
+func.func @batch_type(%x: tensor<4x2xf16> {fm.role = "batch"}) -> (f32 {fm.role = "loss"})
+    attributes {fm.entry = "train_step"} {
+  %c = arith.constant 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0 of 'sampler' entry point of role 'state' must be a tensor with a batch dimension and static other dimensions, got 'tensor<?x?xf32>'}}
+func.func @state_type(%x: tensor<?x?xf32> {fm.role = "state"}) -> (tensor<?x?xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler"} {
+  return %x : tensor<?x?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #1 of 'sampler' entry point of role 'steps' must be index or i64, got 'f32'}}
+func.func @steps_type(%x: tensor<?x2xf32> {fm.role = "state"}, %n: f32 {fm.role = "steps"})
+    -> (tensor<?x2xf32> {fm.role = "state"}) attributes {fm.entry = "sampler", fm.solver = "euler"} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op result #0 of 'train_step' entry point of role 'loss' must be f32, got 'f64'}}
+func.func @loss_type(%x: tensor<4x2xf32> {fm.role = "batch"}) -> (f64 {fm.role = "loss"})
+    attributes {fm.entry = "train_step"} {
+  %c = arith.constant 0.0 : f64
+  return %c : f64
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'train_step' entry point and must have at most one input of role 'seed'}}
+func.func @two_seeds(%x: tensor<4x2xf32> {fm.role = "batch"}, %a: i64 {fm.role = "seed"},
+                     %b: i64 {fm.role = "seed"}) -> (f32 {fm.role = "loss"})
+    attributes {fm.entry = "train_step"} {
+  %c = arith.constant 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'init' entry point and must have one input of role 'seed'}}
+func.func @init_without_seed() attributes {fm.entry = "init"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'train_step' entry point and must have one result of role 'loss'}}
+func.func @no_loss(%x: tensor<4x2xf32> {fm.role = "batch"}) attributes {fm.entry = "train_step"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'train_step' entry point and must have at least one input of role 'batch'}}
+func.func @no_batch() -> (f32 {fm.role = "loss"}) attributes {fm.entry = "train_step"} {
+  %c = arith.constant 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'sampler' entry point and must have one input of role 'state'}}
+func.func @no_state_in(%w: tensor<2xf32> {fm.role = "param", fm.name = "w"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler"} {
+  %e = tensor.empty() : tensor<1x2xf32>
+  %d = tensor.cast %e : tensor<1x2xf32> to tensor<?x2xf32>
+  return %d : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'sampler' entry point and must have one result of role 'state'}}
+func.func @no_state_out(%x: tensor<?x2xf32> {fm.role = "state"}) attributes {fm.entry = "sampler", fm.solver = "euler"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'sampler' entry point whose 'state' input and result differ in type: 'tensor<?x2xf32>' vs 'tensor<?x3xf32>'}}
+func.func @state_mismatch(%x: tensor<?x2xf32> {fm.role = "state"})
+    -> (tensor<?x3xf32> {fm.role = "state"}) attributes {fm.entry = "sampler", fm.solver = "euler"} {
+  %e = tensor.empty() : tensor<1x3xf32>
+  %d = tensor.cast %e : tensor<1x3xf32> to tensor<?x3xf32>
+  return %d : tensor<?x3xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op has two inputs for parameter 'w'}}
+func.func @duplicate_param(%a: tensor<2xf32> {fm.role = "param", fm.name = "w"},
+                           %b: tensor<2xf32> {fm.role = "param", fm.name = "w"},
+                           %x: tensor<?x2xf32> {fm.role = "state"})
+    -> (tensor<?x2xf32> {fm.role = "state"}) attributes {fm.entry = "sampler", fm.solver = "euler"} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op has optimizer state 'exp_avg' of 'v', which is no parameter of it}}
+func.func @orphan_state(%w: tensor<2xf32> {fm.role = "param", fm.name = "w"},
+                        %m: tensor<2xf32> {fm.role = "opt_state", fm.name = "v", fm.slot = "exp_avg"},
+                        %x: tensor<4x2xf32> {fm.role = "batch"})
+    -> (f32 {fm.role = "loss"}) attributes {fm.entry = "train_step"} {
+  %c = arith.constant 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op has optimizer state 'exp_avg' of 'w' of type 'tensor<3xf32>', but the parameter is 'tensor<2xf32>'}}
+func.func @state_shape(%w: tensor<2xf32> {fm.role = "param", fm.name = "w"},
+                       %m: tensor<3xf32> {fm.role = "opt_state", fm.name = "w", fm.slot = "exp_avg"},
+                       %x: tensor<4x2xf32> {fm.role = "batch"})
+    -> (f32 {fm.role = "loss"}) attributes {fm.entry = "train_step"} {
+  %c = arith.constant 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'train_step' entry point and must return its input 'w' slot 'exp_avg' with the same type}}
+func.func @state_not_returned(%w: tensor<2xf32> {fm.role = "param", fm.name = "w"},
+                              %m: tensor<2xf32> {fm.role = "opt_state", fm.name = "w", fm.slot = "exp_avg"},
+                              %x: tensor<4x2xf32> {fm.role = "batch"})
+    -> (f32 {fm.role = "loss"}, tensor<2xf32> {fm.role = "param", fm.name = "w"})
+    attributes {fm.entry = "train_step"} {
+  %c = arith.constant 0.0 : f32
+  return %c, %w : f32, tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'train_step' entry point and returns a parameter or optimizer state it does not take}}
+func.func @extra_result(%w: tensor<2xf32> {fm.role = "param", fm.name = "w"}, %x: tensor<4x2xf32> {fm.role = "batch"})
+    -> (f32 {fm.role = "loss"}, tensor<2xf32> {fm.role = "param", fm.name = "w"},
+        tensor<2xf32> {fm.role = "param", fm.name = "u"})
+    attributes {fm.entry = "train_step"} {
+  %c = arith.constant 0.0 : f32
+  return %c, %w, %w : f32, tensor<2xf32>, tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'sampler' entry point and needs an 'fm.solver'}}
+func.func @no_solver(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler"} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'init' entry point: only samplers take 'fm.solver' and 'fm.direction'}}
+func.func @solver_on_init(%s: i64 {fm.role = "seed"}) attributes {fm.entry = "init", fm.solver = "euler"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.solver' must name an ODE method (euler, midpoint, heun, rk4, rk38), got "dopri5"}}
+func.func @bad_solver(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "dopri5"} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.direction' must name a direction (forward, reverse), got "backward"}}
+func.func @bad_direction(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler", fm.direction = "backward"} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.solver' needs an 'fm.entry'}}
+func.func @solver_alone() attributes {fm.solver = "euler"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op has an unknown fm attribute 'fm.rol'}}
+func.func @typo() attributes {fm.rol = "init"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0: 'fm.role' must name a role (param, opt_state, batch, seed, step, loss, state, steps), got "weights"}}
+func.func @unknown_role(%w: tensor<2xf32> {fm.role = "weights"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0: 'fm.role' needs an 'fm.entry' on the function}}
+func.func @role_without_entry(%w: tensor<2xf32> {fm.role = "param", fm.name = "w"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op result #0: 'fm.slot' must be a non-empty string, got ""}}
+func.func @empty_slot() -> (f32 {fm.slot = ""}) {
+  %c = arith.constant 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0: 'fm.weight' is no fm attribute of values}}
+func.func @unknown_value_attr(%w: tensor<2xf32> {fm.weight = "w"}) {
+  return
+}

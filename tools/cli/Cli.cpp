@@ -1,0 +1,448 @@
+//===- Cli.cpp - The command line shared by fm-run and fm-exec ------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+//   TOOL train PROGRAM --data moons --steps 10000 --seed 0 -o m.safetensors
+//   TOOL sample PROGRAM --checkpoint m.safetensors -n 10000 \
+//       --solver midpoint --steps 8 --seed 1 -o samples.npy --plot s.png
+//   TOOL eval samples.npy --data moons
+//
+// PROGRAM is a library that `fm-run compile` wrote, or (fm-run only) an
+// .mlir file compiled in process. Everything a command does beyond parsing
+// flags is the runtime's: fmrt::Trainer, fmrt::Sampler, evaluateSamples.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Cli.h"
+
+#include "fm/Runtime/DataSource.h"
+#include "fm/Runtime/Evaluator.h"
+#include "fm/Runtime/Npy.h"
+#include "fm/Runtime/Plot.h"
+#include "fm/Runtime/SafeTensors.h"
+#include "fm/Runtime/Sampler.h"
+#include "fm/Runtime/Trainer.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+using namespace fmrt;
+using namespace fm::cli;
+namespace cl = llvm::cl;
+
+llvm::cl::OptionCategory &fm::cli::category() {
+  static cl::OptionCategory category("fm-run options");
+  return category;
+}
+
+//===----------------------------------------------------------------------===//
+// Commands and their options
+//===----------------------------------------------------------------------===//
+
+static cl::SubCommand trainCommand("train", "Train a program's model");
+static cl::SubCommand
+    sampleCommand("sample", "Sample a trained model with an ODE solver");
+static cl::SubCommand evalCommand(
+    "eval", "Compare samples with fresh data: exact W2, energy distance, MMD");
+
+static cl::opt<std::string>
+    programPath(cl::Positional, cl::Required,
+                cl::desc("<program.so, or program.mlir for fm-run>"),
+                cl::sub(trainCommand), cl::sub(sampleCommand),
+                cl::cat(category()));
+static cl::opt<std::string>
+    outputPath("o", cl::Required, cl::desc("Output file"),
+               cl::value_desc("path"), cl::sub(trainCommand),
+               cl::sub(sampleCommand), cl::cat(category()));
+static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
+                              cl::sub(trainCommand), cl::sub(sampleCommand),
+                              cl::sub(evalCommand), cl::cat(category()));
+static cl::opt<std::string> backendFlag(
+    "backend",
+    cl::desc("How an .mlir program's matrix products are computed: dnnl "
+             "(oneDNN calls; the default where oneDNN is built) or linalg "
+             "(generated vector code)"),
+    cl::value_desc("dnnl|linalg"), cl::sub(trainCommand),
+    cl::sub(sampleCommand), cl::cat(category()));
+
+// train
+static cl::opt<std::string>
+    dataName("data",
+             cl::desc("Training data: moons, 8gaussians, checkerboard, "
+                      "circles, spirals, or a .npy file of shape [N, D]"),
+             cl::init("moons"), cl::sub(trainCommand), cl::sub(evalCommand),
+             cl::cat(category()));
+static cl::opt<int64_t> trainSteps("steps", cl::desc("Training steps"),
+                                   cl::init(10000), cl::sub(trainCommand),
+                                   cl::cat(category()));
+static cl::opt<int64_t>
+    logEvery("log-every",
+             cl::desc("Steps between progress lines when stderr is not a "
+                      "terminal (default: steps / 10)"),
+             cl::init(0), cl::sub(trainCommand), cl::cat(category()));
+static cl::opt<double>
+    emaDecay("ema",
+             cl::desc("Also keep an exponential moving average of the "
+                      "parameters with this decay (e.g. 0.999) and write it "
+                      "to the checkpoint instead of the last iterate "
+                      "(default 0: off, the seed's recipe)"),
+             cl::init(0.0), cl::sub(trainCommand), cl::cat(category()));
+static cl::opt<int64_t>
+    checkpointEvery("checkpoint-every",
+                    cl::desc("Steps between checkpoint writes (0: at the end "
+                             "only)"),
+                    cl::init(1000), cl::sub(trainCommand), cl::cat(category()));
+static cl::opt<std::string>
+    trainerName("trainer",
+                cl::desc("The train step to run, where the program has "
+                         "several (default: the only one)"),
+                cl::value_desc("name"), cl::sub(trainCommand),
+                cl::cat(category()));
+
+// sample
+static cl::opt<std::string> checkpointPath("checkpoint", cl::Required,
+                                           cl::desc("Trained parameters"),
+                                           cl::value_desc("path"),
+                                           cl::sub(sampleCommand),
+                                           cl::cat(category()));
+static cl::opt<int64_t>
+    numSamples("n",
+               cl::desc("Number of samples (sample: default 10000; eval: "
+                        "points compared, default 2000)"),
+               cl::init(0), cl::sub(sampleCommand), cl::sub(evalCommand),
+               cl::cat(category()));
+static cl::opt<std::string> plotPath("plot",
+                                     cl::desc("Also write a PNG scatter plot"),
+                                     cl::value_desc("path.png"),
+                                     cl::sub(sampleCommand),
+                                     cl::cat(category()));
+static cl::opt<std::string>
+    solver("solver",
+           cl::desc("The sampler's solver: euler, midpoint, heun, rk4, ... "
+                    "(those the program has)"),
+           cl::init("midpoint"), cl::sub(sampleCommand), cl::cat(category()));
+static cl::opt<int64_t> solverSteps("steps", cl::desc("ODE steps"), cl::init(8),
+                                    cl::sub(sampleCommand),
+                                    cl::cat(category()));
+static cl::opt<int64_t>
+    chunkRows("chunk", cl::desc("Points integrated per call of the sampler"),
+              cl::init(65536), cl::sub(sampleCommand), cl::cat(category()));
+
+// eval
+static cl::opt<std::string> samplesPath(cl::Positional, cl::Required,
+                                        cl::desc("<samples.npy>"),
+                                        cl::sub(evalCommand),
+                                        cl::cat(category()));
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+llvm::Error fm::cli::makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Expected<Backend> fm::cli::parseBackendFlag(llvm::StringRef flag,
+                                                  llvm::StringRef toolName) {
+  if (flag.empty())
+    return defaultBackend();
+  std::optional<Backend> backend = parseBackend(flag);
+  if (!backend)
+    return makeError("unknown --backend '" + flag +
+                     "' (expected dnnl or "
+                     "linalg)");
+  if (!isBackendAvailable(*backend))
+    return makeError("--backend " + flag + ": this build of " + toolName +
+                     " lacks it; use --backend linalg");
+  return *backend;
+}
+
+bool fm::cli::isCompiledProgram(llvm::StringRef path) {
+  char magic[4] = {};
+  std::FILE *file = std::fopen(path.str().c_str(), "rb");
+  if (!file)
+    return false;
+  size_t read = std::fread(magic, 1, sizeof magic, file);
+  std::fclose(file);
+  return read == sizeof magic && std::memcmp(magic,
+                                             "\x7f"
+                                             "ELF",
+                                             4) == 0;
+}
+
+llvm::Error fm::cli::checkOutputPath(llvm::StringRef path) {
+  if (llvm::sys::fs::is_directory(path))
+    return makeError("output '" + path + "' is a directory");
+  llvm::StringRef dir = llvm::sys::path::parent_path(path);
+  if (dir.empty())
+    dir = ".";
+  if (!llvm::sys::fs::is_directory(dir))
+    return makeError("output directory '" + dir + "' does not exist");
+  return llvm::Error::success();
+}
+
+/// The program to run: a compiled library as it is, an .mlir file compiled
+/// for --backend where the tool has a compiler.
+static llvm::Expected<std::unique_ptr<Program>>
+loadProgram(const ToolConfig &config) {
+  llvm::Expected<Backend> backend = parseBackendFlag(backendFlag, config.name);
+  if (!backend)
+    return backend.takeError();
+  if (!llvm::sys::fs::exists(programPath))
+    return makeError(
+        "cannot read '" + programPath + "': " +
+        std::make_error_code(std::errc::no_such_file_or_directory).message());
+  if (isCompiledProgram(programPath)) {
+    llvm::Expected<std::unique_ptr<Program>> program =
+        Program::load(programPath);
+    if (!program)
+      return program.takeError();
+    llvm::StringRef compiledFor =
+        llvm::StringRef(backendName((*program)->backend()));
+    if (!backendFlag.empty() && backendFlag != compiledFor)
+      return makeError("'" + programPath + "' was compiled for the " +
+                       compiledFor + " backend; --backend " + backendFlag +
+                       " applies when compiling");
+    return program;
+  }
+  if (!config.compileSource)
+    return makeError("'" + programPath +
+                     "' is not a compiled program: " + config.name +
+                     " has no compiler (compile it with `fm-run compile`, or "
+                     "run it with fm-run)");
+  return config.compileSource(programPath, *backend);
+}
+
+//===----------------------------------------------------------------------===//
+// train
+//===----------------------------------------------------------------------===//
+
+static llvm::Error train(const ToolConfig &config) {
+  if (trainSteps <= 0)
+    return makeError("--steps must be positive");
+  if (!(emaDecay >= 0 && emaDecay < 1))
+    return makeError(
+        llvm::formatv("--ema must be in [0, 1), got {0}", emaDecay.getValue()));
+  if (llvm::Error err = checkOutputPath(outputPath))
+    return err;
+  llvm::Expected<std::unique_ptr<Program>> program = loadProgram(config);
+  if (!program)
+    return program.takeError();
+  llvm::Expected<std::unique_ptr<Trainer>> trainer =
+      Trainer::create(**program, trainerName);
+  if (!trainer)
+    return trainer.takeError();
+
+  // One data source per batch input, each on its own stream of the seed.
+  std::vector<std::unique_ptr<DataSource>> sources;
+  std::vector<DataSource *> data;
+  for (const BatchSpec &spec : (*trainer)->batches()) {
+    llvm::Expected<std::unique_ptr<DataSource>> source =
+        DataSource::create(dataName, seed, spec, sources.size());
+    if (!source)
+      return source.takeError();
+    sources.push_back(std::move(*source));
+    data.push_back(sources.back().get());
+  }
+
+  TrainOptions options;
+  options.steps = trainSteps;
+  options.seed = seed;
+  options.ema = emaDecay;
+  options.checkpointEvery = checkpointEvery;
+  options.checkpointPath = outputPath;
+  options.metadata = {
+      {"fm.program", llvm::sys::path::filename(programPath).str()},
+      {"fm.data", dataName}};
+
+  // A redrawn line on a terminal, a line every `every` steps elsewhere.
+  bool terminal = llvm::sys::Process::StandardErrIsDisplayed();
+  int64_t every = logEvery > 0 ? logEvery.getValue()
+                               : std::max<int64_t>(1, trainSteps / 10);
+  double lastDraw = -1;
+  float lastLoss = 0;
+  double lastSeconds = 0;
+  auto progress = [&](const TrainProgress &p) {
+    lastLoss = p.loss;
+    lastSeconds = p.seconds;
+    double rate = p.step / std::max(p.seconds, 1e-9);
+    if (terminal && (p.seconds - lastDraw > 0.1 || p.step == p.steps)) {
+      llvm::errs() << llvm::formatv(
+          "\rstep {0}/{1}  loss {2:f4}  {3:f0} steps/s", p.step, p.steps,
+          p.loss, rate);
+      lastDraw = p.seconds;
+    } else if (!terminal && (p.step % every == 0 || p.step == p.steps)) {
+      llvm::errs() << llvm::formatv("step {0}/{1} loss {2:f4} {3:f0} steps/s\n",
+                                    p.step, p.steps, p.loss, rate);
+    }
+  };
+  llvm::Error result = (*trainer)->run(data, options, progress);
+  if (terminal)
+    llvm::errs() << "\n";
+  if (result)
+    return result;
+  llvm::outs() << llvm::formatv(
+      "trained {0} steps in {1:f2} s (final loss {2:f4}); wrote {3}\n",
+      trainSteps.getValue(), lastSeconds, lastLoss, outputPath);
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// sample
+//===----------------------------------------------------------------------===//
+
+static llvm::Error sample(const ToolConfig &config) {
+  int64_t count =
+      numSamples.getNumOccurrences() ? numSamples.getValue() : 10000;
+  if (count <= 0)
+    return makeError("-n must be positive");
+  if (solverSteps <= 0)
+    return makeError("--steps must be positive");
+  if (chunkRows <= 0)
+    return makeError("--chunk must be positive");
+  if (llvm::Error err = checkOutputPath(outputPath))
+    return err;
+  if (!plotPath.empty())
+    if (llvm::Error err = checkOutputPath(plotPath))
+      return err;
+  llvm::Expected<std::unique_ptr<Program>> program = loadProgram(config);
+  if (!program)
+    return program.takeError();
+  llvm::Expected<std::unique_ptr<Sampler>> sampler =
+      Sampler::create(**program, solver);
+  if (!sampler)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "'" + programPath + "': " + llvm::toString(sampler.takeError()));
+  const EntryPoint &entry = (*sampler)->entry();
+  if (!(*sampler)->takesSteps() && solverSteps.getNumOccurrences())
+    return makeError("@" + entry.name +
+                     " has its steps fixed by the program; drop --steps");
+  int64_t dims = (*sampler)->pointSize();
+  llvm::SmallVector<int64_t, 4> shape = (*sampler)->pointsShape(count);
+  if (!plotPath.empty() && (shape.size() != 2 || dims != 2))
+    return makeError(llvm::formatv(
+        "--plot draws 2-D samples, these have {0} dimensions", dims));
+
+  llvm::Expected<SafeTensorsFile> checkpoint = readSafeTensors(checkpointPath);
+  if (!checkpoint)
+    return checkpoint.takeError();
+  if (llvm::Error err = (*sampler)->loadParameters(*checkpoint))
+    return err;
+
+  std::optional<int64_t> steps;
+  if ((*sampler)->takesSteps())
+    steps = solverSteps.getValue();
+  std::vector<float> samples(count * dims);
+  auto start = std::chrono::steady_clock::now();
+  if (llvm::Error err = (*sampler)->sampleFromNoise(samples.data(), count, seed,
+                                                    steps, chunkRows))
+    return err;
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  for (size_t i = 0; i < samples.size(); ++i)
+    if (!std::isfinite(samples[i]))
+      return makeError(llvm::formatv(
+          "sample {0} is not finite; nothing was written", i / dims));
+  if (llvm::Error err = writeNpy(outputPath, samples.data(), count, dims))
+    return err;
+  if (!plotPath.empty())
+    if (llvm::Error err = writeScatterPng(plotPath, samples.data(), count))
+      return err;
+  std::string how =
+      steps ? llvm::formatv("{0} {1} steps", *steps, entry.solver).str()
+            : entry.solver + " (the program's steps)";
+  llvm::outs() << llvm::formatv("sampled {0} points with {1} in {2:f3} s; "
+                                "wrote {3}\n",
+                                count, how, seconds, outputPath);
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// eval
+//===----------------------------------------------------------------------===//
+
+static llvm::Error eval() {
+  llvm::Expected<NpyArray> samples = readNpy(samplesPath);
+  if (!samples)
+    return samples.takeError();
+  int64_t count = numSamples.getNumOccurrences() ? numSamples.getValue() : 2000;
+  if (count <= 0)
+    return makeError("-n must be positive");
+  llvm::Expected<Evaluation> result =
+      evaluateSamples(samples->data.data(), samples->rows, samples->cols,
+                      dataName, count, seed);
+  if (!result)
+    return makeError(llvm::Twine("cannot evaluate '") + samplesPath +
+                     "': " + llvm::toString(result.takeError()));
+  llvm::outs() << llvm::formatv("{0} samples vs {0} points of {1}\n",
+                                result->count, dataName);
+  llvm::outs() << llvm::formatv("W2 {0:f4}\n", result->w2);
+  llvm::outs() << llvm::formatv("energy distance {0:f5}\n", result->energy);
+  llvm::outs() << llvm::formatv("MMD^2 {0:f5}\n", result->mmd2);
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// main
+//===----------------------------------------------------------------------===//
+
+/// Compiled code allocates its intermediate tensors with malloc on every
+/// call. glibc serves blocks above 128 KiB with mmap and returns them to the
+/// kernel on free, so every call would fault its pages in again (expensive
+/// on these VMs: bench/RESULTS.md): keep freed memory in the heap instead.
+static void keepFreedMemory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
+int fm::cli::runTool(int argc, char **argv, const ToolConfig &config) {
+  llvm::InitLLVM init(argc, argv);
+  keepFreedMemory();
+  cl::HideUnrelatedOptions(category());
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      (config.name +
+       ": train and sample flow-matching programs compiled by FM-MLIR\n")
+          .str());
+  llvm::Error result = llvm::Error::success();
+  if (config.extraCommand && *config.extraCommand)
+    result = config.extraAction();
+  else if (trainCommand)
+    result = train(config);
+  else if (sampleCommand)
+    result = sample(config);
+  else if (evalCommand)
+    result = eval();
+  else {
+    llvm::WithColor::error(llvm::errs(), config.name)
+        << "expected a command: "
+        << (config.extraCommand ? config.extraCommand->getName().str() + ", "
+                                : std::string())
+        << "train, sample or eval (see --help)\n";
+    return 2;
+  }
+  if (result) {
+    llvm::WithColor::error(llvm::errs(), config.name)
+        << llvm::toString(std::move(result)) << "\n";
+    return 1;
+  }
+  return 0;
+}
