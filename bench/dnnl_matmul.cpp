@@ -11,7 +11,6 @@
 //   forward   Y  = ELU(X·W + b)   X [256, 64], W [64, 64]   flags 4
 //   dX        dX = dY·Wᵀ          W passed as is             flags 2
 //   dW        dW = Xᵀ·dY          X passed as is             flags 1
-//   elu'      dZ = ELU'(Z) ⊙ dY   from the forward output    (eltwise)
 //
 // then, with the layer's own loops (where the CPU has AVX-512) and with
 // oneDNN alone, the forward layer (whose ELU the loops compute) and the
@@ -89,7 +88,6 @@ int main(int argc, char **argv) {
   std::mt19937 rng(0);
   Matrix x(batch, width, rng), w(width, width, rng), dy(batch, width, rng);
   Matrix y(batch, width, rng), dx(batch, width, rng), dw(width, width, rng);
-  Matrix dz(batch, width, rng);
   std::vector<float> bias(width, 0.1f);
   StridedMemRefType<float, 1> biasRef{
       bias.data(), bias.data(), 0, {width}, {1}};
@@ -118,11 +116,6 @@ int main(int argc, char **argv) {
       _mlir_ciface_fmrt_dnnl_matmul(&x.ref, &dy.ref, &noBias, &dw.ref,
                                     kMatmulTransposeA, 0, 0.0f);
     });
-    if (mode == MathMode::F32)
-      time("elu'", 0, calls, [&] {
-        _mlir_ciface_fmrt_dnnl_eltwise_backward(&dy.ref, &y.ref, &dz.ref, elu,
-                                                1.0f, kEltwiseUseDst);
-      });
   }
   // Where the layer runs its own loops: the forward layer's ELU epilogue
   // and the moons model's narrow products, with the loops and in oneDNN

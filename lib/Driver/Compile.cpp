@@ -294,13 +294,15 @@ mlir::fm::driver::compile(llvm::StringRef source, llvm::StringRef bufferName,
   // by name.
   engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;
-    auto add = [&](llvm::StringRef name, auto *function) {
+    auto add = [&](const char *name, void *function) {
       symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
                                  llvm::JITSymbolFlags::Exported};
     };
-    add("_mlir_ciface_fmrt_dnnl_matmul", &_mlir_ciface_fmrt_dnnl_matmul);
-    add("_mlir_ciface_fmrt_dnnl_eltwise_backward",
-        &_mlir_ciface_fmrt_dnnl_eltwise_backward);
+    fmrt::dnnl::forEachAbiFunction(
+        [](const char *name, void *function, void *user) {
+          (*static_cast<decltype(add) *>(user))(name, function);
+        },
+        &add);
     return symbols;
   });
 #endif

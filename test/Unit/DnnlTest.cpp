@@ -6,9 +6,8 @@
 //
 // Checks the C ABI of fm/Runtime/Dnnl.h against double-precision references
 // written out here: every matmul flag and activation combination, strided
-// and offset memrefs, every activation's backward pass from its input and
-// (where oneDNN has one) from its output, the primitive cache, the thread
-// setting, bf16 math and the contract violations that abort.
+// and offset memrefs, the primitive cache, the thread setting, bf16 math and
+// the contract violations that abort.
 //
 // Tolerances. f32: a sum of K products in any order and with or without
 // FMAs is within γ_K·Σ|a||b| of the exact sum, γ_K ≈ K·2⁻²⁴ (Higham, Accuracy
@@ -19,10 +18,6 @@
 // (≈ 256 ulps) plus 2⁻²⁴ absolute bounds that generously. bf16: each input
 // rounds to 8 significant bits (unit roundoff u = 2⁻⁸), so each product is
 // within (2u + u²)|a||b| < 2⁻⁷·|a||b| of the exact one, accumulated in f32.
-// Backward passes: oneDNN computes act'(x) from terms as large as 1 + |x|
-// that cancel where act' is small (1 + tanh(u) in gelu_tanh'), so the bound
-// is 16 ulps of those terms times |diff_dst|, plus 2⁻¹⁶ of the result. The
-// largest errors seen were under a quarter of these bounds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -203,64 +198,6 @@ double activate(int64_t activation, double x) {
     return sigmoid(x);
   default:
     ADD_FAILURE() << "no activation " << activation;
-    return 0;
-  }
-}
-
-/// The activations' derivatives in closed form, at the input x.
-double derivative(int64_t activation, double x) {
-  constexpr double kSqrt2OverPi = 0.79788456080286535588;
-  constexpr double kInvSqrt2Pi = 0.39894228040143267794;
-  switch (activation) {
-  case 0:
-    return 1;
-  case 1:
-    return x > 0 ? 1 : 0;
-  case 2:
-    return x > 0 ? 1 : kEluAlpha * std::exp(x);
-  case 3: {
-    double u = kSqrt2OverPi * (x + 0.044715 * x * x * x);
-    double t = std::tanh(u);
-    double du = kSqrt2OverPi * (1 + 3 * 0.044715 * x * x);
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du;
-  }
-  case 4:
-    return 0.5 * (1 + std::erf(x / std::sqrt(2.0))) +
-           x * kInvSqrt2Pi * std::exp(-0.5 * x * x);
-  case 5: {
-    double s = sigmoid(x);
-    return s * (1 + x * (1 - s));
-  }
-  case 6: {
-    double t = std::tanh(x);
-    return 1 - t * t;
-  }
-  case 7: {
-    double s = sigmoid(x);
-    return s * (1 - s);
-  }
-  default:
-    ADD_FAILURE() << "no activation " << activation;
-    return 0;
-  }
-}
-
-/// The derivatives in terms of the output y = act(x), for the activations
-/// whose backward pass oneDNN computes from its output (and the identity).
-double derivativeFromOutput(int64_t activation, double y) {
-  switch (activation) {
-  case 0:
-    return 1;
-  case 1:
-    return y > 0 ? 1 : 0;
-  case 2:
-    return y > 0 ? 1 : y + kEluAlpha;
-  case 6:
-    return 1 - y * y;
-  case 7:
-    return y * (1 - y);
-  default:
-    ADD_FAILURE() << "no backward pass from the output for " << activation;
     return 0;
   }
 }
@@ -574,146 +511,6 @@ TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
 }
 
 //===----------------------------------------------------------------------===//
-// Eltwise backward
-//===----------------------------------------------------------------------===//
-
-/// The test's own closed-form derivatives agree with central differences of
-/// its forward functions (so the eltwise tests below check oneDNN against
-/// a right answer).
-TEST(DnnlReference, DerivativesMatchFiniteDifferences) {
-  const double h = 1e-5;
-  for (int64_t act = 0; act < 8; ++act) {
-    for (double x = -4.0; x <= 4.0; x += 0.37) {
-      double fd = (activate(act, x + h) - activate(act, x - h)) / (2 * h);
-      EXPECT_NEAR(derivative(act, x), fd, 1e-8)
-          << activationName(act) << " at " << x;
-      if (act <= 2 || act >= 6)
-        EXPECT_NEAR(derivativeFromOutput(act, activate(act, x)),
-                    derivative(act, x), 1e-12)
-            << activationName(act) << " from the output at " << x;
-    }
-  }
-}
-
-class DnnlEltwiseBackwardTest : public testing::TestWithParam<int64_t> {
-protected:
-  /// Runs the backward pass over [m, n] with the given views and checks
-  /// diff_src against diff_dst·act'(x) (+ the old diff_src with
-  /// kEltwiseAccumulate), from x or, with kEltwiseUseDst, from act(x).
-  void check(Matrix diffDst, Matrix data, Matrix diffSrc, int64_t flags) {
-    int64_t act = GetParam();
-    std::mt19937 rng(static_cast<unsigned>(act * 16 + flags));
-    bool useDst = flags & kEltwiseUseDst;
-    // Inputs in [-4, 4]: both branches of relu and elu, the curved parts of
-    // the others. The output is rounded to f32, as compiled code holds it.
-    std::vector<double> x(diffDst.rows() * diffDst.cols());
-    std::uniform_real_distribution<double> dist(-4, 4);
-    for (int64_t i = 0; i < data.rows(); ++i) {
-      for (int64_t j = 0; j < data.cols(); ++j) {
-        double xi = static_cast<float>(dist(rng));
-        x[i * data.cols() + j] = xi;
-        data.at(i, j) = static_cast<float>(useDst ? activate(act, xi) : xi);
-      }
-    }
-    diffDst.fill(rng, -1, 1);
-    diffSrc.fill(rng, -1, 1);
-    Matrix old = diffSrc;
-    _mlir_ciface_fmrt_dnnl_eltwise_backward(diffDst.memref(), data.memref(),
-                                            diffSrc.memref(), act, kEluAlpha,
-                                            flags);
-    int64_t failures = 0;
-    for (int64_t i = 0; i < data.rows(); ++i) {
-      for (int64_t j = 0; j < data.cols(); ++j) {
-        double slope = useDst ? derivativeFromOutput(act, data.at(i, j))
-                              : derivative(act, x[i * data.cols() + j]);
-        double want = diffDst.at(i, j) * slope;
-        double scale = std::fabs(want);
-        if (flags & kEltwiseAccumulate) {
-          want += old.at(i, j);
-          scale += std::fabs(old.at(i, j));
-        }
-        // oneDNN evaluates act'(x) in f32 from terms of size up to
-        // 1 + |x| (1 + tanh(u) and x·(1 − tanh²(u)) for gelu_tanh, ...),
-        // which cancel where act' is small: 16 ulps of those terms times
-        // |diffDst|, plus a few ulps of the result and the sum (see the
-        // file header).
-        double xi = useDst ? 0.0 : x[i * data.cols() + j];
-        double bound =
-            0x1p-20 * std::fabs(diffDst.at(i, j)) * (1 + std::fabs(xi)) +
-            0x1p-16 * scale + kUlp;
-        if (!(std::fabs(diffSrc.at(i, j) - want) <= bound) && failures++ < 5)
-          ADD_FAILURE() << activationName(act) << " flags " << flags
-                        << ": diffSrc[" << i << ", " << j
-                        << "] = " << diffSrc.at(i, j) << ", expected " << want
-                        << " (x = " << x[i * data.cols() + j] << ")";
-      }
-    }
-    EXPECT_EQ(failures, 0);
-    EXPECT_EQ(diffSrc.strayWrites(), 0);
-  }
-};
-
-TEST_P(DnnlEltwiseBackwardTest, MatchesClosedFormFromInput) {
-  for (int64_t flags : {int64_t{0}, kEltwiseAccumulate}) {
-    check(Matrix::dense(37, 45), Matrix::dense(37, 45), Matrix::dense(37, 45),
-          flags);
-    // Differently strided views of all three.
-    check(Matrix::padded(37, 45, 50, 3), Matrix::columnMajor(37, 45, 40, 1),
-          Matrix::columnMajor(37, 45, 37, 0), flags);
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Activations, DnnlEltwiseBackwardTest,
-                         testing::Range<int64_t>(0, 8),
-                         [](const testing::TestParamInfo<int64_t> &info) {
-                           return std::string(activationName(info.param));
-                         });
-
-/// diff_src may be diff_dst: dY ← relu'(x) ⊙ dY, then dY ← dY + tanh'(x) ⊙ dY.
-TEST(DnnlEltwiseBackward, WorksInPlace) {
-  std::mt19937 rng(9);
-  for (bool padded : {false, true}) {
-    Matrix x = Matrix::dense(33, 20);
-    Matrix dy = padded ? Matrix::padded(33, 20, 24, 2) : Matrix::dense(33, 20);
-    x.fill(rng, -2, 2);
-    dy.fill(rng, -1, 1);
-    Matrix old = dy;
-    _mlir_ciface_fmrt_dnnl_eltwise_backward(dy.memref(), x.memref(),
-                                            dy.memref(), 1, 0, 0);
-    _mlir_ciface_fmrt_dnnl_eltwise_backward(
-        dy.memref(), x.memref(), dy.memref(), 6, 0, kEltwiseAccumulate);
-    for (int64_t i = 0; i < 33; ++i) {
-      for (int64_t j = 0; j < 20; ++j) {
-        double g = old.at(i, j) * derivative(1, x.at(i, j));
-        double want = g + g * derivative(6, x.at(i, j));
-        EXPECT_NEAR(dy.at(i, j), want, 0x1p-16 * std::fabs(want) + kUlp)
-            << "at " << i << ", " << j << (padded ? " (padded)" : "");
-      }
-    }
-    EXPECT_EQ(dy.strayWrites(), 0);
-  }
-}
-
-/// The activations with a backward pass from the output (gelu and silu
-/// have none: DnnlDeathTest checks that asking for one aborts).
-class DnnlEltwiseFromOutputTest : public DnnlEltwiseBackwardTest {};
-
-TEST_P(DnnlEltwiseFromOutputTest, MatchesClosedFormFromOutput) {
-  for (int64_t flags : {kEltwiseUseDst, kEltwiseUseDst | kEltwiseAccumulate}) {
-    check(Matrix::dense(37, 45), Matrix::dense(37, 45), Matrix::dense(37, 45),
-          flags);
-    check(Matrix::padded(37, 45, 50, 3), Matrix::columnMajor(37, 45, 40, 1),
-          Matrix::padded(37, 45, 46, 2), flags);
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Activations, DnnlEltwiseFromOutputTest,
-                         testing::Values<int64_t>(0, 1, 2, 6, 7),
-                         [](const testing::TestParamInfo<int64_t> &info) {
-                           return std::string(activationName(info.param));
-                         });
-
-//===----------------------------------------------------------------------===//
 // The primitive cache and the thread setting
 //===----------------------------------------------------------------------===//
 
@@ -752,15 +549,6 @@ TEST(DnnlCache, CreatesEachPrimitiveOnce) {
   std::thread([] { callMatmul(37, 41, 43, 0, 10); }).join();
   EXPECT_EQ(primitiveCreations(), created + 3);
   EXPECT_EQ(primitiveExecutions(), executed + 140);
-
-  // Eltwise backward passes are cached too.
-  Matrix dy = Matrix::dense(39, 47), x = Matrix::dense(39, 47);
-  Matrix dx = Matrix::dense(39, 47);
-  for (int i = 0; i < 100; ++i)
-    _mlir_ciface_fmrt_dnnl_eltwise_backward(dy.memref(), x.memref(),
-                                            dx.memref(), 2, 1.0f, 0);
-  EXPECT_EQ(primitiveCreations(), created + 4);
-  EXPECT_EQ(primitiveExecutions(), executed + 240);
 }
 
 /// libgomp's thread count for the calling thread, as oneDNN reads it.
@@ -938,9 +726,6 @@ TEST_F(DnnlDeathTest, StartsNoWorkerThreadsByDefault) {
       {
         unsetenv("FM_DNNL_THREADS");
         callMatmul(512, 512, 512, 2, 3);
-        Matrix d = Matrix::dense(512, 512);
-        _mlir_ciface_fmrt_dnnl_eltwise_backward(d.memref(), d.memref(),
-                                                d.memref(), 1, 0, 0);
         int tasks = 0;
         if (DIR *dir = opendir("/proc/self/task")) {
           while (dirent *e = readdir(dir))
@@ -976,16 +761,6 @@ TEST_F(DnnlDeathTest, AbortsOnInvalidCalls) {
                                              bias.memref(), c.memref(), 16, 0,
                                              0),
                "unknown flags 0x10");
-  Matrix y = Matrix::dense(3, 6), dy = Matrix::dense(3, 6);
-  for (int64_t act : {3, 4, 5})
-    EXPECT_DEATH(
-        _mlir_ciface_fmrt_dnnl_eltwise_backward(
-            dy.memref(), y.memref(), c.memref(), act, 0, kEltwiseUseDst),
-        "activation " + std::to_string(act) +
-            " has no backward pass from its output");
-  EXPECT_DEATH(_mlir_ciface_fmrt_dnnl_eltwise_backward(dy.memref(), a.memref(),
-                                                       c.memref(), 1, 0, 0),
-               "diffDst is 3x6, data 3x4 and diffSrc 3x6");
 }
 
 } // namespace

@@ -39,7 +39,10 @@ using namespace fmrt::dnnl;
 
 namespace {
 
-constexpr StringLiteral kMatmulFunction = "fmrt_dnnl_matmul";
+/// The runtime function every contraction becomes (DnnlAbi.def).
+constexpr const AbiFunction *kMatmulFunction =
+    lookupAbiFunction("fmrt_dnnl_matmul");
+static_assert(kMatmulFunction, "DnnlAbi.def has no fmrt_dnnl_matmul");
 
 /// A contraction C[m, n] (+)= Σ_k A[·]·B[·] on 2-D f32 buffers, with its
 /// operands in the order oneDNN wants them (A holds m, B holds n).
@@ -378,15 +381,42 @@ static MemRefType dynamicStrided(MLIRContext *ctx, int64_t rank) {
   return MemRefType::get(shape, Float32Type::get(ctx), layout);
 }
 
-static func::FuncOp declareMatmul(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kMatmulFunction))
+/// The MLIR type compiled code passes for a parameter of the runtime's C
+/// ABI (DnnlAbi.def).
+static Type getAbiType(MLIRContext *ctx, AbiType type) {
+  switch (type) {
+  case AbiType::Memref2dF32:
+    return dynamicStrided(ctx, 2);
+  case AbiType::Memref1dF32:
+    return dynamicStrided(ctx, 1);
+  case AbiType::I64:
+    return IntegerType::get(ctx, 64);
+  case AbiType::F32:
+    return Float32Type::get(ctx);
+  }
+  llvm_unreachable("unknown fmrt::dnnl::AbiType");
+}
+
+/// The function type of a runtime function (DnnlAbi.def).
+static FunctionType getAbiFunctionType(MLIRContext *ctx,
+                                       const AbiFunction &function) {
+  SmallVector<Type> inputs;
+  for (AbiType param : ArrayRef(function.params, function.numParams))
+    inputs.push_back(getAbiType(ctx, param));
+  return FunctionType::get(ctx, inputs, {});
+}
+
+/// The private declaration of a runtime function (DnnlAbi.def), with
+/// `llvm.emit_c_interface`: created at the start of `module` unless it is
+/// already there.
+static func::FuncOp declareAbiFunction(ModuleOp module,
+                                       const AbiFunction &function) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(function.name))
     return existing;
   MLIRContext *ctx = module.getContext();
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  MemRefType m2 = dynamicStrided(ctx, 2), m1 = dynamicStrided(ctx, 1);
-  IntegerType i64 = b.getI64Type();
-  auto type = b.getFunctionType({m2, m2, m1, m2, i64, i64, b.getF32Type()}, {});
-  auto func = func::FuncOp::create(b, module.getLoc(), kMatmulFunction, type);
+  auto func = func::FuncOp::create(b, module.getLoc(), function.name,
+                                   getAbiFunctionType(ctx, function));
   func.setPrivate();
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   return func;
@@ -407,7 +437,7 @@ struct FmLinalgToDnnlPass
     });
     if (contractions.empty())
       return;
-    func::FuncOp callee = declareMatmul(module);
+    func::FuncOp callee = declareAbiFunction(module, *kMatmulFunction);
     MemRefType m2 = dynamicStrided(ctx, 2), m1 = dynamicStrided(ctx, 1);
 
     IRRewriter rewriter(ctx);

@@ -60,7 +60,8 @@ def FmLinalgToDnnl : Pass<"fm-linalg-to-dnnl", "::mlir::ModuleOp"> {
 
     Anything else (f64, other bodies, 3-D products, epilogues with other
     readers of C) is left to the linalg path. The runtime function is
-    declared with `llvm.emit_c_interface`:
+    declared with `llvm.emit_c_interface` and the type that the runtime's
+    ABI table (`fm/Runtime/DnnlAbi.def`) gives it:
 
     ```mlir
     func.func private @fmrt_dnnl_matmul(

@@ -4,16 +4,17 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The runtime's oneDNN layer: matrix products with fused epilogues and
-// elementwise backward passes that JIT-compiled code calls through the C ABI
-// below (`llvm.emit_c_interface`: every tensor crosses as a pointer to a
-// strided memref descriptor). Memrefs may have any positive strides and any
-// offset, so a transposed or padded view needs no copy.
+// The runtime's oneDNN layer: matrix products with fused epilogues that
+// JIT-compiled code calls through the C ABI below (`llvm.emit_c_interface`:
+// every tensor crosses as a pointer to a strided memref descriptor). The
+// functions are those of fm/Runtime/DnnlAbi.def, which documents each one;
+// their prototypes here are generated from it. Memrefs may have any positive
+// strides and any offset, so a transposed or padded view needs no copy.
 //
 // Each distinct call signature (shapes, strides, flags, activation, alpha,
 // math mode, thread count) creates its oneDNN primitive once, on first use,
-// and every later call with the same signature reuses it: creation costs
-// 0.2-1.2 ms, executing an MLP layer 1-16 µs.
+// and every later call with the same signature reuses it: creating a
+// primitive costs far more than executing an MLP layer (bench/RESULTS.md).
 //
 // Threads: the first use reads FM_DNNL_THREADS (default 1) and oneDNN runs
 // with that many OpenMP threads; with 1 it never opens a parallel region, so
@@ -64,7 +65,7 @@ enum class MathMode {
 /// slower than one (bench/dnnl_matmul.cpp), and more than one needs
 /// OMP_WAIT_POLICY=passive in the process's initial environment: libgomp
 /// reads it when it loads, before any of this code runs, and its default
-/// policy spins (see runtime/lib/dnnl/Dnnl.cpp). Warns on stderr, once,
+/// policy spins (see runtime/lib/dnnl/Environment.cpp). Warns on stderr, once,
 /// when numThreads > 1 and neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is
 /// set.
 void configureThreads(int numThreads);
@@ -97,36 +98,43 @@ uint64_t primitiveCreations();
 /// How many times this process has executed a cached primitive.
 uint64_t primitiveExecutions();
 
+//===----------------------------------------------------------------------===//
+// The C ABI (DnnlAbi.def)
+//===----------------------------------------------------------------------===//
+
+/// The C type of each AbiType in `_mlir_ciface_*` prototypes.
+template <AbiType> struct AbiCType;
+template <> struct AbiCType<AbiType::Memref2dF32> {
+  using type = StridedMemRefType<float, 2> *;
+};
+template <> struct AbiCType<AbiType::Memref1dF32> {
+  using type = StridedMemRefType<float, 1> *;
+};
+template <> struct AbiCType<AbiType::I64> {
+  using type = int64_t;
+};
+template <> struct AbiCType<AbiType::F32> {
+  using type = float;
+};
+
+/// Calls `callback` once for each function of DnnlAbi.def, in its order,
+/// with its C interface's symbol (`_mlir_ciface_<name>`), that function's
+/// address in this library and `user`: the symbols a JIT must resolve for
+/// compiled code of the dnnl backend.
+void forEachAbiFunction(void (*callback)(const char *symbolName, void *address,
+                                         void *user),
+                        void *user);
+
 } // namespace fmrt::dnnl
 
 extern "C" {
 
-/// C = act(op(A)·op(B) [+ bias]), or C += op(A)·op(B) [+ bias] with
-/// kMatmulAccumulate. op(A) is A ([M, K]) or, with kMatmulTransposeA, aᵀ for
-/// `a` of shape [K, M]; op(B) is B ([K, N]) or, with kMatmulTransposeB, bᵀ for
-/// `b` of shape [N, K]. `bias` ([N], broadcast over rows) is read only with
-/// kMatmulBias; otherwise it may be any 1-D memref, 0-sized included.
-/// `activation` is an Activation; `alpha` is ELU's α and is ignored by the
-/// others. Accumulation requires activation 0. C must not overlap A, B or
-/// the bias.
-void _mlir_ciface_fmrt_dnnl_matmul(StridedMemRefType<float, 2> *a,
-                                   StridedMemRefType<float, 2> *b,
-                                   StridedMemRefType<float, 1> *bias,
-                                   StridedMemRefType<float, 2> *c,
-                                   int64_t flags, int64_t activation,
-                                   float alpha);
-
-/// diff_src = act'(x) ⊙ diff_dst (or diff_src += ... with
-/// kEltwiseAccumulate in `flags`), all three [M, N]; diff_src may be
-/// diff_dst itself. Without kEltwiseUseDst in `flags`, `data` is the forward
-/// input x; with it, `data` is the forward output act(x), which relu, elu
-/// (α ≥ 0), tanh, sigmoid and the identity support. Activation 0 (identity)
-/// copies diff_dst. Bit 0 of `flags` is use_dst, so a caller may pass
-/// use_dst as 0 or 1.
-void _mlir_ciface_fmrt_dnnl_eltwise_backward(
-    StridedMemRefType<float, 2> *diffDst, StridedMemRefType<float, 2> *data,
-    StridedMemRefType<float, 2> *diffSrc, int64_t activation, float alpha,
-    int64_t flags);
+/// `void _mlir_ciface_<name>(...)` for each function of DnnlAbi.def, which
+/// documents them.
+#define FM_DNNL_ABI_PARAM(Type, param)                                         \
+  fmrt::dnnl::AbiCType<fmrt::dnnl::AbiType::Type>::type param
+#define FM_DNNL_ABI_FUNCTION(name, params) void _mlir_ciface_##name params;
+#include "fm/Runtime/DnnlAbi.def"
 
 } // extern "C"
 

@@ -1,0 +1,206 @@
+//===- Environment.cpp - The oneDNN layer's settings and threads ----------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The layer's errors (fatal) and settings: FM_DNNL_THREADS, FM_DNNL_MATH and
+// FM_DNNL_LOOPS, read from the environment on first use, and the setters of
+// fm/Runtime/Dnnl.h that override them.
+//
+// Threads. oneDNN's OpenMP runtime takes its thread count from libgomp's
+// per-thread `nthreads-var`, which omp_set_num_threads sets for the calling
+// thread only; so each thread applies the configured count on its first call
+// (and again after configureThreads). With one thread oneDNN calls its
+// kernels directly and never opens a parallel region, so no libgomp worker
+// exists to spin. Setting OMP_WAIT_POLICY from here would be too late:
+// libgomp is a load-time dependency of libdnnl and reads its environment in
+// its constructor, before main and before this code first runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+using namespace fmrt::dnnl;
+using namespace fmrt::dnnl::detail;
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+void fmrt::dnnl::detail::fatal(const char *format, ...) {
+  std::fputs("fmrt_dnnl: ", stderr);
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(stderr, format, args);
+  va_end(args);
+  std::fputc('\n', stderr);
+  std::fflush(stderr);
+  std::abort();
+}
+
+//===----------------------------------------------------------------------===//
+// Settings
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Process-wide settings, read from the environment on first use.
+struct Settings {
+  std::once_flag fromEnvironment;
+  /// The thread count every calling thread should apply.
+  std::atomic<int> threads{1};
+  /// Bumped by configureThreads; a thread whose applied generation differs
+  /// applies `threads` again.
+  std::atomic<int> generation{0};
+  /// The requested MathMode, as an int.
+  std::atomic<int> mathMode{static_cast<int>(MathMode::F32)};
+  /// Whether the layer's own loops (Loops.h) run where they beat oneDNN.
+  std::atomic<bool> ownLoops{true};
+};
+
+Settings &settings() {
+  static Settings instance;
+  return instance;
+}
+
+/// libgomp's omp_set_num_threads, looked up at run time so that this library
+/// needs no OpenMP link of its own; null when oneDNN does not run on
+/// libgomp (then the thread count cannot be set and is left alone).
+using SetNumThreadsFn = void (*)(int);
+SetNumThreadsFn ompSetNumThreads() {
+  static SetNumThreadsFn fn = [] {
+    void *handle = dlopen("libgomp.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    void *sym = dlsym(handle ? handle : RTLD_DEFAULT, "omp_set_num_threads");
+    return reinterpret_cast<SetNumThreadsFn>(sym);
+  }();
+  return fn;
+}
+
+/// Warns once when more than one thread runs under libgomp's default wait
+/// policy: its workers then spin after every parallel region, and whenever
+/// another process holds a core a call can stall for milliseconds
+/// (bench/RESULTS.md has the measurements). Only the process's initial
+/// environment can change the policy.
+void warnIfSpinning(int threads) {
+  static std::atomic<bool> warned{false};
+  if (threads > 1 && !std::getenv("OMP_WAIT_POLICY") &&
+      !std::getenv("GOMP_SPINCOUNT") && !warned.exchange(true))
+    std::fprintf(stderr,
+                 "fmrt_dnnl: warning: %d threads under libgomp's default "
+                 "(spinning) wait policy can stall calls for milliseconds "
+                 "when cores are shared; start the process with "
+                 "OMP_WAIT_POLICY=passive\n",
+                 threads);
+}
+
+void readEnvironment() {
+  Settings &s = settings();
+  if (const char *env = std::getenv("FM_DNNL_THREADS")) {
+    char *end = nullptr;
+    long n = std::strtol(env, &end, 10);
+    if (end == env || *end != '\0' || n < 1 || n > 1024)
+      fatal("FM_DNNL_THREADS must be a thread count from 1 to 1024, not "
+            "'%s'",
+            env);
+    s.threads.store(static_cast<int>(n));
+    warnIfSpinning(static_cast<int>(n));
+  }
+  if (const char *env = std::getenv("FM_DNNL_MATH")) {
+    if (std::strcmp(env, "bf16") == 0)
+      s.mathMode.store(static_cast<int>(MathMode::BF16));
+    else if (std::strcmp(env, "f32") == 0)
+      s.mathMode.store(static_cast<int>(MathMode::F32));
+    else
+      fatal("FM_DNNL_MATH must be 'f32' or 'bf16', not '%s'", env);
+  }
+  if (const char *env = std::getenv("FM_DNNL_LOOPS")) {
+    if (std::strcmp(env, "1") == 0)
+      s.ownLoops.store(true);
+    else if (std::strcmp(env, "0") == 0)
+      s.ownLoops.store(false);
+    else
+      fatal("FM_DNNL_LOOPS must be '1' or '0', not '%s'", env);
+  }
+}
+
+} // namespace
+
+int fmrt::dnnl::detail::prepareThread() {
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  thread_local int appliedGeneration = -1;
+  int generation = s.generation.load(std::memory_order_acquire);
+  int threads = s.threads.load(std::memory_order_acquire);
+  if (appliedGeneration != generation) {
+    if (SetNumThreadsFn fn = ompSetNumThreads())
+      fn(threads);
+    appliedGeneration = generation;
+  }
+  return threads;
+}
+
+//===----------------------------------------------------------------------===//
+// Public API
+//===----------------------------------------------------------------------===//
+
+void fmrt::dnnl::configureThreads(int numThreads) {
+  if (numThreads < 1)
+    fatal("configureThreads: the thread count must be at least 1, not %d",
+          numThreads);
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  warnIfSpinning(numThreads);
+  s.threads.store(numThreads, std::memory_order_release);
+  s.generation.fetch_add(1, std::memory_order_acq_rel);
+  prepareThread();
+}
+
+int fmrt::dnnl::configuredThreads() {
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  return s.threads.load();
+}
+
+void fmrt::dnnl::setMathMode(MathMode mode) {
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  s.mathMode.store(static_cast<int>(mode));
+}
+
+MathMode fmrt::dnnl::getMathMode() {
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  auto mode = static_cast<MathMode>(s.mathMode.load());
+  return mode == MathMode::BF16 && !hasBf16() ? MathMode::F32 : mode;
+}
+
+void fmrt::dnnl::setOwnLoops(bool enabled) {
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  s.ownLoops.store(enabled);
+}
+
+bool fmrt::dnnl::ownLoops() {
+  Settings &s = settings();
+  std::call_once(s.fromEnvironment, readEnvironment);
+  return s.ownLoops.load(std::memory_order_relaxed) && detail::hasOwnLoops();
+}
+
+bool fmrt::dnnl::hasBf16() {
+  static const bool has = [] {
+    unsigned isa = static_cast<unsigned>(onednn::get_effective_cpu_isa());
+    unsigned bf16 = static_cast<unsigned>(dnnl_cpu_isa_avx512_core_bf16);
+    return (isa & bf16) == bf16;
+  }();
+  return has;
+}
