@@ -9,6 +9,7 @@
 #include "fm/Conversion/Passes.h"
 #include "fm/Dialect/FmDialect.h"
 #include "fm/Pipelines/Pipelines.h"
+#include "fm/Target/CPU/Passes.h"
 #include "fm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -72,6 +73,7 @@ void mlir::fm::registerFmPasses() {
   std::call_once(once, [] {
     registerFmConversionPasses();
     registerFmTransformsPasses();
+    registerFmTargetCPUPasses();
     registerFmPipelines();
   });
 }

@@ -7,6 +7,7 @@
 #include "fm/Pipelines/Pipelines.h"
 
 #include "fm/Conversion/Passes.h"
+#include "fm/Target/CPU/Passes.h"
 #include "fm/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"

@@ -5,13 +5,16 @@
 //===----------------------------------------------------------------------===//
 //
 // Parses an fm program, runs fm's lowering from C++ through a textual
-// pipeline, and prints the result, using only the installed package.
+// pipeline, and prints the result, using only the installed package. Every
+// public pass header is included, so each must compile from the install.
 //
 //===----------------------------------------------------------------------===//
 
 #include "fm/Conversion/Passes.h"
 #include "fm/Dialect/FmDialect.h"
 #include "fm/InitAll.h"
+#include "fm/Target/CPU/Passes.h"
+#include "fm/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"

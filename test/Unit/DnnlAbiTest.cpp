@@ -15,9 +15,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "fm/Runtime/DnnlAbi.h"
-#include "fm/Conversion/Passes.h"
 #include "fm/InitAll.h"
 #include "fm/Runtime/Dnnl.h"
+#include "fm/Target/CPU/Passes.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

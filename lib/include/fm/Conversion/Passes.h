@@ -8,7 +8,6 @@
 #define FM_CONVERSION_PASSES_H
 
 #include "fm/Conversion/FmToLinalg/FmToLinalg.h"
-#include "fm/Conversion/LinalgToDnnl/LinalgToDnnl.h"
 
 namespace mlir::fm {
 

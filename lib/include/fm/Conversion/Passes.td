@@ -23,9 +23,9 @@ def FmConvertToLinalg : Pass<"fm-convert-to-linalg"> {
     elementwise generic with three results, `fm.ode_step` calls of the
     velocity function combined by elementwise generics, `fm.integrate` an
     `scf.for` of steps (or one step per interval of its time grid), and
-    `fm.random_uniform`/`fm.random_normal` one generic computing Philox
-    blocks from each element's index. `fm.vjp` is left for `fm-autodiff`,
-    which runs after this pass.
+    `fm.random_uniform`/`fm.random_normal`/`fm.random_logit_normal` one
+    generic computing Philox blocks from each element's index. `fm.vjp` is
+    left for `fm-autodiff`, which runs after this pass.
 
     An op the pass cannot lower is an error that names it.
   }];
@@ -36,46 +36,6 @@ def FmConvertToLinalg : Pass<"fm-convert-to-linalg"> {
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
-  ];
-}
-
-def FmLinalgToDnnl : Pass<"fm-linalg-to-dnnl", "::mlir::ModuleOp"> {
-  let summary = "Contractions on buffers, with their bias and activation, "
-                "to calls of the runtime's oneDNN layer";
-  let description = [{
-    Runs after bufferization. Every f32 matmul-like `linalg.generic` on
-    2-D memrefs `C[m, n] (+)= Σ_k A·B`, in any operand layout (a forward
-    layer `x·Wᵀ` and the reverse sweep's `dY·W` and `Xᵀ·dY` alike), becomes
-    a call of `fmrt_dnnl_matmul`, with transposes as flags, so oneDNN reads
-    each operand where it lies:
-
-    - a zero fill of C before the product is dropped (oneDNN writes C);
-      without one the call accumulates (`C += A·B`);
-    - when C is a local buffer whose only other reader is an elementwise
-      epilogue `D = act(C + bias)` (bias broadcast over rows, or no bias;
-      act one of ReLU, ELU, GELU (erf or tanh form), tanh, sigmoid, SiLU,
-      or none), the epilogue
-      becomes oneDNN post-ops of the same call, which writes D, and C
-      disappears.
-
-    Anything else (f64, other bodies, 3-D products, epilogues with other
-    readers of C) is left to the linalg path. The runtime function is
-    declared with `llvm.emit_c_interface` and the type that the runtime's
-    ABI table (`fm/Runtime/DnnlAbi.def`) gives it:
-
-    ```mlir
-    func.func private @fmrt_dnnl_matmul(
-        memref<?x?xf32, strided<[?, ?], offset: ?>>,  // A (or Aᵀ: [K, M])
-        memref<?x?xf32, strided<[?, ?], offset: ?>>,  // B (or Bᵀ: [N, K])
-        memref<?xf32, strided<[?], offset: ?>>,       // bias [N] or empty
-        memref<?x?xf32, strided<[?, ?], offset: ?>>,  // C or D
-        i64, i64, f32)                                // flags, activation, alpha
-    ```
-  }];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect",
-    "::mlir::func::FuncDialect",
-    "::mlir::memref::MemRefDialect"
   ];
 }
 

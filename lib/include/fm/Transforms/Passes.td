@@ -1,6 +1,11 @@
-//===- Passes.td - fm-level transformations ----------------*- tablegen -*-===//
+//===- Passes.td - Target-independent fm transformations ---*- tablegen -*-===//
 //
 // Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Passes that hold for every target. CPU-specific passes are declared in
+// fm/Target/CPU/Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,112 +94,6 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::tensor::TensorDialect"
-  ];
-}
-
-def FmCpuLoopOrder : Pass<"fm-cpu-loop-order"> {
-  let summary = "Order linalg.generic loops so the innermost one is vectorizable";
-  let description = [{
-    Interchanges the loops of every `linalg.generic` so that the loop that
-    indexes the last dimension of its first output is innermost. After
-    lowering to loops, the innermost loop then walks contiguous memory in
-    its output and carries no reduction, which LLVM's loop vectorizer
-    turns into SIMD code without reassociating floating-point sums. A
-    contraction C[m, n] += A[m, k]·B[k, n] runs as (m, k, n). Generics
-    without output dimensions (full reductions) are left alone.
-  }];
-}
-
-def FmCpuVectorizeContractions : Pass<"fm-cpu-vectorize-contractions"> {
-  let summary = "Register-blocked vector code for matmul-like linalg.generic";
-  let description = [{
-    Tiles every static f32 contraction `C[m, n] += A·B` on tensors (a
-    `linalg.generic` with two parallel loops, one reduction loop and a
-    multiply-add body, in any operand layout) into `tile-m` × `tile-n`
-    blocks with a `tile-k` reduction loop, vectorizes each block into a
-    `vector.contract`, hoists the accumulator block out of the reduction
-    loop, and lowers the contraction to outer products and `vector.fma`.
-    The accumulator block then lives in vector registers for the whole
-    reduction, and each reduction step broadcasts one element of the
-    left operand per block row against a contiguous row of the right one.
-    A right operand laid out [n, k] (a forward layer's weight, PyTorch's
-    [out, in]) is transposed once with `linalg.transpose` before the loops. A dimension that a preferred block size does not divide is
-    taken whole (for example the 2 outputs of a 2-D velocity layer).
-    Dynamic rows (a batch size known only at run time) are peeled into
-    full blocks and a remainder of fewer than `tile-m` rows, which stays a
-    `linalg.contract` and becomes loops; contractions with dynamic columns
-    or a dynamic reduction are left alone.
-
-    ```mlir
-    // Before: a 256×64 · (64×64)ᵀ product as a generic.
-    %y = linalg.generic {indexing_maps = [(m, n, k) -> (m, k),
-                                          (m, n, k) -> (n, k),
-                                          (m, n, k) -> (m, n)], ...}
-    // After: scf.for m, n { read acc; scf.for k { vector.fma ... }; write }
-    ```
-  }];
-  let options = [
-    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
-           "Rows of the accumulator block">,
-    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
-           "Columns of the accumulator block (a multiple of the vector width)">,
-    Option<"tileK", "tile-k", "int64_t", /*default=*/"16",
-           "Reduction steps per block">
-  ];
-  let dependentDialects = [
-    "::mlir::affine::AffineDialect",
-    "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect",
-    "::mlir::vector::VectorDialect"
-  ];
-}
-
-def FmCpuInlineStridedCopies : Pass<"fm-cpu-inline-strided-copies"> {
-  let summary = "Copies between non-contiguous buffers as loops, not calls";
-  let description = [{
-    Rewrites every `memref.copy` whose source or target is not contiguous
-    (a column block of a concatenation, say) into a `linalg.copy`, which
-    becomes loops. MLIR's memref lowering would call `memrefCopy` from
-    libmlir_c_runner_utils for such a copy, and that library loads all of
-    libMLIR and libLLVM into the process; after this pass, compiled
-    programs need nothing beyond the C library and the runtime's own
-    kernels. Copies between contiguous buffers stay `memref.copy` (one
-    `memcpy`).
-
-    ```mlir
-    memref.copy %x, %sub : memref<?x2xf32> to memref<?x2xf32, strided<[3, 1], offset: 1>>
-    // becomes
-    linalg.copy ins(%x : ...) outs(%sub : ...)
-    ```
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
-}
-
-def FmCpuApproximateMath : Pass<"fm-cpu-approximate-math"> {
-  let summary = "Replace f32 math functions by vectorizable polynomials";
-  let description = [{
-    Rewrites the selected f32 `math` operations (scalars or vectors) into
-    MLIR's polynomial approximations: `arith` code that LLVM vectorizes
-    together with the loop around it, where a libm call (`expf`) would run
-    once per element. The approximations are accurate to a few float32
-    ulps; `log` and the trigonometric functions are not selected by default
-    because the Philox normal draws use them and are compared bit for bit
-    with the runtime's generator.
-
-    ```mlir
-    %y = math.expm1 %x : f32
-    // becomes range reduction, a polynomial and an exponent bit-cast
-    ```
-  }];
-  let options = [
-    ListOption<"functions", "functions", "std::string",
-               "math operation names to approximate (default: exp, expm1, "
-               "tanh)",
-               "llvm::cl::ZeroOrMore">
-  ];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect",
-    "::mlir::vector::VectorDialect"
   ];
 }
 

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Transforms/Passes.h"
+#include "fm/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -13,7 +13,7 @@
 
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMCPUINLINESTRIDEDCOPIES
-#include "fm/Transforms/Passes.h.inc"
+#include "fm/Target/CPU/Passes.h.inc"
 } // namespace mlir::fm
 
 using namespace mlir;

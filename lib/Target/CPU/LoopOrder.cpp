@@ -4,14 +4,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Transforms/Passes.h"
+#include "fm/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMCPULOOPORDER
-#include "fm/Transforms/Passes.h.inc"
+#include "fm/Target/CPU/Passes.h.inc"
 } // namespace mlir::fm
 
 using namespace mlir;

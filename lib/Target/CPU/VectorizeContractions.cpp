@@ -4,25 +4,27 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Tiles every static f32 matmul-like linalg.generic on tensors into
-// register-sized blocks and turns each block into vector FMAs:
+// Tiles every f32 matmul-like linalg.generic on tensors with static columns
+// and reduction into register-sized blocks and turns each block into vector
+// FMAs:
 //
-//   for m in 0..M step TM, n in 0..N step TN:     (scf.for on tensors)
-//     acc = C[m:TM, n:TN]                           (hoisted out of the k loop)
+//   for m in 0..M step TM, n in 0..N step TN:  (scf.for on tensors)
+//     acc = C[m:TM, n:TN]                        (hoisted out of the k loop)
 //     for k in 0..K step TK:
-//       acc = contract(A[m, k], B[k, n], acc)       (outer products →
-//       vector.fma)
+//       acc = contract(A[m, k], B[k, n], acc)    (outer products, vector.fma)
 //     C[m:TM, n:TN] = acc
 //
 // The accumulator block (TM × TN floats) stays in vector registers across
 // the k loop; each k step broadcasts one element of A per row and multiplies
-// it by a row of B. Operand layouts that are not A[m, k]·B[k, n] (the
-// transposed products of the backward pass) are handled by vector
-// transposes of the small operand blocks.
+// it by a row of B. A right operand laid out [n, k] (a forward layer's
+// weight) is transposed once before the loops; the other layouts that are
+// not A[m, k]·B[k, n] (the transposed products of the backward pass) are
+// handled by vector transposes of the small operand blocks. Dynamic rows
+// are peeled into full blocks and a remainder that becomes plain loops.
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Transforms/Passes.h"
+#include "fm/Target/CPU/Passes.h"
 #include "fm/Utils/Contraction.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -40,7 +42,7 @@
 
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMCPUVECTORIZECONTRACTIONS
-#include "fm/Transforms/Passes.h.inc"
+#include "fm/Target/CPU/Passes.h.inc"
 } // namespace mlir::fm
 
 using namespace mlir;
@@ -91,8 +93,8 @@ static bool indexes(AffineMap map, unsigned outer, unsigned inner) {
 /// laid out [k, n] so that each reduction step reads one contiguous row of
 /// it. A forward layer's weight, [n, k] (PyTorch's [out, in]), is
 /// transposed once here, outside the blocked loops; transposing it block by
-/// block inside them costs more shuffles than the FMAs it feeds (measured:
-/// 38 vs 145 GFLOP/s on 256×64·64×64).
+/// block inside them costs more shuffles than the FMAs it feeds
+/// (bench/RESULTS.md, "How the training time got here", has the numbers).
 static std::pair<SmallVector<Value>, SmallVector<AffineMap>>
 kernelOperands(RewriterBase &rewriter, linalg::GenericOp op,
                const ContractionLoops &loops) {

@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Transforms/Passes.h"
+#include "fm/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -25,7 +25,7 @@
 
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMCPUAPPROXIMATEMATH
-#include "fm/Transforms/Passes.h.inc"
+#include "fm/Target/CPU/Passes.h.inc"
 } // namespace mlir::fm
 
 using namespace mlir;

@@ -19,18 +19,18 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Conversion/LinalgToDnnl/LinalgToDnnl.h"
 #include "fm/Runtime/DnnlAbi.h"
+#include "fm/Target/CPU/Passes.h"
+#include "fm/Utils/Activation.h"
 #include "fm/Utils/Contraction.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMLINALGTODNNL
-#include "fm/Conversion/Passes.h.inc"
+#include "fm/Target/CPU/Passes.h.inc"
 } // namespace mlir::fm
 
 using namespace mlir;
@@ -153,152 +153,28 @@ static bool writesZeros(Operation *op, Value buffer) {
   return filled;
 }
 
-/// Whether `v` is the f32 constant `expected` (to float precision).
-static bool isConstant(Value v, double expected) {
-  FloatAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)))
-    return false;
-  return std::abs(attr.getValueAsDouble() - expected) <=
-         1e-6 * std::abs(expected);
-}
-
-/// If `v` = lhs ∘ rhs for the binary op OpTy, in either operand order, calls
-/// `match(a, b)` with both orders and returns whether one matched.
-template <typename OpTy>
-static bool matchCommutative(Value v,
-                             llvm::function_ref<bool(Value, Value)> match) {
-  auto op = v.getDefiningOp<OpTy>();
-  return op &&
-         (match(op.getLhs(), op.getRhs()) || match(op.getRhs(), op.getLhs()));
-}
-
-/// GELU, 0.5·s·(1 + erf(s/√2)) or 0.5·s·(1 + tanh(√(2/π)·(s + 0.044715·s³))),
-/// written as products and sums in any operand order: (0.5·s)·(1 + g) or
-/// 0.5·(s·(1 + g)), with s/√2 as s·(1/√2) and s³ as (s·s)·s or s·(s·s).
-static Activation matchGelu(Value value, Value s) {
-  // 1 + g, where g is erf or tanh of the right argument.
-  auto onePlus = [&](Value v) -> Activation {
-    Activation found = Activation::None;
-    matchCommutative<arith::AddFOp>(v, [&](Value one, Value g) {
-      if (!isConstant(one, 1.0))
-        return false;
-      if (auto erf = g.getDefiningOp<math::ErfOp>()) {
-        if (matchCommutative<arith::MulFOp>(
-                erf.getOperand(), [&](Value x, Value c) {
-                  return x == s && isConstant(c, 0.70710678118654752);
-                }))
-          found = Activation::GeluErf;
-      } else if (auto tanh = g.getDefiningOp<math::TanhOp>()) {
-        auto isCube = [&](Value v) {
-          return matchCommutative<arith::MulFOp>(v, [&](Value a, Value b) {
-            return a == s &&
-                   matchCommutative<arith::MulFOp>(
-                       b, [&](Value c, Value d) { return c == s && d == s; });
-          });
-        };
-        // √(2/π)·(s + 0.044715·s³)
-        if (matchCommutative<arith::MulFOp>(
-                tanh.getOperand(), [&](Value c, Value inner) {
-                  return isConstant(c, 0.79788456080286536) &&
-                         matchCommutative<arith::AddFOp>(
-                             inner, [&](Value x, Value cubic) {
-                               return x == s &&
-                                      matchCommutative<arith::MulFOp>(
-                                          cubic, [&](Value k, Value cube) {
-                                            return isConstant(k, 0.044715) &&
-                                                   isCube(cube);
-                                          });
-                             });
-                }))
-          found = Activation::GeluTanh;
-      }
-      return found != Activation::None;
-    });
-    return found;
-  };
-  Activation found = Activation::None;
-  // (0.5·s)·(1 + g)
-  matchCommutative<arith::MulFOp>(value, [&](Value half, Value rest) {
-    if (matchCommutative<arith::MulFOp>(half, [&](Value h, Value x) {
-          return isConstant(h, 0.5) && x == s;
-        }))
-      found = onePlus(rest);
-    return found != Activation::None;
-  });
-  if (found != Activation::None)
-    return found;
-  // 0.5·(s·(1 + g))
-  matchCommutative<arith::MulFOp>(value, [&](Value h, Value rest) {
-    if (!isConstant(h, 0.5))
-      return false;
-    matchCommutative<arith::MulFOp>(rest, [&](Value x, Value sum) {
-      if (x == s)
-        found = onePlus(sum);
-      return found != Activation::None;
-    });
-    return found != Activation::None;
-  });
-  return found;
-}
-
-/// The activation that `value` applies to `input`, if it is one the
-/// runtime fuses as a post-op.
-static Activation matchActivation(Value value, Value input) {
-  if (value == input)
+/// The C ABI's code for an activation the matcher recognized; every one of
+/// them is a oneDNN post-op.
+static Activation toAbi(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::None:
     return Activation::None;
-  auto isZero = [](Value v) { return matchPattern(v, m_AnyZeroFloat()); };
-  auto isOne = [](Value v) { return matchPattern(v, m_OneFloat()); };
-  Operation *op = value.getDefiningOp();
-  if (!op)
-    return Activation::None;
-  // sigmoid(s) = 1 / (1 + exp(−s))
-  auto isSigmoidOf = [&](Value v, Value s) {
-    auto div = v.getDefiningOp<arith::DivFOp>();
-    if (!div || !isOne(div.getLhs()))
-      return false;
-    auto add = div.getRhs().getDefiningOp<arith::AddFOp>();
-    if (!add)
-      return false;
-    Value e = isOne(add.getLhs()) ? add.getRhs() : add.getLhs();
-    if (!isOne(add.getLhs()) && !isOne(add.getRhs()))
-      return false;
-    auto exp = e.getDefiningOp<math::ExpOp>();
-    if (!exp)
-      return false;
-    auto neg = exp.getOperand().getDefiningOp<arith::NegFOp>();
-    return neg && neg.getOperand() == s;
-  };
-  if (auto tanh = dyn_cast<math::TanhOp>(op))
-    return tanh.getOperand() == input ? Activation::Tanh : Activation::None;
-  if (isSigmoidOf(value, input))
-    return Activation::Sigmoid;
-  if (Activation gelu = matchGelu(value, input); gelu != Activation::None)
-    return gelu;
-  if (auto mul = dyn_cast<arith::MulFOp>(op)) {
-    if ((mul.getLhs() == input && isSigmoidOf(mul.getRhs(), input)) ||
-        (mul.getRhs() == input && isSigmoidOf(mul.getLhs(), input)))
-      return Activation::Silu;
-    return Activation::None;
-  }
-  if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op)) {
-    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
-    if ((lhs == input && isZero(rhs)) || (rhs == input && isZero(lhs)))
-      return Activation::Relu;
-    return Activation::None;
-  }
-  auto select = dyn_cast<arith::SelectOp>(op);
-  if (!select || select.getTrueValue() != input)
-    return Activation::None;
-  auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
-  if (!cmp || cmp.getPredicate() != arith::CmpFPredicate::OGT ||
-      cmp.getLhs() != input || !isZero(cmp.getRhs()))
-    return Activation::None;
-  if (isZero(select.getFalseValue()))
+  case ActivationKind::Relu:
     return Activation::Relu;
-  auto expm1 = select.getFalseValue().getDefiningOp<math::ExpM1Op>();
-  if (expm1 && expm1.getOperand() == input)
+  case ActivationKind::Elu:
     return Activation::Elu;
-  return Activation::None;
+  case ActivationKind::GeluTanh:
+    return Activation::GeluTanh;
+  case ActivationKind::GeluErf:
+    return Activation::GeluErf;
+  case ActivationKind::Silu:
+    return Activation::Silu;
+  case ActivationKind::Tanh:
+    return Activation::Tanh;
+  case ActivationKind::Sigmoid:
+    return Activation::Sigmoid;
+  }
+  llvm_unreachable("unknown activation");
 }
 
 /// An elementwise epilogue D = act(C [+ bias]) of a contraction's C.
@@ -357,7 +233,7 @@ static std::optional<Epilogue> matchEpilogue(linalg::GenericOp op, Value c) {
     pre = add->getResult(0);
   }
   Value yielded = yield.getOperand(0);
-  Activation act = matchActivation(yielded, pre);
+  Activation act = toAbi(matchActivation(yielded, pre).kind);
   if (act == Activation::None && yielded != pre)
     return std::nullopt;
   // Every op of the body must belong to the pattern: the epilogue's only

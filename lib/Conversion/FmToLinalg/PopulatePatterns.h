@@ -1,0 +1,38 @@
+//===- PopulatePatterns.h - The fm-to-linalg patterns by family -*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Private to lib/Conversion/FmToLinalg: one populate function per family of
+// fm ops, each defined in its own file. The public entry point,
+// populateFmToLinalgConversionPatterns (fm/Conversion/FmToLinalg/
+// FmToLinalg.h), adds them all.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_CONVERSION_FMTOLINALG_POPULATEPATTERNS_H
+#define FM_CONVERSION_FMTOLINALG_POPULATEPATTERNS_H
+
+namespace mlir {
+class RewritePatternSet;
+
+namespace fm {
+
+/// fm.path_sample and fm.convert_prediction (Paths.cpp).
+void populateFmPathToLinalgPatterns(RewritePatternSet &patterns);
+
+/// fm.mse_loss and fm.adam_update (Training.cpp).
+void populateFmTrainingToLinalgPatterns(RewritePatternSet &patterns);
+
+/// fm.integrate and fm.ode_step (ODE.cpp).
+void populateFmODEToLinalgPatterns(RewritePatternSet &patterns);
+
+/// fm.random_uniform, fm.random_normal and fm.random_logit_normal
+/// (Random.cpp).
+void populateFmRandomToLinalgPatterns(RewritePatternSet &patterns);
+
+} // namespace fm
+} // namespace mlir
+
+#endif // FM_CONVERSION_FMTOLINALG_POPULATEPATTERNS_H

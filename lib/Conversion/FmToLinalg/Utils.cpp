@@ -1,0 +1,37 @@
+//===- Utils.cpp - Helpers shared by the fm-to-linalg patterns ------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Utils.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+ValueRange mlir::fm::buildElementwise(
+    OpBuilder &b, Location loc, Value like, ValueRange inputs,
+    unsigned numResults,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+  auto type = llvm::cast<RankedTensorType>(like.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, like);
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < numResults; ++i)
+    inits.push_back(
+        tensor::EmptyOp::create(b, loc, sizes, type.getElementType()));
+  SmallVector<AffineMap> maps(inputs.size() + numResults,
+                              b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  SmallVector<Type> resultTypes(numResults, type);
+  return linalg::GenericOp::create(
+             b, loc, resultTypes, inputs, inits, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, nloc, body(nb, nloc, args.take_front(inputs.size())));
+             })
+      .getResults();
+}

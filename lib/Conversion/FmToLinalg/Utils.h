@@ -1,0 +1,28 @@
+//===- Utils.h - Helpers shared by the fm-to-linalg patterns ----*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_CONVERSION_FMTOLINALG_UTILS_H
+#define FM_CONVERSION_FMTOLINALG_UTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/ValueRange.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace mlir::fm {
+
+/// A linalg.generic over the shape of `like` (all loops parallel, identity
+/// maps) whose scalar body `body(b, loc, args)` maps the elements of
+/// `inputs` to the elements of one result of `like`'s type per yielded
+/// value.
+ValueRange buildElementwise(
+    OpBuilder &b, Location loc, Value like, ValueRange inputs,
+    unsigned numResults,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body);
+
+} // namespace mlir::fm
+
+#endif // FM_CONVERSION_FMTOLINALG_UTILS_H

@@ -1,0 +1,239 @@
+//===- ScalarDerivatives.cpp - Derivatives of scalar ops ------------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ScalarDerivatives.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::fm;
+
+//===----------------------------------------------------------------------===//
+// Scalar ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+autodiff::backpropScalar(OpBuilder &b, Operation *op, Value adj,
+                         function_ref<void(Value, Value)> accumulate) {
+  Location loc = op->getLoc();
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, loc, x, y);
+  };
+  auto div = [&](Value x, Value y) -> Value {
+    return arith::DivFOp::create(b, loc, x, y);
+  };
+  auto neg = [&](Value x) -> Value { return arith::NegFOp::create(b, loc, x); };
+  auto constant = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, loc, adj.getType(),
+                                     b.getFloatAttr(adj.getType(), v));
+  };
+  auto zero = [&]() { return constant(0.0); };
+  auto select = [&](Value cond, Value x, Value y) -> Value {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  };
+  // For max/min: the adjoint goes to the operand that was selected.
+  auto routeByComparison = [&](Value x, Value y, arith::CmpFPredicate pred) {
+    Value takeX = arith::CmpFOp::create(b, loc, pred, x, y);
+    accumulate(x, select(takeX, adj, zero()));
+    accumulate(y, select(takeX, zero(), adj));
+  };
+  Value result = op->getNumResults() == 1 ? op->getResult(0) : Value();
+
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](arith::AddFOp add) {
+        accumulate(add.getLhs(), adj);
+        accumulate(add.getRhs(), adj);
+        return success();
+      })
+      .Case([&](arith::SubFOp sub) {
+        accumulate(sub.getLhs(), adj);
+        accumulate(sub.getRhs(), neg(adj));
+        return success();
+      })
+      .Case([&](arith::MulFOp m) {
+        accumulate(m.getLhs(), mul(adj, m.getRhs()));
+        accumulate(m.getRhs(), mul(adj, m.getLhs()));
+        return success();
+      })
+      .Case([&](arith::DivFOp d) {
+        // d(x/y) = dx/y − (x/y)·dy/y.
+        Value dx = div(adj, d.getRhs());
+        accumulate(d.getLhs(), dx);
+        accumulate(d.getRhs(), neg(mul(dx, result)));
+        return success();
+      })
+      .Case([&](arith::NegFOp n) {
+        accumulate(n.getOperand(), neg(adj));
+        return success();
+      })
+      .Case([&](arith::MaximumFOp m) {
+        routeByComparison(m.getLhs(), m.getRhs(), arith::CmpFPredicate::OGE);
+        return success();
+      })
+      .Case([&](arith::MaxNumFOp m) {
+        routeByComparison(m.getLhs(), m.getRhs(), arith::CmpFPredicate::OGE);
+        return success();
+      })
+      .Case([&](arith::MinimumFOp m) {
+        routeByComparison(m.getLhs(), m.getRhs(), arith::CmpFPredicate::OLE);
+        return success();
+      })
+      .Case([&](arith::MinNumFOp m) {
+        routeByComparison(m.getLhs(), m.getRhs(), arith::CmpFPredicate::OLE);
+        return success();
+      })
+      .Case([&](arith::SelectOp s) {
+        accumulate(s.getTrueValue(), select(s.getCondition(), adj, zero()));
+        accumulate(s.getFalseValue(), select(s.getCondition(), zero(), adj));
+        return success();
+      })
+      .Case([&](arith::ExtFOp e) {
+        accumulate(e.getIn(),
+                   arith::TruncFOp::create(b, loc, e.getIn().getType(), adj));
+        return success();
+      })
+      .Case([&](arith::TruncFOp t) {
+        accumulate(t.getIn(),
+                   arith::ExtFOp::create(b, loc, t.getIn().getType(), adj));
+        return success();
+      })
+      .Case([&](math::ExpOp e) {
+        accumulate(e.getOperand(), mul(adj, result));
+        return success();
+      })
+      .Case([&](math::ExpM1Op e) {
+        // d(eˣ − 1) = eˣ = result + 1.
+        accumulate(e.getOperand(), mul(adj, arith::AddFOp::create(
+                                                b, loc, result, constant(1))));
+        return success();
+      })
+      .Case([&](math::LogOp l) {
+        accumulate(l.getOperand(), div(adj, l.getOperand()));
+        return success();
+      })
+      .Case([&](math::Log1pOp l) {
+        Value onePlusX =
+            arith::AddFOp::create(b, loc, l.getOperand(), constant(1));
+        accumulate(l.getOperand(), div(adj, onePlusX));
+        return success();
+      })
+      .Case([&](math::TanhOp t) {
+        // d tanh = 1 − tanh².
+        Value sq = mul(result, result);
+        accumulate(t.getOperand(),
+                   mul(adj, arith::SubFOp::create(b, loc, constant(1), sq)));
+        return success();
+      })
+      .Case([&](math::SqrtOp s) {
+        // d √x = 1 / (2√x).
+        accumulate(s.getOperand(), div(mul(adj, constant(0.5)), result));
+        return success();
+      })
+      .Case([&](math::RsqrtOp r) {
+        // d x^(−1/2) = −½ x^(−3/2) = −½ r³.
+        Value r3 = mul(mul(result, result), result);
+        accumulate(r.getOperand(), mul(adj, mul(constant(-0.5), r3)));
+        return success();
+      })
+      .Case([&](math::SinOp s) {
+        accumulate(s.getOperand(),
+                   mul(adj, math::CosOp::create(b, loc, s.getOperand())));
+        return success();
+      })
+      .Case([&](math::CosOp c) {
+        accumulate(c.getOperand(),
+                   neg(mul(adj, math::SinOp::create(b, loc, c.getOperand()))));
+        return success();
+      })
+      .Case([&](math::PowFOp p) {
+        // d xʸ = y·xʸ⁻¹ dx + xʸ·ln x dy.
+        Value x = p.getLhs(), y = p.getRhs();
+        Value yMinusOne = arith::SubFOp::create(b, loc, y, constant(1));
+        Value dx = mul(y, math::PowFOp::create(b, loc, x, yMinusOne));
+        accumulate(x, mul(adj, dx));
+        accumulate(y, mul(adj, mul(result, math::LogOp::create(b, loc, x))));
+        return success();
+      })
+      .Case([&](math::AbsFOp a) {
+        Value negative = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OLT, a.getOperand(), zero());
+        accumulate(a.getOperand(), select(negative, neg(adj), adj));
+        return success();
+      })
+      .Case([&](math::ErfOp e) {
+        // d erf(x) = 2/√π · exp(−x²).
+        Value x = e.getOperand();
+        Value expMinusSq = math::ExpOp::create(b, loc, neg(mul(x, x)));
+        accumulate(x,
+                   mul(adj, mul(constant(1.12837916709551257390), expMinusSq)));
+        return success();
+      })
+      .Case<arith::CmpFOp, arith::ConstantOp, linalg::IndexOp>(
+          [](Operation *) { return success(); })
+      .Default([](Operation *) { return failure(); });
+}
+
+bool autodiff::isNonDifferentiable(Operation *op) {
+  return isa<arith::CmpFOp, arith::CmpIOp, arith::ConstantOp, linalg::IndexOp,
+             tensor::EmptyOp, tensor::DimOp>(op);
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+bool autodiff::hasDerivativeFromOutput(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::Relu:
+  case ActivationKind::Elu:
+  case ActivationKind::Tanh:
+    return true;
+  case ActivationKind::None:
+  case ActivationKind::GeluTanh:
+  case ActivationKind::GeluErf:
+  case ActivationKind::Silu:
+  case ActivationKind::Sigmoid:
+    return false;
+  }
+  llvm_unreachable("unknown activation");
+}
+
+Value autodiff::buildActivationAdjoint(OpBuilder &b, Location loc,
+                                       ActivationKind kind, Value y, Value g) {
+  Type type = g.getType();
+  auto constant = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, v));
+  };
+  auto positive = [&]() -> Value {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y,
+                                 constant(0));
+  };
+  switch (kind) {
+  case ActivationKind::Relu:
+    return arith::SelectOp::create(b, loc, positive(), g, constant(0));
+  case ActivationKind::Elu: {
+    Value slope = arith::AddFOp::create(b, loc, y, constant(1));
+    Value negative = arith::MulFOp::create(b, loc, g, slope);
+    return arith::SelectOp::create(b, loc, positive(), g, negative);
+  }
+  case ActivationKind::Tanh: {
+    Value square = arith::MulFOp::create(b, loc, y, y);
+    Value slope = arith::SubFOp::create(b, loc, constant(1), square);
+    return arith::MulFOp::create(b, loc, g, slope);
+  }
+  case ActivationKind::None:
+  case ActivationKind::GeluTanh:
+  case ActivationKind::GeluErf:
+  case ActivationKind::Silu:
+  case ActivationKind::Sigmoid:
+    break;
+  }
+  llvm_unreachable("no derivative from the output");
+}

@@ -1,0 +1,169 @@
+//===- Passes.td - CPU-specific passes ---------------------*- tablegen -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Everything the host CPU target adds after the target-independent lowering:
+// register-blocked contractions, loop orders and math approximations for
+// LLVM's vectorizer, the lowering of contractions to the runtime's oneDNN
+// layer, and copies that need no MLIR runtime library. Listed in the order
+// the CPU pipelines run them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_TARGET_CPU_PASSES_TD
+#define FM_TARGET_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FmCpuVectorizeContractions : Pass<"fm-cpu-vectorize-contractions"> {
+  let summary = "Register-blocked vector code for matmul-like linalg.generic";
+  let description = [{
+    Tiles every static f32 contraction `C[m, n] += A·B` on tensors (a
+    `linalg.generic` with two parallel loops, one reduction loop and a
+    multiply-add body, in any operand layout) into `tile-m` × `tile-n`
+    blocks with a `tile-k` reduction loop, vectorizes each block into a
+    `vector.contract`, hoists the accumulator block out of the reduction
+    loop, and lowers the contraction to outer products and `vector.fma`.
+    The accumulator block then lives in vector registers for the whole
+    reduction, and each reduction step broadcasts one element of the
+    left operand per block row against a contiguous row of the right one.
+    A right operand laid out [n, k] (a forward layer's weight, PyTorch's
+    [out, in]) is transposed once with `linalg.transpose` before the loops.
+    A dimension that a preferred block size does not divide is taken
+    whole (for example the 2 outputs of a 2-D velocity layer).
+    Dynamic rows (a batch size known only at run time) are peeled into
+    full blocks and a remainder of fewer than `tile-m` rows, which stays a
+    `linalg.contract` and becomes loops; contractions with dynamic columns
+    or a dynamic reduction are left alone.
+
+    ```mlir
+    // Before: a 256×64 · (64×64)ᵀ product as a generic.
+    %y = linalg.generic {indexing_maps = [(m, n, k) -> (m, k),
+                                          (m, n, k) -> (n, k),
+                                          (m, n, k) -> (m, n)], ...}
+    // After: scf.for m, n { read acc; scf.for k { vector.fma ... }; write }
+    ```
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Rows of the accumulator block">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Columns of the accumulator block (a multiple of the vector width)">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"16",
+           "Reduction steps per block">
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def FmCpuLoopOrder : Pass<"fm-cpu-loop-order"> {
+  let summary = "Order linalg.generic loops so the innermost one is vectorizable";
+  let description = [{
+    Interchanges the loops of every `linalg.generic` so that the loop that
+    indexes the last dimension of its first output is innermost. After
+    lowering to loops, the innermost loop then walks contiguous memory in
+    its output and carries no reduction, which LLVM's loop vectorizer
+    turns into SIMD code without reassociating floating-point sums. A
+    contraction C[m, n] += A[m, k]·B[k, n] runs as (m, k, n). Generics
+    without output dimensions (full reductions) are left alone.
+  }];
+}
+
+def FmCpuApproximateMath : Pass<"fm-cpu-approximate-math"> {
+  let summary = "Replace f32 math functions by vectorizable polynomials";
+  let description = [{
+    Rewrites the selected f32 `math` operations (scalars or vectors) into
+    MLIR's polynomial approximations: `arith` code that LLVM vectorizes
+    together with the loop around it, where a libm call (`expf`) would run
+    once per element. The approximations are accurate to a few float32
+    ulps; `log` and the trigonometric functions are not selected by default
+    because the Philox normal draws use them and are compared bit for bit
+    with the runtime's generator.
+
+    ```mlir
+    %y = math.expm1 %x : f32
+    // becomes a Taylor polynomial where |x| < 1/2 and exp(x) − 1 elsewhere,
+    // with exp as range reduction, a polynomial and an exponent bit-cast
+    ```
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "math operation names to approximate (default: exp, expm1, "
+               "tanh)",
+               "llvm::cl::ZeroOrMore">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def FmLinalgToDnnl : Pass<"fm-linalg-to-dnnl", "::mlir::ModuleOp"> {
+  let summary = "Contractions on buffers, with their bias and activation, "
+                "to calls of the runtime's oneDNN layer";
+  let description = [{
+    Runs after bufferization. Every f32 matmul-like `linalg.generic` on
+    2-D memrefs `C[m, n] (+)= Σ_k A·B`, in any operand layout (a forward
+    layer `x·Wᵀ` and the reverse sweep's `dY·W` and `Xᵀ·dY` alike), becomes
+    a call of `fmrt_dnnl_matmul`, with transposes as flags, so oneDNN reads
+    each operand where it lies:
+
+    - a zero fill of C before the product is dropped (oneDNN writes C);
+      without one the call accumulates (`C += A·B`);
+    - when the product overwrites C (after a zero fill) and the next op
+      that touches C is an elementwise epilogue `D = act(C + bias)` (bias
+      broadcast over rows, or no bias; act one of ReLU, ELU, GELU (erf or
+      tanh form), tanh, sigmoid, SiLU, or none) that either writes C in
+      place or is the only other reader of a local C, the epilogue becomes
+      oneDNN post-ops of the same call, which writes D, and a separate C
+      disappears.
+
+    Anything else (f64, other bodies, 3-D products, epilogues with other
+    readers of C) is left to the linalg path. The runtime function is
+    declared with `llvm.emit_c_interface` and the type that the runtime's
+    ABI table (`fm/Runtime/DnnlAbi.def`) gives it:
+
+    ```mlir
+    func.func private @fmrt_dnnl_matmul(
+        memref<?x?xf32, strided<[?, ?], offset: ?>>,  // A (or Aᵀ: [K, M])
+        memref<?x?xf32, strided<[?, ?], offset: ?>>,  // B (or Bᵀ: [N, K])
+        memref<?xf32, strided<[?], offset: ?>>,       // bias [N] or empty
+        memref<?x?xf32, strided<[?, ?], offset: ?>>,  // C or D
+        i64, i64, f32)                                // flags, activation, alpha
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def FmCpuInlineStridedCopies : Pass<"fm-cpu-inline-strided-copies"> {
+  let summary = "Copies between non-contiguous buffers as loops, not calls";
+  let description = [{
+    Rewrites every `memref.copy` whose source or target is not contiguous
+    (a column block of a concatenation, say) into a `linalg.copy`, which
+    becomes loops. MLIR's memref lowering would call `memrefCopy` from
+    libmlir_c_runner_utils for such a copy, and that library loads all of
+    libMLIR and libLLVM into the process; after this pass, compiled
+    programs need nothing beyond the C library and the runtime's own
+    kernels. Copies between contiguous buffers stay `memref.copy` (one
+    `memcpy`).
+
+    ```mlir
+    memref.copy %x, %sub : memref<?x2xf32> to memref<?x2xf32, strided<[3, 1], offset: 1>>
+    // becomes
+    linalg.copy ins(%x : ...) outs(%sub : ...)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // FM_TARGET_CPU_PASSES_TD
