@@ -37,6 +37,21 @@ if config.fm_have_dnnl:
         ("%fm_dnnl_runner",
          os.path.join(config.fm_lib_dir, "libFMDnnlRunner" + config.shlib_ext)))
 
+# The host CPU as LLVM names it (`host-cpu-znver5`): tests that pin exact
+# bits of generated code and oneDNN's kernels hold only where they were
+# recorded.
+import re
+import subprocess
+try:
+    llc = os.path.join(config.llvm_tools_dir, "llc")
+    version = subprocess.run([llc, "--version"], capture_output=True,
+                             text=True, check=False).stdout
+    host_cpu = re.search(r"Host CPU: (\S+)", version)
+    if host_cpu:
+        config.available_features.add("host-cpu-" + host_cpu.group(1))
+except OSError:
+    pass
+
 # Our tools first, then LLVM's (FileCheck, not, mlir-opt, mlir-runner).
 tool_dirs = [config.fm_tools_dir, config.llvm_tools_dir]
 for tool_dir in reversed(tool_dirs):

@@ -461,7 +461,8 @@ llvm::Error mlir::fm::driver::compileToLibrary(llvm::StringRef source,
   llvm::Expected<std::string> linker = findLinker();
   if (!linker)
     return fail(llvm::toString(linker.takeError()));
-  // The C runner utils (memrefCopy and friends) only if the code calls them.
+  // The C runner utils (memrefCopy of unranked memrefs) only if the code
+  // calls them: code from fm's pipelines never does.
   std::string runnerUtilsDir =
       llvm::sys::path::parent_path(FM_MLIR_C_RUNNER_UTILS).str();
   llvm::SmallVector<llvm::StringRef> argv = {*linker,

@@ -492,7 +492,7 @@ TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
         ADD_FAILURE() << "ELU(" << x << ") = " << c.at(0, j) << ", expected "
                       << want << " (alpha " << alpha << ")";
     }
-    EXPECT_TRUE(std::isnan(c.at(0, n - 3)));
+    EXPECT_TRUE(std::isnan(c.at(0, n - 3))) << c.at(0, n - 3);
     EXPECT_EQ(c.at(0, n - 2), -alpha);
     EXPECT_EQ(c.at(0, n - 1), INFINITY);
   }

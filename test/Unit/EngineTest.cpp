@@ -212,7 +212,7 @@ TEST(EngineTest, RunsTheMoonsExample) {
                          {TensorRef{samples.data(), {100, 2}}});
   ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
   for (float s : samples)
-    EXPECT_TRUE(std::isfinite(s));
+    EXPECT_TRUE(std::isfinite(s)) << s;
 }
 
 } // namespace

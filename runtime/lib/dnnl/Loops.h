@@ -6,18 +6,17 @@
 //
 // Where oneDNN 2.6.3 is slow or inexact at an MLP's shapes,
 // fmrt_dnnl_matmul runs its own AVX-512 loops instead, on CPUs that have
-// AVX-512
-// (build/bin/fm-bench-dnnl times both ways side by side):
+// AVX-512 (build/bin/fm-bench-dnnl times both ways side by side; the
+// timings are in bench/RESULTS.md):
 //
 //  - narrow products, in f32 math: an output with at most 4 rows or
-//    columns and no activation. oneDNN does them at 14-56 GFLOP/s (3.3 µs
-//    for a 256x64 by 64x2 product, 4.9 µs for a 64x256 by 256x3 one); they
-//    are a few thousand FMAs, and a loop along the output's wide dimension,
-//    or a dot product along K, is 2-6 times faster.
+//    columns and no activation. They are a few thousand FMAs, far from
+//    oneDNN's sweet spot; a loop along the output's wide dimension, or a
+//    dot product along K, is several times faster.
 //  - the ELU epilogue, on one thread: the plain product and this loop over
-//    its output take 13.3-13.8 µs for a 256x64x64 layer, the product with
-//    oneDNN's post-op 13.5-14.1 µs, but the loop keeps expm1's precision
-//    near 0, where oneDNN's exp(x) - 1 returns 0 for ELU(-1e-10).
+//    its output are as fast as the product with oneDNN's post-op, and the
+//    loop keeps expm1's precision near 0, where oneDNN's exp(x) - 1 returns
+//    0 for ELU(-1e-10).
 //
 //===----------------------------------------------------------------------===//
 

@@ -7,8 +7,9 @@ EMA2 the same runs with --ema DECAY. The average starts at the initial
 parameters p0 and follows a <- d·a + (1 − d)·p after each step, so
   ema1 = d·p0 + (1 − d)·p1           (which gives p0), and
   ema2 = d·ema1 + (1 − d)·p2.
-Prints the largest deviation from the second identity and whether it is
-within float32 rounding of the update (1e-6 on values of order 1).
+Prints how many values of the average differ from the last iterate, and
+whether the largest deviation from the second identity is within float32
+rounding of the update (1e-6 on values of order 1), with that deviation.
 """
 import json
 import struct
@@ -40,6 +41,7 @@ for name in p1:
     for a1, a2, b1, b2 in zip(p1[name], p2[name], e1[name], e2[name]):
         worst = max(worst, abs(b2 - (d * b1 + (1 - d) * a2)))
 # The averaged model is not the last iterate.
-differs = any(a != b for name in p2 for a, b in zip(p2[name], e2[name]))
-print("ema", meta1.get("fm.ema"), "differs from last iterate", differs,
-      "recurrence ok", worst < 1e-6)
+differing = sum(a != b for name in p2 for a, b in zip(p2[name], e2[name]))
+print("ema", meta1.get("fm.ema"), "differs from last iterate",
+      differing > 0, "(%d values)" % differing, "recurrence ok",
+      worst < 1e-6, "(max deviation %.3g)" % worst)

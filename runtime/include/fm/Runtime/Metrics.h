@@ -21,9 +21,9 @@
 // by a capped ε-scaling auction (Bertsekas, 1988), which on the geometric
 // costs of W2 leaves far shorter augmenting paths; the augmentation phase,
 // one Dijkstra-like shortest path per row left unassigned, makes the result
-// exact whatever the auction did. The worst case is O(n³) time; n = 2000
-// points of the 2-D toy datasets take about 0.25 s on one core. Memory is
-// O(n²) for the cost matrix (32 MB for n = 2000).
+// exact whatever the auction did. The worst case is O(n³) time (n = 2000
+// points of the 2-D toy datasets take well under a second on one core);
+// memory is O(n²) for the cost matrix (32 MB for n = 2000).
 //
 // This header belongs to the runtime core: plain C++17, no LLVM.
 //
