@@ -251,17 +251,36 @@ static LogicalResult verifyEntryPoint(FunctionOpInterface func,
                               "parameter or optimizer state it does not take");
   }
 
-  // A sampler names its method; only samplers do.
+  // A sampler names its method; only samplers do. Its steps come either
+  // from a `steps` input or from the program (a count or a time grid).
   Attribute solver = func->getAttr(StringRef(fmrt::kSolverAttr));
-  Attribute direction = func->getAttr(StringRef(fmrt::kDirectionAttr));
-  if (entry == fmrt::EntryRole::Sampler && !solver)
-    return func.emitOpError("is a 'sampler' entry point and needs an '")
-           << StringRef(fmrt::kSolverAttr) << "'";
-  if (entry != fmrt::EntryRole::Sampler && (solver || direction))
+  std::string_view samplerAttrs[] = {fmrt::kSolverAttr, fmrt::kDirectionAttr,
+                                     fmrt::kFixedStepsAttr,
+                                     fmrt::kTimeGridAttr};
+  bool hasSamplerAttr = llvm::any_of(samplerAttrs, [&](std::string_view name) {
+    return func->hasAttr(StringRef(name));
+  });
+  if (entry != fmrt::EntryRole::Sampler && hasSamplerAttr)
     return func.emitOpError("is a '")
            << entryName << "' entry point: only samplers take '"
-           << StringRef(fmrt::kSolverAttr) << "' and '"
-           << StringRef(fmrt::kDirectionAttr) << "'";
+           << StringRef(fmrt::kSolverAttr) << "', '"
+           << StringRef(fmrt::kDirectionAttr) << "', '"
+           << StringRef(fmrt::kFixedStepsAttr) << "' and '"
+           << StringRef(fmrt::kTimeGridAttr) << "'";
+  if (entry != fmrt::EntryRole::Sampler)
+    return success();
+  if (!solver)
+    return func.emitOpError("is a 'sampler' entry point and needs an '")
+           << StringRef(fmrt::kSolverAttr) << "'";
+  bool fixed = func->hasAttr(StringRef(fmrt::kFixedStepsAttr)) ||
+               func->hasAttr(StringRef(fmrt::kTimeGridAttr));
+  bool takesSteps = count(inputs, fmrt::ValueRole::Steps) > 0;
+  if (fixed == takesSteps)
+    return func.emitOpError("is a 'sampler' entry point and needs either a "
+                            "'steps' input or the program's steps ('")
+           << StringRef(fmrt::kFixedStepsAttr) << "' or '"
+           << StringRef(fmrt::kTimeGridAttr) << "'), "
+           << (fixed ? "not both" : "got neither");
   return success();
 }
 
@@ -280,6 +299,26 @@ LogicalResult FmDialect::verifyOperationAttribute(Operation *op,
     if (!func)
       return op->emitOpError("'") << name << "' applies to functions only";
     return verifyEntryPoint(func, *role);
+  }
+  if (name == StringRef(fmrt::kFixedStepsAttr) ||
+      name == StringRef(fmrt::kTimeGridAttr)) {
+    bool valid = false;
+    if (auto steps = llvm::dyn_cast<IntegerAttr>(attr.getValue()))
+      valid = name == StringRef(fmrt::kFixedStepsAttr) &&
+              steps.getType().isInteger(64) && steps.getInt() > 0;
+    if (auto grid = llvm::dyn_cast<DenseF64ArrayAttr>(attr.getValue()))
+      valid = name == StringRef(fmrt::kTimeGridAttr) && grid.size() >= 2;
+    if (!valid)
+      return op->emitOpError("'")
+             << name << "' must be "
+             << (name == StringRef(fmrt::kFixedStepsAttr)
+                     ? "a positive i64"
+                     : "an array<f64> of at least two times")
+             << ", got " << attr.getValue();
+    if (!op->hasAttr(StringRef(fmrt::kEntryAttr)))
+      return op->emitOpError("'")
+             << name << "' needs an '" << StringRef(fmrt::kEntryAttr) << "'";
+    return success();
   }
   if (name == StringRef(fmrt::kSolverAttr) ||
       name == StringRef(fmrt::kDirectionAttr)) {

@@ -136,6 +136,12 @@ static llvm::Expected<EntryPoint> describeEntryPoint(mlir::func::FuncOp func,
     entry.direction = direction.str();
   else if (entry.role == EntryRole::Sampler)
     entry.direction = "forward";
+  if (auto steps = func->getAttrOfType<mlir::IntegerAttr>(
+          llvm::StringRef(kFixedStepsAttr)))
+    entry.fixedSteps = steps.getInt();
+  if (auto grid = func->getAttrOfType<mlir::DenseF64ArrayAttr>(
+          llvm::StringRef(kTimeGridAttr)))
+    entry.timeGrid.assign(grid.asArrayRef().begin(), grid.asArrayRef().end());
   mlir::FunctionType type = func.getFunctionType();
   for (auto [isResult, types] : {std::pair(false, type.getInputs()),
                                  std::pair(true, type.getResults())}) {

@@ -330,6 +330,11 @@ static void buildSampler(OpBuilder &b, SamplerOp sampler, FlowOp flow,
                 b.getStringAttr(stringifyODEMethod(sampler.getSolver())));
   func->setAttr(StringRef(fmrt::kDirectionAttr),
                 b.getStringAttr(stringifyDirection(sampler.getDirection())));
+  if (IntegerAttr count = sampler.getStepsAttr())
+    func->setAttr(StringRef(fmrt::kFixedStepsAttr),
+                  b.getI64IntegerAttr(count.getInt()));
+  if (DenseF64ArrayAttr grid = sampler.getTimeGridAttr())
+    func->setAttr(StringRef(fmrt::kTimeGridAttr), grid);
   for (auto [i, name] : llvm::enumerate(FlowOp::getParameterNames(network)))
     setRole(func, /*isResult=*/false, i, fmrt::ValueRole::Param, name);
   setRole(func, /*isResult=*/false, p, fmrt::ValueRole::State);

@@ -134,12 +134,13 @@ fm.trainer @train flow(@f) loss(mse) optimizer(#fm.adamw<lr = 1.0e-3>)
 
 // CHECK-LABEL: func.func @encode(
 // CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "w", fm.role = "param"}, %[[X:[^:]*]]: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
-// CHECK-SAME: attributes {fm.direction = "reverse", fm.entry = "sampler", fm.solver = "rk4", llvm.emit_c_interface}
+// CHECK-SAME: attributes {fm.direction = "reverse", fm.entry = "sampler", fm.solver = "rk4", fm.steps = 20 : i64, llvm.emit_c_interface}
 // CHECK: %[[N:.*]] = arith.constant 20 : index
 // CHECK: fm.integrate rk4 @v(%[[X]]) steps(%[[N]]) params(%[[W]] : tensor<2x2xf32>) {t0 = 1.000000e+00 : f64, t1 = 0.000000e+00 : f64}
 
 // CHECK-LABEL: func.func @sample_grid(
 // CHECK-SAME: %[[W:[^:]*]]: tensor<2x2xf32> {fm.name = "w", fm.role = "param"}, %[[X:[^:]*]]: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+// CHECK-SAME: attributes {fm.direction = "forward", fm.entry = "sampler", fm.solver = "euler", fm.time_grid = array<f64: 0.000000e+00, 5.000000e-01, 1.000000e+00>, llvm.emit_c_interface}
 // CHECK: fm.integrate euler @v(%[[X]]) params(%[[W]] : tensor<2x2xf32>) {time_grid = array<f64: 0.000000e+00, 5.000000e-01, 1.000000e+00>}
 
 // CHECK-LABEL: func.func @encode_grid(

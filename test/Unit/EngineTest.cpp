@@ -339,14 +339,21 @@ TEST(ManifestTest, RoundTrips) {
   sampler.role = EntryRole::Sampler;
   sampler.solver = "rk4";
   sampler.direction = "reverse";
-  manifest.entries = {entry, sampler};
+  sampler.timeGrid = {1.0, 0.25, 0.0};
+  EntryPoint fixed;
+  fixed.name = "sample_fixed";
+  fixed.role = EntryRole::Sampler;
+  fixed.solver = "euler";
+  fixed.direction = "forward";
+  fixed.fixedSteps = 12;
+  manifest.entries = {entry, sampler, fixed};
   std::string text = printManifest(manifest);
   auto parsed = parseManifest(text);
   ASSERT_TRUE(static_cast<bool>(parsed)) << toString(parsed.takeError());
   EXPECT_EQ(parsed->backend, Backend::Dnnl);
   EXPECT_EQ(parsed->cpu, "znver4");
   EXPECT_EQ(parsed->features, manifest.features);
-  ASSERT_EQ(parsed->entries.size(), 2u);
+  ASSERT_EQ(parsed->entries.size(), 3u);
   const EntryPoint &got = parsed->entries[0];
   EXPECT_EQ(got.name, "step");
   EXPECT_EQ(got.role, EntryRole::TrainStep);
@@ -368,6 +375,10 @@ TEST(ManifestTest, RoundTrips) {
   EXPECT_EQ(gotSampler.role, EntryRole::Sampler);
   EXPECT_EQ(gotSampler.solver, "rk4");
   EXPECT_EQ(gotSampler.direction, "reverse");
+  EXPECT_EQ(gotSampler.timeGrid, sampler.timeGrid);
+  EXPECT_EQ(gotSampler.fixedSteps, std::nullopt);
+  EXPECT_EQ(parsed->entries[2].fixedSteps, 12);
+  EXPECT_TRUE(parsed->entries[2].timeGrid.empty());
   EXPECT_EQ(printManifest(*parsed), text);
 }
 
@@ -431,6 +442,16 @@ TEST(ManifestTest, RejectsMalformedManifests) {
   EXPECT_EQ(message(withEntry(
                 R"({"name":"f","role":"trainer","inputs":[],"results":[]})")),
             "manifest: entry point 'f' has an unknown role");
+  EXPECT_EQ(
+      message(withEntry(R"({"name":"f","steps":0,"inputs":[],"results":[]})")),
+      "manifest: entry point 'f' has a malformed step count");
+  EXPECT_EQ(message(withEntry(
+                R"({"name":"f","time_grid":[0],"inputs":[],"results":[]})")),
+            "manifest: entry point 'f' has a malformed time grid");
+  EXPECT_EQ(
+      message(withEntry(
+          R"({"name":"f","time_grid":[0,"a"],"inputs":[],"results":[]})")),
+      "manifest: entry point 'f' has a malformed time grid");
 }
 
 TEST(ManifestTest, CodeForAnotherCpuIsRefusedBeforeItRuns) {

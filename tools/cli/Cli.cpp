@@ -366,7 +366,13 @@ static llvm::Error sample(const ToolConfig &config) {
       return err;
   std::string how =
       steps ? llvm::formatv("{0} {1} steps", *steps, entry.solver).str()
-            : entry.solver + " (the program's steps)";
+      : entry.fixedSteps
+          ? llvm::formatv("{0} (the program's {1} steps)", entry.solver,
+                          *entry.fixedSteps)
+                .str()
+          : llvm::formatv("{0} (the program's time grid of {1} times)",
+                          entry.solver, entry.timeGrid.size())
+                .str();
   llvm::outs() << llvm::formatv("sampled {0} points with {1} in {2:f3} s; "
                                 "wrote {3}\n",
                                 count, how, seconds, outputPath);

@@ -185,6 +185,10 @@ std::string fmrt::printManifest(const Manifest &manifest) {
       object["solver"] = entry.solver;
     if (!entry.direction.empty())
       object["direction"] = entry.direction;
+    if (entry.fixedSteps)
+      object["steps"] = *entry.fixedSteps;
+    if (!entry.timeGrid.empty())
+      object["time_grid"] = llvm::json::Array(entry.timeGrid);
     entries.push_back(std::move(object));
   }
   llvm::json::Array features;
@@ -299,6 +303,22 @@ llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
                               std::pair("direction", &entry.direction)})
       if (std::optional<llvm::StringRef> text = object->getString(key))
         *field = text->str();
+    if (const llvm::json::Value *steps = object->get("steps")) {
+      entry.fixedSteps = steps->getAsInteger();
+      if (!entry.fixedSteps || *entry.fixedSteps <= 0)
+        return malformed("a malformed step count");
+    }
+    if (const llvm::json::Value *grid = object->get("time_grid")) {
+      const llvm::json::Array *times = grid->getAsArray();
+      if (!times || times->size() < 2)
+        return malformed("a malformed time grid");
+      for (const llvm::json::Value &time : *times) {
+        std::optional<double> t = time.getAsNumber();
+        if (!t)
+          return malformed("a malformed time grid");
+        entry.timeGrid.push_back(*t);
+      }
+    }
     for (auto [list, into, what] :
          {std::tuple(inputs, &entry.inputs, "a malformed input"),
           std::tuple(results, &entry.results, "a malformed result")}) {

@@ -235,7 +235,7 @@ func.func @no_solver(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32
 
 // -----
 
-// expected-error @+1 {{'func.func' op is a 'init' entry point: only samplers take 'fm.solver' and 'fm.direction'}}
+// expected-error @+1 {{'func.func' op is a 'init' entry point: only samplers take 'fm.solver', 'fm.direction', 'fm.steps' and 'fm.time_grid'}}
 func.func @solver_on_init(%s: i64 {fm.role = "seed"}) attributes {fm.entry = "init", fm.solver = "euler"} {
   return
 }
@@ -244,7 +244,7 @@ func.func @solver_on_init(%s: i64 {fm.role = "seed"}) attributes {fm.entry = "in
 
 // expected-error @+1 {{'func.func' op 'fm.solver' must name an ODE method (euler, midpoint, heun, rk4, rk38), got "dopri5"}}
 func.func @bad_solver(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
-    attributes {fm.entry = "sampler", fm.solver = "dopri5"} {
+    attributes {fm.entry = "sampler", fm.solver = "dopri5", fm.steps = 4 : i64} {
   return %x : tensor<?x2xf32>
 }
 
@@ -296,5 +296,45 @@ func.func @empty_slot() -> (f32 {fm.slot = ""}) {
 
 // expected-error @+1 {{'func.func' op argument #0: 'fm.weight' is no fm attribute of values}}
 func.func @unknown_value_attr(%w: tensor<2xf32> {fm.weight = "w"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'sampler' entry point and needs either a 'steps' input or the program's steps ('fm.steps' or 'fm.time_grid'), got neither}}
+func.func @no_steps(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler"} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'sampler' entry point and needs either a 'steps' input or the program's steps ('fm.steps' or 'fm.time_grid'), not both}}
+func.func @both_steps(%x: tensor<?x2xf32> {fm.role = "state"}, %n: index {fm.role = "steps"})
+    -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler", fm.steps = 4 : i64} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.steps' must be a positive i64, got 0 : i64}}
+func.func @zero_steps(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler", fm.steps = 0 : i64} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.time_grid' must be an array<f64> of at least two times, got array<f64: 0.000000e+00>}}
+func.func @short_grid(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler", fm.time_grid = array<f64: 0.0>} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.steps' needs an 'fm.entry'}}
+func.func @steps_alone() attributes {fm.steps = 3 : i64} {
   return
 }

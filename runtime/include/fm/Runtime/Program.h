@@ -102,6 +102,10 @@ struct EntryPoint {
   /// A sampler's method (e.g. "midpoint") and direction ("forward" or
   /// "reverse"), or "".
   std::string solver, direction;
+  /// A sampler's steps where the program fixes them: a number of equal
+  /// steps, or a time grid. Neither where it takes a `steps` input.
+  std::optional<int64_t> fixedSteps;
+  std::vector<double> timeGrid;
   std::vector<EntryValue> inputs;
   std::vector<EntryValue> results;
 };

@@ -44,6 +44,12 @@ inline constexpr std::string_view kSlotAttr = "fm.slot";
 inline constexpr std::string_view kSolverAttr = "fm.solver";
 /// A sampler's direction: "forward" (noise to data) or "reverse".
 inline constexpr std::string_view kDirectionAttr = "fm.direction";
+/// A sampler's fixed number of equal steps, where the program fixes it
+/// (then it takes no `steps` input).
+inline constexpr std::string_view kFixedStepsAttr = "fm.steps";
+/// A sampler's fixed time grid, where the program fixes one (then it takes
+/// no `steps` input).
+inline constexpr std::string_view kTimeGridAttr = "fm.time_grid";
 
 /// What an entry point is for.
 enum class EntryRole {
