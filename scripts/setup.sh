@@ -11,8 +11,9 @@ packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # oneDNN (its CMake config wants the OpenCL loader) and GoogleTest.
   libdnnl-dev ocl-icd-opencl-dev libgtest-dev googletest
-  # zlib compresses the PNG plots the runtime writes.
-  zlib1g-dev
+  # zlib compresses the PNG plots the runtime writes; nlohmann JSON
+  # (header-only) reads and writes the headers of safetensors checkpoints.
+  zlib1g-dev nlohmann-json3-dev
 )
 
 missing=()

@@ -75,9 +75,9 @@ protected:
   NpyTest() : TempDirTest("fm-npy-test") {}
 
   NpyArray read(llvm::StringRef bytes) {
-    llvm::Expected<NpyArray> array = fmrt::readNpy(writeBytes("in.npy", bytes));
-    if (!array) {
-      ADD_FAILURE() << llvm::toString(array.takeError());
+    fmrt::StatusOr<NpyArray> array = fmrt::readNpy(writeBytes("in.npy", bytes));
+    if (!array.ok()) {
+      ADD_FAILURE() << array.status().message();
       return {};
     }
     return std::move(*array);
@@ -90,10 +90,10 @@ protected:
     expectErrorAt(p, problem);
   }
   void expectErrorAt(const std::string &p, llvm::StringRef problem) {
-    llvm::Expected<NpyArray> array = fmrt::readNpy(p);
-    ASSERT_FALSE(bool(array))
+    fmrt::StatusOr<NpyArray> array = fmrt::readNpy(p);
+    ASSERT_FALSE(array.ok())
         << "accepted a bad file, expected: " << problem.str();
-    std::string message = llvm::toString(array.takeError());
+    std::string message = array.status().message();
     EXPECT_NE(message.find("npy file '" + p + "': "), std::string::npos)
         << message;
     EXPECT_NE(message.find(problem.str()), std::string::npos) << message;
@@ -111,7 +111,7 @@ TEST_F(NpyTest, WritesExactlyWhatNumpySaveWrites) {
   // data.
   const float data[] = {0, 1, 2, 3, 4, 5};
   std::string p = path("numpy.npy");
-  ASSERT_FALSE(bool(fmrt::writeNpy(p, data, 3, 2)));
+  ASSERT_TRUE(fmrt::writeNpy(p, data, 3, 2).ok());
   std::string expected = std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
                          "{'descr': '<f4', 'fortran_order': False, "
                          "'shape': (3, 2), }" +
@@ -131,12 +131,12 @@ TEST_F(NpyTest, RoundTrip) {
     for (size_t i = 0; i < data.size(); ++i)
       data[i] = std::sin(0.37f * float(i)) * 1e3f - float(i);
     std::string p = path("round.npy");
-    ASSERT_FALSE(bool(fmrt::writeNpy(p, data.data(), rows, cols)));
+    ASSERT_TRUE(fmrt::writeNpy(p, data.data(), rows, cols).ok());
     // The data always starts at a multiple of 64 bytes.
     std::string bytes = readBytes(p);
     EXPECT_EQ((bytes.size() - data.size() * 4) % 64, 0u);
-    llvm::Expected<NpyArray> array = fmrt::readNpy(p);
-    ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+    fmrt::StatusOr<NpyArray> array = fmrt::readNpy(p);
+    ASSERT_TRUE(array.ok()) << array.status().message();
     EXPECT_EQ(array->rows, rows);
     EXPECT_EQ(array->cols, cols);
     EXPECT_EQ(array->data, data);
@@ -146,9 +146,9 @@ TEST_F(NpyTest, RoundTrip) {
 TEST_F(NpyTest, WriteReplacesAnExistingFile) {
   std::string p = writeBytes("old.npy", "old contents");
   const float data[] = {1.5f, -2.5f};
-  ASSERT_FALSE(bool(fmrt::writeNpy(p, data, 1, 2)));
-  llvm::Expected<NpyArray> array = fmrt::readNpy(p);
-  ASSERT_TRUE(bool(array)) << llvm::toString(array.takeError());
+  ASSERT_TRUE(fmrt::writeNpy(p, data, 1, 2).ok());
+  fmrt::StatusOr<NpyArray> array = fmrt::readNpy(p);
+  ASSERT_TRUE(array.ok()) << array.status().message();
   EXPECT_EQ(array->data, std::vector<float>({1.5f, -2.5f}));
 }
 
@@ -176,9 +176,9 @@ TEST_F(NpyTest, WriteErrors) {
        "cannot create a temporary file"},
   };
   for (const Case &c : cases) {
-    llvm::Error err = fmrt::writeNpy(c.path, c.data, c.rows, c.cols);
-    ASSERT_TRUE(bool(err)) << c.problem;
-    std::string message = llvm::toString(std::move(err));
+    fmrt::Status status = fmrt::writeNpy(c.path, c.data, c.rows, c.cols);
+    ASSERT_FALSE(status.ok()) << c.problem;
+    std::string message = status.message();
     EXPECT_NE(message.find("cannot write '" + c.path + "': "),
               std::string::npos)
         << message;

@@ -142,10 +142,10 @@ PlotOptions exactOptions() {
 }
 
 RgbImage render(const std::vector<float> &points, const PlotOptions &options) {
-  llvm::Expected<RgbImage> image =
+  fmrt::StatusOr<RgbImage> image =
       fmrt::renderScatter(points.data(), int64_t(points.size() / 2), options);
-  EXPECT_TRUE(bool(image)) << llvm::toString(image.takeError());
-  return image ? std::move(*image) : RgbImage();
+  EXPECT_TRUE(image.ok()) << image.status().message();
+  return image.ok() ? std::move(*image) : RgbImage();
 }
 
 class PlotFileTest : public fmtest::TempDirTest {
@@ -174,7 +174,7 @@ TEST_F(PlotFileTest, WritesAValidPng) {
   // Points at the centres of the pixels (25, 20) and (70, 60).
   std::vector<float> points = {25.5f, 59.5f, 70.5f, 19.5f};
   std::string p = path("plot.png");
-  ASSERT_FALSE(bool(fmrt::writeScatterPng(p, points.data(), 2, options)));
+  ASSERT_TRUE(fmrt::writeScatterPng(p, points.data(), 2, options).ok());
 
   RgbImage image;
   ASSERT_TRUE(decodePng(readBytes(p), image));
@@ -193,9 +193,9 @@ TEST_F(PlotFileTest, WritesAValidPng) {
                       std::pair(25, 60), std::pair(70, 20)})
     EXPECT_EQ(str(image.at(x, y)), str(options.background)) << x << ", " << y;
   // The file is exactly what encodePng makes of renderScatter's image.
-  llvm::Expected<std::vector<uint8_t>> encoded =
+  fmrt::StatusOr<std::vector<uint8_t>> encoded =
       fmrt::encodePng(render(points, options));
-  ASSERT_TRUE(bool(encoded));
+  ASSERT_TRUE(encoded.ok()) << encoded.status().message();
   EXPECT_EQ(*encoded, readBytes(p));
   EXPECT_EQ(listDir(), std::vector<std::string>{"plot.png"});
 }
@@ -322,7 +322,7 @@ TEST(PlotRenderTest, AutomaticRange) {
   EXPECT_EQ(none.xmax, 1.0);
   EXPECT_EQ(none.ymin, -1.0);
   EXPECT_EQ(none.ymax, 1.0);
-  EXPECT_TRUE(bool(fmrt::renderScatter(withBad.data(), 1, options)));
+  EXPECT_TRUE(fmrt::renderScatter(withBad.data(), 1, options).ok());
 }
 
 TEST(PlotRenderTest, PointsOutsideTheRangeAreClipped) {
@@ -339,11 +339,11 @@ TEST(PlotRenderTest, PointsOutsideTheRangeAreClipped) {
 TEST(PlotRenderTest, RejectsInvalidOptions) {
   std::vector<float> points = {0, 0};
   auto fails = [&](const PlotOptions &options, llvm::StringRef message) {
-    llvm::Expected<RgbImage> image =
+    fmrt::StatusOr<RgbImage> image =
         fmrt::renderScatter(points.data(), 1, options);
-    if (image)
+    if (image.ok())
       return ::testing::AssertionFailure() << "accepted";
-    std::string text = llvm::toString(image.takeError());
+    std::string text = image.status().message();
     if (!llvm::StringRef(text).contains(message))
       return ::testing::AssertionFailure() << "message: " << text;
     return ::testing::AssertionSuccess();
@@ -376,14 +376,12 @@ TEST(PlotRenderTest, RejectsInvalidOptions) {
   options.pointAlpha = std::nan("");
   EXPECT_TRUE(fails(options, "opacity"));
 
-  llvm::Expected<RgbImage> negative = fmrt::renderScatter(points.data(), -1);
-  EXPECT_FALSE(bool(negative));
-  llvm::consumeError(negative.takeError());
-  llvm::Expected<RgbImage> null = fmrt::renderScatter(nullptr, 1);
-  EXPECT_FALSE(bool(null));
-  llvm::consumeError(null.takeError());
+  fmrt::StatusOr<RgbImage> negative = fmrt::renderScatter(points.data(), -1);
+  EXPECT_FALSE(negative.ok());
+  fmrt::StatusOr<RgbImage> null = fmrt::renderScatter(nullptr, 1);
+  EXPECT_FALSE(null.ok());
   // No points at all is a valid, empty plot.
-  EXPECT_TRUE(bool(fmrt::renderScatter(nullptr, 0)));
+  EXPECT_TRUE(fmrt::renderScatter(nullptr, 0).ok());
 }
 
 TEST(PlotEncodeTest, RejectsInconsistentImages) {
@@ -391,28 +389,26 @@ TEST(PlotEncodeTest, RejectsInconsistentImages) {
   image.width = 2;
   image.height = 2;
   image.pixels.assign(11, 0);
-  llvm::Expected<std::vector<uint8_t>> png = fmrt::encodePng(image);
-  EXPECT_FALSE(bool(png));
-  llvm::consumeError(png.takeError());
+  fmrt::StatusOr<std::vector<uint8_t>> png = fmrt::encodePng(image);
+  EXPECT_FALSE(png.ok());
   image.pixels.assign(12, 7);
   png = fmrt::encodePng(image);
-  ASSERT_TRUE(bool(png));
+  ASSERT_TRUE(png.ok()) << png.status().message();
   RgbImage decoded;
   ASSERT_TRUE(decodePng(*png, decoded));
   EXPECT_EQ(decoded.pixels, image.pixels);
   image.width = 0;
   image.pixels.clear();
   png = fmrt::encodePng(image);
-  EXPECT_FALSE(bool(png));
-  llvm::consumeError(png.takeError());
+  EXPECT_FALSE(png.ok());
 }
 
 TEST_F(PlotFileTest, MissingDirectoryIsAnErrorAndCreatesNothing) {
   std::string p = path("missing/plot.png");
   std::vector<float> points = {0, 0};
-  llvm::Error error = fmrt::writeScatterPng(p, points.data(), 1);
-  ASSERT_TRUE(bool(error));
-  std::string message = llvm::toString(std::move(error));
+  fmrt::Status error = fmrt::writeScatterPng(p, points.data(), 1);
+  ASSERT_FALSE(error.ok());
+  std::string message = error.message();
   EXPECT_NE(message.find(p), std::string::npos) << message;
   EXPECT_FALSE(llvm::sys::fs::exists(path("missing")));
   EXPECT_TRUE(listDir().empty());
@@ -422,7 +418,7 @@ TEST_F(PlotFileTest, ReplacesAnExistingFile) {
   std::string p = path("plot.png");
   writeText(p, "an older file");
   std::vector<float> points = {0, 0, 1, 1};
-  ASSERT_FALSE(bool(fmrt::writeScatterPng(p, points.data(), 2)));
+  ASSERT_TRUE(fmrt::writeScatterPng(p, points.data(), 2).ok());
   RgbImage image;
   ASSERT_TRUE(decodePng(readBytes(p), image));
   EXPECT_EQ(image.width, 800);
@@ -436,9 +432,9 @@ TEST_F(PlotFileTest, FailureLeavesTheExistingFileUntouched) {
   std::vector<float> points = {0, 0};
   PlotOptions options;
   options.width = 0;
-  llvm::Error error = fmrt::writeScatterPng(p, points.data(), 1, options);
-  ASSERT_TRUE(bool(error));
-  std::string message = llvm::toString(std::move(error));
+  fmrt::Status error = fmrt::writeScatterPng(p, points.data(), 1, options);
+  ASSERT_FALSE(error.ok());
+  std::string message = error.message();
   EXPECT_NE(message.find(p), std::string::npos) << message;
   std::vector<uint8_t> bytes = readBytes(p);
   EXPECT_EQ(std::string(bytes.begin(), bytes.end()), "precious");
@@ -449,8 +445,8 @@ TEST_F(PlotFileTest, FailureLeavesTheExistingFileUntouched) {
   std::string d = path("taken");
   ASSERT_FALSE(llvm::sys::fs::create_directory(d));
   error = fmrt::writeScatterPng(d, points.data(), 1);
-  ASSERT_TRUE(bool(error));
-  message = llvm::toString(std::move(error));
+  ASSERT_FALSE(error.ok());
+  message = error.message();
   EXPECT_NE(message.find(d), std::string::npos) << message;
   EXPECT_TRUE(llvm::sys::fs::is_directory(d));
   EXPECT_EQ(listDir(), (std::vector<std::string>{"plot.png", "taken"}));

@@ -23,6 +23,7 @@
 #include "fm/Runtime/Plot.h"
 #include "fm/Runtime/SafeTensors.h"
 #include "fm/Runtime/Sampler.h"
+#include "fm/Runtime/StatusBridge.h"
 #include "fm/Runtime/Trainer.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -338,7 +339,8 @@ static llvm::Error sample(const ToolConfig &config) {
     return makeError(llvm::formatv(
         "--plot draws 2-D samples, these have {0} dimensions", dims));
 
-  llvm::Expected<SafeTensorsFile> checkpoint = readSafeTensors(checkpointPath);
+  llvm::Expected<SafeTensorsFile> checkpoint =
+      toExpected(readSafeTensors(checkpointPath));
   if (!checkpoint)
     return checkpoint.takeError();
   if (llvm::Error err = (*sampler)->loadParameters(*checkpoint))
@@ -359,10 +361,12 @@ static llvm::Error sample(const ToolConfig &config) {
     if (!std::isfinite(samples[i]))
       return makeError(llvm::formatv(
           "sample {0} is not finite; nothing was written", i / dims));
-  if (llvm::Error err = writeNpy(outputPath, samples.data(), count, dims))
+  if (llvm::Error err =
+          toError(writeNpy(outputPath, samples.data(), count, dims)))
     return err;
   if (!plotPath.empty())
-    if (llvm::Error err = writeScatterPng(plotPath, samples.data(), count))
+    if (llvm::Error err =
+            toError(writeScatterPng(plotPath, samples.data(), count)))
       return err;
   std::string how =
       steps ? llvm::formatv("{0} {1} steps", *steps, entry.solver).str()
@@ -384,7 +388,7 @@ static llvm::Error sample(const ToolConfig &config) {
 //===----------------------------------------------------------------------===//
 
 static llvm::Error eval() {
-  llvm::Expected<NpyArray> samples = readNpy(samplesPath);
+  llvm::Expected<NpyArray> samples = toExpected(readNpy(samplesPath));
   if (!samples)
     return samples.takeError();
   int64_t count = numSamples.getNumOccurrences() ? numSamples.getValue() : 2000;

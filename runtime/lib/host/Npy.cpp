@@ -16,21 +16,13 @@
 
 #include "fm/Runtime/FileUtils.h"
 
-#include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/Twine.h"
-#include "llvm/ADT/bit.h"
-#include "llvm/Support/Endian.h"
-#include "llvm/Support/MathExtras.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/raw_ostream.h"
+#include "Bytes.h"
 
-#include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
-#include <optional>
 #include <string>
 
 using namespace fmrt;
@@ -47,16 +39,16 @@ namespace {
 struct NpyHeader {
   std::string descr;
   bool fortranOrder = false;
-  llvm::SmallVector<int64_t, 4> shape;
+  std::vector<int64_t> shape;
 };
 
 /// Parses the header dict. Errors are plain descriptions; the caller adds
 /// the file name.
 class HeaderParser {
 public:
-  explicit HeaderParser(llvm::StringRef text) : text(text) {}
+  explicit HeaderParser(std::string_view text) : text(text) {}
 
-  llvm::Expected<NpyHeader> parse() {
+  StatusOr<NpyHeader> parse() {
     NpyHeader header;
     bool seenDescr = false, seenFortran = false, seenShape = false;
     skipSpace();
@@ -65,28 +57,28 @@ public:
     skipSpace();
     while (!consume('}')) {
       std::string key;
-      if (llvm::Error err = parseString(key))
-        return std::move(err);
+      if (Status status = parseString(key); !status.ok())
+        return status;
       skipSpace();
       if (!consume(':'))
         return error("expected ':' after key '" + key + "'");
       skipSpace();
       bool *seen = nullptr;
-      llvm::Error err = llvm::Error::success();
+      Status status;
       if (key == "descr") {
         seen = &seenDescr;
-        err = parseDescr(header.descr);
+        status = parseDescr(header.descr);
       } else if (key == "fortran_order") {
         seen = &seenFortran;
-        err = parseBool(header.fortranOrder);
+        status = parseBool(header.fortranOrder);
       } else if (key == "shape") {
         seen = &seenShape;
-        err = parseShape(header.shape);
+        status = parseShape(header.shape);
       } else {
         return error("unexpected key '" + key + "'");
       }
-      if (err)
-        return std::move(err);
+      if (!status.ok())
+        return status;
       if (*seen)
         return error("key '" + key + "' appears twice");
       *seen = true;
@@ -106,17 +98,15 @@ public:
                               std::pair(seenFortran, "fortran_order"),
                               std::pair(seenShape, "shape")})
       if (!seen)
-        return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       llvm::Twine("malformed header: no '") +
-                                           name + "' key");
+        return Status::error(std::string("malformed header: no '") + name +
+                             "' key");
     return header;
   }
 
 private:
-  llvm::Error error(const llvm::Twine &what) const {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed header at byte " +
-                                       llvm::Twine(pos) + ": " + what);
+  Status error(const std::string &what) const {
+    return Status::error("malformed header at byte " + std::to_string(pos) +
+                         ": " + what);
   }
 
   bool atEnd() const { return pos >= text.size(); }
@@ -134,7 +124,7 @@ private:
   }
 
   /// A '...' or "..." string without escapes.
-  llvm::Error parseString(std::string &out) {
+  Status parseString(std::string &out) {
     char quote = peek();
     if (atEnd() || (quote != '\'' && quote != '"'))
       return error("expected a quoted string");
@@ -146,12 +136,12 @@ private:
     }
     if (atEnd() || text[pos] == '\n')
       return error("unterminated string");
-    out = text.slice(start, pos).str();
+    out = std::string(text.substr(start, pos - start));
     ++pos;
-    return llvm::Error::success();
+    return Status::success();
   }
 
-  llvm::Error parseDescr(std::string &out) {
+  Status parseDescr(std::string &out) {
     if (peek() == '[')
       return error("structured dtypes (a list as 'descr') are not supported");
     if (peek() != '\'' && peek() != '"')
@@ -159,12 +149,12 @@ private:
     return parseString(out);
   }
 
-  llvm::Error parseBool(bool &out) {
-    llvm::StringRef rest = text.substr(pos);
-    if (rest.starts_with("True")) {
+  Status parseBool(bool &out) {
+    std::string_view rest = text.substr(pos);
+    if (rest.substr(0, 4) == "True") {
       out = true;
       pos += 4;
-    } else if (rest.starts_with("False")) {
+    } else if (rest.substr(0, 5) == "False") {
       out = false;
       pos += 5;
     } else {
@@ -173,10 +163,10 @@ private:
     if (!atEnd() &&
         (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_'))
       return error("'fortran_order' is not True or False");
-    return llvm::Error::success();
+    return Status::success();
   }
 
-  llvm::Error parseShape(llvm::SmallVectorImpl<int64_t> &out) {
+  Status parseShape(std::vector<int64_t> &out) {
     if (!consume('('))
       return error("'shape' is not a tuple");
     skipSpace();
@@ -208,15 +198,15 @@ private:
     // "(3)" is the integer 3 in Python, not a tuple.
     if (out.size() == 1 && !sawComma)
       return error("'shape' is not a tuple");
-    return llvm::Error::success();
+    return Status::success();
   }
 
-  llvm::StringRef text;
+  std::string_view text;
   size_t pos = 0;
 };
 } // namespace
 
-static std::string shapeString(llvm::ArrayRef<int64_t> shape) {
+static std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)
@@ -237,10 +227,8 @@ static std::string nonFiniteMessage(double value, int64_t index, int64_t cols) {
 
 /// Parses the bytes of a .npy file; errors are descriptions without the
 /// file name.
-static llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes) {
-  auto fail = [](const llvm::Twine &what) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), what);
-  };
+static StatusOr<NpyArray> parseNpy(std::string_view bytes) {
+  auto fail = [](const std::string &what) { return Status::error(what); };
   if (bytes.size() < kMagicLen ||
       std::memcmp(bytes.data(), kMagic, kMagicLen) != 0)
     return fail("not a .npy file (bad magic string)");
@@ -254,25 +242,23 @@ static llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes) {
   else if ((major == 2 || major == 3) && minor == 0)
     lengthBytes = 4;
   else
-    return fail("unsupported format version " + llvm::Twine(unsigned(major)) +
-                "." + llvm::Twine(unsigned(minor)) +
-                " (supported: 1.0, 2.0, 3.0)");
+    return fail("unsupported format version " + std::to_string(major) + "." +
+                std::to_string(minor) + " (supported: 1.0, 2.0, 3.0)");
   size_t prefix = kMagicLen + 2 + lengthBytes;
   if (bytes.size() < prefix)
     return fail("truncated header (no header length)");
   const char *lengthPtr = bytes.data() + kMagicLen + 2;
-  uint64_t headerLen = lengthBytes == 2
-                           ? llvm::support::endian::read16le(lengthPtr)
-                           : llvm::support::endian::read32le(lengthPtr);
+  uint64_t headerLen =
+      lengthBytes == 2 ? readLE16(lengthPtr) : readLE32(lengthPtr);
   if (headerLen > bytes.size() - prefix)
-    return fail("truncated header: header length " + llvm::Twine(headerLen) +
-                " exceeds the " + llvm::Twine(bytes.size() - prefix) +
+    return fail("truncated header: header length " + std::to_string(headerLen) +
+                " exceeds the " + std::to_string(bytes.size() - prefix) +
                 " bytes after the header length");
 
-  llvm::Expected<NpyHeader> header =
+  StatusOr<NpyHeader> header =
       HeaderParser(bytes.substr(prefix, headerLen)).parse();
-  if (!header)
-    return header.takeError();
+  if (!header.ok())
+    return header.status();
 
   size_t itemSize;
   if (header->descr == "<f4")
@@ -298,40 +284,39 @@ static llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes) {
   }
 
   int64_t count, dataBytes;
-  if (llvm::MulOverflow(array.rows, array.cols, count) ||
-      llvm::MulOverflow(count, static_cast<int64_t>(itemSize), dataBytes))
+  if (__builtin_mul_overflow(array.rows, array.cols, &count) ||
+      __builtin_mul_overflow(count, static_cast<int64_t>(itemSize), &dataBytes))
     return fail("shape " + shapeString(header->shape) + " is too large");
   uint64_t available = bytes.size() - prefix - headerLen;
   if (available < static_cast<uint64_t>(dataBytes))
     return fail("truncated data: shape " + shapeString(header->shape) +
-                " needs " + llvm::Twine(dataBytes) + " bytes, the file has " +
-                llvm::Twine(available));
+                " needs " + std::to_string(dataBytes) +
+                " bytes, the file has " + std::to_string(available));
   if (available > static_cast<uint64_t>(dataBytes))
     return fail("trailing garbage: " +
-                llvm::Twine(available - static_cast<uint64_t>(dataBytes)) +
+                std::to_string(available - static_cast<uint64_t>(dataBytes)) +
                 " bytes after the array data");
 
   const char *src = bytes.data() + prefix + headerLen;
   array.data.resize(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {
     if (itemSize == 4) {
-      float value =
-          llvm::bit_cast<float>(llvm::support::endian::read32le(src + 4 * i));
+      float value = readFloat32LE(src + 4 * i);
       if (!std::isfinite(value))
         return fail(nonFiniteMessage(value, i, array.cols));
       array.data[i] = value;
     } else {
-      double value =
-          llvm::bit_cast<double>(llvm::support::endian::read64le(src + 8 * i));
+      double value = readFloat64LE(src + 8 * i);
       if (!std::isfinite(value))
         return fail(nonFiniteMessage(value, i, array.cols));
       auto rounded = static_cast<float>(value);
       if (std::isinf(rounded)) {
-        std::string text;
-        llvm::raw_string_ostream(text) << value;
-        return fail("float64 value " + text + " at row " +
-                    llvm::Twine(i / array.cols) + ", column " +
-                    llvm::Twine(i % array.cols) + " overflows float32");
+        // In %e form, e.g. -3.500000e+38.
+        char text[32];
+        std::snprintf(text, sizeof(text), "%e", value);
+        return fail("float64 value " + std::string(text) + " at row " +
+                    std::to_string(i / array.cols) + ", column " +
+                    std::to_string(i % array.cols) + " overflows float32");
       }
       array.data[i] = rounded;
     }
@@ -339,33 +324,29 @@ static llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes) {
   return array;
 }
 
-llvm::Expected<NpyArray> fmrt::readNpy(llvm::StringRef path) {
-  auto fail = [&](const llvm::Twine &what) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "npy file '" + path + "': " + what);
+StatusOr<NpyArray> fmrt::readNpy(std::string_view path) {
+  auto fail = [&](const std::string &what) {
+    return Status::error("npy file '" + std::string(path) + "': " + what);
   };
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return fail("cannot open: " + buffer.getError().message());
-  llvm::Expected<NpyArray> array = parseNpy((*buffer)->getBuffer());
-  if (!array)
-    return fail(llvm::toString(array.takeError()));
+  StatusOr<std::string> bytes = readFile(path);
+  if (!bytes.ok())
+    return fail("cannot open: " + bytes.status().message());
+  StatusOr<NpyArray> array = parseNpy(*bytes);
+  if (!array.ok())
+    return fail(array.status().message());
   return array;
 }
 
-llvm::Error fmrt::writeNpy(llvm::StringRef path, const float *data,
-                           int64_t rows, int64_t cols) {
-  auto fail = [&](const llvm::Twine &what) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "cannot write '" + path + "': " + what);
+Status fmrt::writeNpy(std::string_view path, const float *data, int64_t rows,
+                      int64_t cols) {
+  auto fail = [&](const std::string &what) {
+    return Status::error("cannot write '" + std::string(path) + "': " + what);
   };
   int64_t count;
   if (rows < 0 || cols < 0)
-    return fail("negative shape [" + llvm::Twine(rows) + ", " +
-                llvm::Twine(cols) + "]");
-  if (llvm::MulOverflow(rows, cols, count) ||
+    return fail("negative shape [" + std::to_string(rows) + ", " +
+                std::to_string(cols) + "]");
+  if (__builtin_mul_overflow(rows, cols, &count) ||
       count > std::numeric_limits<int64_t>::max() / 4)
     return fail("shape too large");
   if (count > 0 && !data)
@@ -387,16 +368,15 @@ llvm::Error fmrt::writeNpy(llvm::StringRef path, const float *data,
   header.append(padding, ' ');
   header += '\n';
 
-  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
+  return writeFileAtomically(path, [&](FileWriter &os) {
     char prefix[kMagicLen + 4];
     std::memcpy(prefix, kMagic, kMagicLen);
     prefix[6] = 1;
     prefix[7] = 0;
-    llvm::support::endian::write16le(prefix + 8,
-                                     static_cast<uint16_t>(header.size()));
+    writeLittleEndian(prefix + 8, header.size(), 2);
     os.write(prefix, sizeof(prefix));
-    os << header;
+    os.write(header);
     writeFloat32LE(os, data, count);
-    return llvm::Error::success();
+    return Status::success();
   });
 }

@@ -17,9 +17,6 @@
 
 #include "fm/Runtime/FileUtils.h"
 
-#include "llvm/ADT/Twine.h"
-#include "llvm/Support/raw_ostream.h"
-
 #include <zlib.h>
 
 #include <algorithm>
@@ -39,9 +36,8 @@ static std::string num(double value) {
   return buffer;
 }
 
-static llvm::Error invalid(const llvm::Twine &what) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "invalid plot: " + what);
+static Status invalid(const std::string &what) {
+  return Status::error("invalid plot: " + what);
 }
 
 /// The padded range of one coordinate whose finite values span [lo, hi].
@@ -73,14 +69,13 @@ PlotRange fmrt::autoPlotRange(const float *points, int64_t n) {
 }
 
 /// Checks the options and the range they show.
-static llvm::Error checkOptions(const PlotOptions &options,
-                                const PlotRange &range) {
+static Status checkOptions(const PlotOptions &options, const PlotRange &range) {
   if (options.width < 1 || options.width > kMaxImageSide ||
       options.height < 1 || options.height > kMaxImageSide)
-    return invalid("the size " + llvm::Twine(options.width) + "x" +
-                   llvm::Twine(options.height) + " is not within 1x1 to " +
-                   llvm::Twine(kMaxImageSide) + "x" +
-                   llvm::Twine(kMaxImageSide));
+    return invalid("the size " + std::to_string(options.width) + "x" +
+                   std::to_string(options.height) + " is not within 1x1 to " +
+                   std::to_string(kMaxImageSide) + "x" +
+                   std::to_string(kMaxImageSide));
   if (!std::isfinite(range.xmin) || !std::isfinite(range.xmax) ||
       !std::isfinite(range.ymin) || !std::isfinite(range.ymax) ||
       !(range.xmin < range.xmax) || !(range.ymin < range.ymax) ||
@@ -95,7 +90,7 @@ static llvm::Error checkOptions(const PlotOptions &options,
   if (!(options.pointAlpha > 0.0 && options.pointAlpha <= 1.0))
     return invalid("the point opacity " + num(options.pointAlpha) +
                    " is not in (0, 1]");
-  return llvm::Error::success();
+  return Status::success();
 }
 
 /// Paints the opaque base layer: the background and the axis frame.
@@ -139,15 +134,15 @@ static void drawBase(RgbImage &image, const PlotOptions &options,
   }
 }
 
-llvm::Expected<RgbImage> fmrt::renderScatter(const float *points, int64_t n,
-                                             const PlotOptions &options) {
+StatusOr<RgbImage> fmrt::renderScatter(const float *points, int64_t n,
+                                       const PlotOptions &options) {
   if (n < 0)
-    return invalid("negative number of points " + llvm::Twine(n));
+    return invalid("negative number of points " + std::to_string(n));
   if (n > 0 && !points)
     return invalid("no point data");
   PlotRange range = options.range ? *options.range : autoPlotRange(points, n);
-  if (llvm::Error error = checkOptions(options, range))
-    return std::move(error);
+  if (Status status = checkOptions(options, range); !status.ok())
+    return status;
 
   RgbImage image;
   image.width = options.width;
@@ -234,16 +229,16 @@ static void appendChunk(std::vector<uint8_t> &out, const char *type,
   appendU32(out, static_cast<uint32_t>(crc));
 }
 
-llvm::Expected<std::vector<uint8_t>> fmrt::encodePng(const RgbImage &image) {
+StatusOr<std::vector<uint8_t>> fmrt::encodePng(const RgbImage &image) {
   if (image.width < 1 || image.height < 1 || image.width > kMaxImageSide ||
       image.height > kMaxImageSide)
-    return invalid("cannot encode an image of " + llvm::Twine(image.width) +
-                   "x" + llvm::Twine(image.height) + " pixels");
+    return invalid("cannot encode an image of " + std::to_string(image.width) +
+                   "x" + std::to_string(image.height) + " pixels");
   size_t rowBytes = static_cast<size_t>(image.width) * 3;
   if (image.pixels.size() != rowBytes * image.height)
-    return invalid("the image has " + llvm::Twine(image.pixels.size()) +
+    return invalid("the image has " + std::to_string(image.pixels.size()) +
                    " bytes of pixels instead of " +
-                   llvm::Twine(rowBytes * image.height));
+                   std::to_string(rowBytes * image.height));
 
   // Every scanline is its filter type byte (0, None) and its pixels.
   std::vector<uint8_t> raw;
@@ -258,9 +253,8 @@ llvm::Expected<std::vector<uint8_t>> fmrt::encodePng(const RgbImage &image) {
   int status = compress2(compressed.data(), &compressedSize, raw.data(),
                          static_cast<uLong>(raw.size()), Z_DEFAULT_COMPRESSION);
   if (status != Z_OK)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "zlib compress2 failed with status " +
-                                       llvm::Twine(status));
+    return Status::error("zlib compress2 failed with status " +
+                         std::to_string(status));
 
   static const uint8_t signature[8] = {0x89, 'P',  'N',  'G',
                                        '\r', '\n', 0x1A, '\n'};
@@ -277,21 +271,20 @@ llvm::Expected<std::vector<uint8_t>> fmrt::encodePng(const RgbImage &image) {
   return png;
 }
 
-llvm::Error fmrt::writeScatterPng(llvm::StringRef path, const float *points,
-                                  int64_t n, const PlotOptions &options) {
-  auto fail = [&](llvm::Error error) {
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "cannot write '" + path + "': " + llvm::toString(std::move(error)));
+Status fmrt::writeScatterPng(std::string_view path, const float *points,
+                             int64_t n, const PlotOptions &options) {
+  auto fail = [&](const Status &status) {
+    return Status::error("cannot write '" + std::string(path) +
+                         "': " + status.message());
   };
-  llvm::Expected<RgbImage> image = renderScatter(points, n, options);
-  if (!image)
-    return fail(image.takeError());
-  llvm::Expected<std::vector<uint8_t>> png = encodePng(*image);
-  if (!png)
-    return fail(png.takeError());
-  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
-    os.write(reinterpret_cast<const char *>(png->data()), png->size());
-    return llvm::Error::success();
+  StatusOr<RgbImage> image = renderScatter(points, n, options);
+  if (!image.ok())
+    return fail(image.status());
+  StatusOr<std::vector<uint8_t>> png = encodePng(*image);
+  if (!png.ok())
+    return fail(png.status());
+  return writeFileAtomically(path, [&](FileWriter &os) {
+    os.write(png->data(), png->size());
+    return Status::success();
   });
 }

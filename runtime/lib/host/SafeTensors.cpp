@@ -4,9 +4,14 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The header is parsed with llvm::json after two checks that llvm::json does
-// not make: the nesting depth is bounded first (its parser recurses), and
-// duplicate keys, which it silently merges, are found by a scan of the text.
+// The header is JSON, read and written with nlohmann::json through its
+// non-throwing interface only (these files may be compiled without C++
+// exceptions). Reading bounds the nesting depth first, by a scan of the
+// text, and refuses a byte order mark and NUL bytes, which nlohmann::json
+// would let through; then one SAX pass checks the syntax, keeps the
+// parser's message for a malformed header and finds duplicate keys, which a
+// JSON object would silently merge; only then is the header parsed into a
+// JSON value.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,17 +19,12 @@
 
 #include "fm/Runtime/FileUtils.h"
 
-#include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringSet.h"
-#include "llvm/ADT/Twine.h"
-#include "llvm/ADT/bit.h"
-#include "llvm/Support/Endian.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/MathExtras.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/raw_ostream.h"
+#include "Bytes.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <set>
@@ -32,18 +32,16 @@
 
 using namespace fmrt;
 
+using Json = nlohmann::json;
+
 /// The reference implementation's MAX_HEADER_SIZE.
 static constexpr uint64_t kMaxHeaderSize = 100'000'000;
 /// safetensors headers nest three levels deep; anything much deeper is not
-/// a safetensors header and could exhaust the JSON parser's stack.
+/// a safetensors header.
 static constexpr int kMaxNesting = 64;
-static constexpr llvm::StringLiteral kMetadataKey = "__metadata__";
+static constexpr std::string_view kMetadataKey = "__metadata__";
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-static std::string shapeString(llvm::ArrayRef<int64_t> shape) {
+static std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)
@@ -54,20 +52,63 @@ static std::string shapeString(llvm::ArrayRef<int64_t> shape) {
 }
 
 /// The number of elements of `shape`, or nullopt on overflow.
-static std::optional<int64_t> elementCount(llvm::ArrayRef<int64_t> shape) {
+static std::optional<int64_t> elementCount(const std::vector<int64_t> &shape) {
   int64_t count = 1;
   for (int64_t dim : shape)
-    if (dim < 0 || llvm::MulOverflow(count, dim, count))
+    if (dim < 0 || __builtin_mul_overflow(count, dim, &count))
       return std::nullopt;
   return count;
 }
 
+/// Whether `text` is valid UTF-8 (RFC 3629): no overlong forms, no
+/// surrogates, nothing above U+10FFFF.
+static bool isUTF8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length;
+    uint32_t codePoint, smallest;
+    if ((lead & 0xe0) == 0xc0) {
+      length = 2;
+      codePoint = lead & 0x1f;
+      smallest = 0x80;
+    } else if ((lead & 0xf0) == 0xe0) {
+      length = 3;
+      codePoint = lead & 0x0f;
+      smallest = 0x800;
+    } else if ((lead & 0xf8) == 0xf0) {
+      length = 4;
+      codePoint = lead & 0x07;
+      smallest = 0x10000;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length)
+      return false;
+    for (size_t k = 1; k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80)
+        return false;
+      codePoint = codePoint << 6 | (next & 0x3f);
+    }
+    if (codePoint < smallest || codePoint > 0x10ffff ||
+        (codePoint >= 0xd800 && codePoint <= 0xdfff))
+      return false;
+    i += length;
+  }
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
-// Header checks beyond llvm::json
+// Header checks before the JSON value
 //===----------------------------------------------------------------------===//
 
 /// Fails if arrays and objects nest deeper than kMaxNesting.
-static llvm::Error checkNesting(llvm::StringRef text) {
+static Status checkNesting(std::string_view text) {
   int depth = 0;
   bool inString = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -81,115 +122,93 @@ static llvm::Error checkNesting(llvm::StringRef text) {
       inString = true;
     } else if (c == '{' || c == '[') {
       if (++depth > kMaxNesting)
-        return makeError("header nests deeper than " +
-                         llvm::Twine(kMaxNesting) + " levels");
+        return Status::error("header nests deeper than " +
+                             std::to_string(kMaxNesting) + " levels");
     } else if (c == '}' || c == ']') {
       --depth;
     }
   }
-  return llvm::Error::success();
+  return Status::success();
+}
+
+/// Fails on two things that nlohmann::json tolerates but JSON (RFC 8259)
+/// and the reference implementation do not: a byte order mark at the start,
+/// which it skips, and a NUL byte, which it takes for the end of the text.
+static Status checkJsonBytes(std::string_view text) {
+  if (text.substr(0, 3) == "\xef\xbb\xbf")
+    return Status::error("a byte order mark at the start");
+  size_t nul = text.find('\0');
+  if (nul != std::string_view::npos)
+    return Status::error("a NUL byte at offset " + std::to_string(nul));
+  return Status::success();
 }
 
 namespace {
-/// Finds the first duplicate key of any object in a JSON text that
-/// llvm::json::parse accepted.
-class DuplicateKeyScanner {
+/// A SAX handler for nlohmann::json that builds nothing: it keeps the
+/// parser's error message and finds the first duplicate key (after
+/// unescaping, so "a" and "\u0061" are the same key) of any object.
+class HeaderScanner {
 public:
-  explicit DuplicateKeyScanner(llvm::StringRef text) : text(text) {}
+  /// The message of a syntax error, if there was one.
+  std::optional<std::string> syntaxError;
+  /// A description of the first duplicate key, if there was one.
+  std::optional<std::string> duplicate;
 
-  /// Describes the first duplicate key, or returns nullopt.
-  std::optional<std::string> scan() {
-    scanValue(0);
-    return duplicate;
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(Json::number_integer_t) { return true; }
+  bool number_unsigned(Json::number_unsigned_t) { return true; }
+  bool number_float(Json::number_float_t, const Json::string_t &) {
+    return true;
+  }
+  bool string(Json::string_t &) { return true; }
+  bool binary(Json::binary_t &) { return true; }
+
+  bool start_object(std::size_t) {
+    containers.emplace_back();
+    return true;
+  }
+  bool key(Json::string_t &key) {
+    if (!duplicate && !containers.back().insert(key).second)
+      duplicate =
+          (containers.size() == 1 ? "duplicate tensor '" : "duplicate key '") +
+          key + "' in the header";
+    return true;
+  }
+  bool end_object() {
+    containers.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) {
+    containers.emplace_back();
+    return true;
+  }
+  bool end_array() {
+    containers.pop_back();
+    return true;
+  }
+
+  bool parse_error(std::size_t, const std::string &lastToken,
+                   const Json::exception &error) {
+    // Without the "[json.exception.parse_error.101] " in front and the text
+    // of the token read last, which may be long and need not be UTF-8: the
+    // line and column say where the error is.
+    std::string message = error.what();
+    size_t idEnd = message.find("] ");
+    if (message.rfind("[json.exception.", 0) == 0 && idEnd != std::string::npos)
+      message.erase(0, idEnd + 2);
+    std::string lastRead = "; last read: '" + lastToken + "'";
+    size_t at = message.find(lastRead);
+    if (at != std::string::npos)
+      message.erase(at, lastRead.size());
+    syntaxError = std::move(message);
+    return false;
   }
 
 private:
-  void skipSpace() {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' ||
-                                 text[pos] == '\n' || text[pos] == '\r'))
-      ++pos;
-  }
-
-  /// Skips a string token and returns its decoded value.
-  std::string scanString() {
-    size_t start = pos++;
-    bool escaped = false;
-    while (pos < text.size() && text[pos] != '"') {
-      if (text[pos] == '\\') {
-        escaped = true;
-        ++pos;
-      }
-      ++pos;
-    }
-    ++pos;
-    llvm::StringRef token = text.slice(start, pos);
-    if (!escaped)
-      return token.drop_front().drop_back().str();
-    llvm::Expected<llvm::json::Value> value = llvm::json::parse(token);
-    if (!value) {
-      llvm::consumeError(value.takeError());
-      return token.str();
-    }
-    return value->getAsString().value_or(token).str();
-  }
-
-  void scanValue(int depth) {
-    skipSpace();
-    if (pos >= text.size())
-      return;
-    switch (text[pos]) {
-    case '{':
-      return scanObject(depth);
-    case '[':
-      return scanArray(depth);
-    case '"':
-      scanString();
-      return;
-    default:
-      while (pos < text.size() &&
-             !llvm::StringRef(",]} \t\r\n").contains(text[pos]))
-        ++pos;
-    }
-  }
-
-  void scanArray(int depth) {
-    ++pos;
-    skipSpace();
-    while (!duplicate && pos < text.size() && text[pos] != ']') {
-      scanValue(depth + 1);
-      skipSpace();
-      if (pos < text.size() && text[pos] == ',')
-        ++pos;
-      skipSpace();
-    }
-    ++pos;
-  }
-
-  void scanObject(int depth) {
-    ++pos;
-    std::set<std::string> keys;
-    skipSpace();
-    while (!duplicate && pos < text.size() && text[pos] != '}') {
-      std::string key = scanString();
-      if (!keys.insert(key).second) {
-        duplicate = (depth == 0 ? "duplicate tensor '" : "duplicate key '") +
-                    key + "' in the header";
-        return;
-      }
-      skipSpace();
-      ++pos; // ':'
-      scanValue(depth + 1);
-      skipSpace();
-      if (pos < text.size() && text[pos] == ',')
-        ++pos;
-      skipSpace();
-    }
-    ++pos;
-  }
-
-  llvm::StringRef text;
-  size_t pos = 0;
-  std::optional<std::string> duplicate;
+  /// The objects and arrays that enclose the parser's position, innermost
+  /// last, with the keys seen so far (none for an array).
+  std::vector<std::set<std::string>> containers;
 };
 } // namespace
 
@@ -207,58 +226,77 @@ struct Entry {
 };
 } // namespace
 
-/// A JSON value as a non-negative integer.
-static std::optional<uint64_t> asIndex(const llvm::json::Value &value) {
-  // getAsInteger also accepts integral doubles such as 2.0 and 2e3.
-  std::optional<int64_t> i = value.getAsInteger();
-  if (!i || *i < 0)
-    return std::nullopt;
-  return static_cast<uint64_t>(*i);
+/// A JSON value as a non-negative integer (at most INT64_MAX). Integral
+/// floating-point numbers such as 2.0 and 2e3 count as integers.
+static std::optional<uint64_t> asIndex(const Json &value) {
+  if (const auto *u = value.get_ptr<const Json::number_unsigned_t *>()) {
+    if (*u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return std::nullopt;
+    return *u;
+  }
+  if (const auto *i = value.get_ptr<const Json::number_integer_t *>()) {
+    if (*i < 0)
+      return std::nullopt;
+    return static_cast<uint64_t>(*i);
+  }
+  if (const auto *d = value.get_ptr<const Json::number_float_t *>()) {
+    double whole;
+    // 2^63, the first double above INT64_MAX.
+    if (std::modf(*d, &whole) == 0.0 && whole >= 0.0 &&
+        whole < 9223372036854775808.0)
+      return static_cast<uint64_t>(whole);
+  }
+  return std::nullopt;
 }
 
 /// Parses and checks one tensor entry against a byte buffer of `bufferSize`
 /// bytes; errors name the tensor.
-static llvm::Expected<Entry> parseEntry(llvm::StringRef name,
-                                        const llvm::json::Value &value,
-                                        uint64_t bufferSize) {
-  auto fail = [&](const llvm::Twine &what) {
-    return makeError("tensor '" + name + "' " + what);
+static StatusOr<Entry> parseEntry(const std::string &name, const Json &value,
+                                  uint64_t bufferSize) {
+  auto fail = [&](const std::string &what) {
+    return Status::error("tensor '" + name + "' " + what);
   };
-  const llvm::json::Object *object = value.getAsObject();
+  const auto *object = value.get_ptr<const Json::object_t *>();
   if (!object)
     return fail("is not described by an object");
   for (const auto &field : *object) {
-    llvm::StringRef key = field.first;
+    const std::string &key = field.first;
     if (key != "dtype" && key != "shape" && key != "data_offsets")
       return fail("has an unknown field '" + key + "'");
   }
+  auto get = [&](const char *key) -> const Json * {
+    auto it = object->find(key);
+    return it == object->end() ? nullptr : &it->second;
+  };
 
-  const llvm::json::Value *dtype = object->get("dtype");
+  const Json *dtype = get("dtype");
   if (!dtype)
     return fail("has no 'dtype'");
-  std::optional<llvm::StringRef> dtypeName = dtype->getAsString();
+  const auto *dtypeName = dtype->get_ptr<const Json::string_t *>();
   if (!dtypeName)
     return fail("has a 'dtype' that is not a string");
   if (*dtypeName != "F32")
     return fail("has dtype " + *dtypeName + "; only F32 is supported");
 
   Entry entry;
-  entry.name = name.str();
-  const llvm::json::Array *shape = object->getArray("shape");
-  if (!object->get("shape"))
+  entry.name = name;
+  const Json *shapeValue = get("shape");
+  if (!shapeValue)
     return fail("has no 'shape'");
+  const auto *shape = shapeValue->get_ptr<const Json::array_t *>();
   if (!shape)
     return fail("has a 'shape' that is not an array");
-  for (const llvm::json::Value &dim : *shape) {
+  for (const Json &dim : *shape) {
     std::optional<uint64_t> d = asIndex(dim);
     if (!d)
       return fail("has a 'shape' that is not a list of non-negative integers");
     entry.shape.push_back(static_cast<int64_t>(*d));
   }
 
-  const llvm::json::Array *offsets = object->getArray("data_offsets");
-  if (!object->get("data_offsets"))
+  const Json *offsetsValue = get("data_offsets");
+  if (!offsetsValue)
     return fail("has no 'data_offsets'");
+  const auto *offsets = offsetsValue->get_ptr<const Json::array_t *>();
   std::optional<uint64_t> begin, end;
   if (offsets && offsets->size() == 2) {
     begin = asIndex((*offsets)[0]);
@@ -274,96 +312,96 @@ static llvm::Expected<Entry> parseEntry(llvm::StringRef name,
     return fail("has decreasing data_offsets " + offsetsText);
   if (entry.end > bufferSize)
     return fail("has data_offsets " + offsetsText + " beyond the " +
-                llvm::Twine(bufferSize) + "-byte data buffer");
+                std::to_string(bufferSize) + "-byte data buffer");
 
   std::optional<int64_t> count = elementCount(entry.shape);
   int64_t bytes = 0;
-  if (!count || llvm::MulOverflow(*count, int64_t(4), bytes))
+  if (!count || __builtin_mul_overflow(*count, int64_t(4), &bytes))
     return fail("has a shape " + shapeString(entry.shape) +
                 " that is too large");
   if (static_cast<uint64_t>(bytes) != entry.end - entry.begin)
     return fail("has shape " + shapeString(entry.shape) + ", which needs " +
-                llvm::Twine(bytes) + " bytes, but data_offsets " + offsetsText +
-                " span " + llvm::Twine(entry.end - entry.begin));
+                std::to_string(bytes) + " bytes, but data_offsets " +
+                offsetsText + " span " +
+                std::to_string(entry.end - entry.begin));
   return entry;
 }
 
-const SafeTensor *SafeTensorsFile::lookup(llvm::StringRef name) const {
+const SafeTensor *SafeTensorsFile::lookup(std::string_view name) const {
   auto it = index.find(name);
   return it == index.end() ? nullptr : &tensors[it->second];
 }
 
-llvm::Expected<SafeTensorsFile> fmrt::readSafeTensors(llvm::StringRef path) {
-  auto fail = [&](const llvm::Twine &what) {
-    return makeError("checkpoint '" + path + "': " + what);
+StatusOr<SafeTensorsFile> fmrt::readSafeTensors(std::string_view path) {
+  auto fail = [&](const std::string &what) {
+    return Status::error("checkpoint '" + std::string(path) + "': " + what);
   };
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
-  if (!file)
-    return fail("cannot open: " + file.getError().message());
-  llvm::StringRef bytes = (*file)->getBuffer();
+  StatusOr<std::string> file = readFile(path);
+  if (!file.ok())
+    return fail("cannot open: " + file.status().message());
+  std::string_view bytes = *file;
 
   if (bytes.size() < 8)
-    return fail("file of " + llvm::Twine(bytes.size()) +
+    return fail("file of " + std::to_string(bytes.size()) +
                 " bytes is too short for the 8-byte header length");
-  uint64_t headerSize = llvm::support::endian::read64le(bytes.data());
+  uint64_t headerSize = readLE64(bytes.data());
   if (headerSize > kMaxHeaderSize)
-    return fail("header length " + llvm::Twine(headerSize) +
+    return fail("header length " + std::to_string(headerSize) +
                 " exceeds the format's limit of " +
-                llvm::Twine(kMaxHeaderSize) + " bytes");
+                std::to_string(kMaxHeaderSize) + " bytes");
   if (headerSize > bytes.size() - 8)
-    return fail("header length " + llvm::Twine(headerSize) + " exceeds the " +
-                llvm::Twine(bytes.size() - 8) +
+    return fail("header length " + std::to_string(headerSize) +
+                " exceeds the " + std::to_string(bytes.size() - 8) +
                 " bytes after the length field");
-  llvm::StringRef header = bytes.substr(8, headerSize);
-  llvm::StringRef buffer = bytes.substr(8 + headerSize);
+  std::string_view header = bytes.substr(8, headerSize);
+  std::string_view buffer = bytes.substr(8 + headerSize);
 
-  if (llvm::Error err = checkNesting(header))
-    return fail(llvm::toString(std::move(err)));
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse(header);
-  if (!json)
-    return fail("malformed JSON header: " + llvm::toString(json.takeError()));
-  if (std::optional<std::string> duplicate = DuplicateKeyScanner(header).scan())
-    return fail(*duplicate);
-  const llvm::json::Object *root = json->getAsObject();
+  if (Status status = checkNesting(header); !status.ok())
+    return fail(status.message());
+  if (Status status = checkJsonBytes(header); !status.ok())
+    return fail("malformed JSON header: " + status.message());
+  const char *headerEnd = header.data() + header.size();
+  HeaderScanner scanner;
+  if (!Json::sax_parse(header.data(), headerEnd, &scanner))
+    return fail("malformed JSON header: " +
+                scanner.syntaxError.value_or("syntax error"));
+  if (scanner.duplicate)
+    return fail(*scanner.duplicate);
+  Json json = Json::parse(header.data(), headerEnd, /*cb=*/nullptr,
+                          /*allow_exceptions=*/false);
+  if (json.is_discarded())
+    return fail("malformed JSON header");
+  const auto *root = json.get_ptr<const Json::object_t *>();
   if (!root)
     return fail("header is not a JSON object");
 
   SafeTensorsFile result;
-  result.path = path.str();
-  // Visit the entries by name so that the first error reported does not
-  // depend on the JSON object's hash order.
-  std::vector<llvm::StringRef> names;
-  for (const auto &kv : *root)
-    names.push_back(kv.first);
-  llvm::sort(names);
-
+  result.path = std::string(path);
+  // The entries are visited by name (a JSON object is a std::map), so the
+  // first error reported does not depend on their order in the file.
   std::vector<Entry> entries;
-  for (llvm::StringRef name : names) {
-    const llvm::json::Value &value = *root->get(name);
+  for (const auto &[name, value] : *root) {
     if (name == kMetadataKey) {
-      const llvm::json::Object *metadata = value.getAsObject();
+      const auto *metadata = value.get_ptr<const Json::object_t *>();
       if (!metadata)
         return fail("'__metadata__' is not an object");
-      for (const auto &kv : *metadata) {
-        std::optional<llvm::StringRef> text = kv.second.getAsString();
+      for (const auto &[key, entryValue] : *metadata) {
+        const auto *text = entryValue.get_ptr<const Json::string_t *>();
         if (!text)
-          return fail("'__metadata__' value of '" + llvm::StringRef(kv.first) +
-                      "' is not a string");
-        result.metadata[kv.first.str()] = text->str();
+          return fail("'__metadata__' value of '" + key + "' is not a string");
+        result.metadata[key] = *text;
       }
       continue;
     }
-    llvm::Expected<Entry> entry = parseEntry(name, value, buffer.size());
-    if (!entry)
-      return fail(llvm::toString(entry.takeError()));
+    StatusOr<Entry> entry = parseEntry(name, value, buffer.size());
+    if (!entry.ok())
+      return fail(entry.status().message());
     entries.push_back(std::move(*entry));
   }
 
   // The tensors must tile the byte buffer: sorted by offsets (empty tensors
   // first at a shared offset), each begins where the previous one ends.
-  llvm::sort(entries, [](const Entry &a, const Entry &b) {
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
     return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
   });
   uint64_t expected = 0;
@@ -373,14 +411,14 @@ llvm::Expected<SafeTensorsFile> fmrt::readSafeTensors(llvm::StringRef path) {
       return fail("tensors '" + previous->name + "' and '" + entry.name +
                   "' overlap in the data buffer");
     if (entry.begin > expected)
-      return fail("hole of " + llvm::Twine(entry.begin - expected) +
+      return fail("hole of " + std::to_string(entry.begin - expected) +
                   " bytes in the data buffer before tensor '" + entry.name +
                   "'");
     expected = entry.end;
     previous = &entry;
   }
   if (expected != buffer.size())
-    return fail(llvm::Twine(buffer.size() - expected) +
+    return fail(std::to_string(buffer.size() - expected) +
                 " bytes at the end of the file belong to no tensor");
 
   result.tensors.reserve(entries.size());
@@ -392,8 +430,7 @@ llvm::Expected<SafeTensorsFile> fmrt::readSafeTensors(llvm::StringRef path) {
     tensor.data.resize(count);
     const char *src = buffer.data() + entry.begin;
     for (size_t i = 0; i < count; ++i)
-      tensor.data[i] =
-          llvm::bit_cast<float>(llvm::support::endian::read32le(src + 4 * i));
+      tensor.data[i] = readFloat32LE(src + 4 * i);
     result.index[tensor.name] = result.tensors.size();
     result.tensors.push_back(std::move(tensor));
   }
@@ -404,18 +441,42 @@ llvm::Expected<SafeTensorsFile> fmrt::readSafeTensors(llvm::StringRef path) {
 // Writing
 //===----------------------------------------------------------------------===//
 
-llvm::Error
-fmrt::writeSafeTensors(llvm::StringRef path, llvm::ArrayRef<TensorView> tensors,
+/// `json` with the escapes \b and \f spelled \u0008 and \u000c, as the
+/// writer has always written them (it used llvm::json before), so that the
+/// bytes of a checkpoint do not depend on the version that wrote it. In
+/// nlohmann::json's output every backslash begins an escape sequence.
+static std::string withLongEscapes(const std::string &json) {
+  std::string out;
+  out.reserve(json.size());
+  for (size_t i = 0; i < json.size(); ++i) {
+    if (json[i] != '\\' || i + 1 == json.size()) {
+      out += json[i];
+      continue;
+    }
+    char escaped = json[++i];
+    if (escaped == 'b')
+      out += "\\u0008";
+    else if (escaped == 'f')
+      out += "\\u000c";
+    else
+      (out += '\\') += escaped;
+  }
+  return out;
+}
+
+Status
+fmrt::writeSafeTensors(std::string_view path,
+                       const std::vector<TensorView> &tensors,
                        const std::map<std::string, std::string> &metadata) {
-  auto fail = [&](const llvm::Twine &what) {
-    return makeError("cannot write '" + path + "': " + what);
+  auto fail = [&](const std::string &what) {
+    return Status::error("cannot write '" + std::string(path) + "': " + what);
   };
 
   for (const auto &[key, value] : metadata)
-    if (!llvm::json::isUTF8(key) || !llvm::json::isUTF8(value))
+    if (!isUTF8(key) || !isUTF8(value))
       return fail("metadata entry '" + key + "' is not valid UTF-8");
 
-  llvm::StringSet<> seen;
+  std::set<std::string_view> seen;
   std::vector<int64_t> counts(tensors.size());
   int64_t total = 0;
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -424,7 +485,7 @@ fmrt::writeSafeTensors(llvm::StringRef path, llvm::ArrayRef<TensorView> tensors,
       return fail("a tensor has an empty name");
     if (t.name == kMetadataKey)
       return fail("'__metadata__' is reserved and cannot name a tensor");
-    if (!llvm::json::isUTF8(t.name))
+    if (!isUTF8(t.name))
       return fail("tensor name '" + t.name + "' is not valid UTF-8");
     if (!seen.insert(t.name).second)
       return fail("duplicate tensor '" + t.name + "'");
@@ -435,7 +496,7 @@ fmrt::writeSafeTensors(llvm::StringRef path, llvm::ArrayRef<TensorView> tensors,
     if (*count > 0 && !t.data)
       return fail("tensor '" + t.name + "' has no data");
     counts[i] = *count;
-    if (llvm::AddOverflow(total, *count * 4, total))
+    if (__builtin_add_overflow(total, *count * 4, &total))
       return fail("the tensors are too large");
   }
 
@@ -444,71 +505,64 @@ fmrt::writeSafeTensors(llvm::StringRef path, llvm::ArrayRef<TensorView> tensors,
   std::vector<size_t> order(tensors.size());
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
-  llvm::sort(order, [&](size_t a, size_t b) {
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return tensors[a].name < tensors[b].name;
   });
 
-  std::string header;
-  {
-    llvm::raw_string_ostream os(header);
-    llvm::json::OStream json(os);
-    json.objectBegin();
-    if (!metadata.empty()) {
-      json.attributeBegin(kMetadataKey);
-      json.objectBegin();
-      for (const auto &[key, value] : metadata)
-        json.attribute(key, value);
-      json.objectEnd();
-      json.attributeEnd();
-    }
-    int64_t offset = 0;
-    for (size_t i : order) {
-      int64_t end = offset + counts[i] * 4;
-      json.attributeBegin(tensors[i].name);
-      json.objectBegin();
-      json.attribute("dtype", "F32");
-      json.attributeArray("shape", [&] {
-        for (int64_t dim : tensors[i].shape)
-          json.value(dim);
-      });
-      json.attributeArray("data_offsets", [&] {
-        json.value(offset);
-        json.value(end);
-      });
-      json.objectEnd();
-      json.attributeEnd();
-      offset = end;
-    }
-    json.objectEnd();
+  // An ordered_json object keeps its keys in insertion order: metadata
+  // first, then the tensors in file order.
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  if (!metadata.empty()) {
+    nlohmann::ordered_json entries = nlohmann::ordered_json::object();
+    for (const auto &[key, value] : metadata)
+      entries[key] = value;
+    json[std::string(kMetadataKey)] = std::move(entries);
   }
+  int64_t offset = 0;
+  for (size_t i : order) {
+    int64_t end = offset + counts[i] * 4;
+    nlohmann::ordered_json entry = nlohmann::ordered_json::object();
+    entry["dtype"] = "F32";
+    entry["shape"] = tensors[i].shape;
+    entry["data_offsets"] = nlohmann::ordered_json::array({offset, end});
+    json[tensors[i].name] = std::move(entry);
+    offset = end;
+  }
+  // Compact, UTF-8 unescaped. Every string was checked to be UTF-8 above,
+  // so the error handler (which would replace invalid bytes rather than
+  // throw) never acts.
+  std::string header = withLongEscapes(
+      json.dump(/*indent=*/-1, /*indent_char=*/' ', /*ensure_ascii=*/false,
+                nlohmann::ordered_json::error_handler_t::replace));
   // Pad with spaces to a multiple of 8 bytes, as the reference writer does,
   // so that the data buffer is 8-byte aligned.
   header.append((8 - header.size() % 8) % 8, ' ');
   if (header.size() > kMaxHeaderSize)
-    return fail("header of " + llvm::Twine(header.size()) +
+    return fail("header of " + std::to_string(header.size()) +
                 " bytes exceeds the format's limit of " +
-                llvm::Twine(kMaxHeaderSize) + " bytes");
+                std::to_string(kMaxHeaderSize) + " bytes");
 
-  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
+  return writeFileAtomically(path, [&](FileWriter &os) {
     char length[8];
-    llvm::support::endian::write64le(length, header.size());
+    writeLittleEndian(length, header.size(), 8);
     os.write(length, sizeof(length));
-    os << header;
+    os.write(header);
     for (size_t i : order)
       writeFloat32LE(os, tensors[i].data, counts[i]);
-    return llvm::Error::success();
+    return Status::success();
   });
 }
 
-llvm::Error fmrt::checkTensor(const SafeTensorsFile &file, llvm::StringRef name,
-                              llvm::ArrayRef<int64_t> expectedShape) {
+Status fmrt::checkTensor(const SafeTensorsFile &file, std::string_view name,
+                         const std::vector<int64_t> &expectedShape) {
   const SafeTensor *tensor = file.lookup(name);
   if (!tensor)
-    return makeError("checkpoint '" + file.getPath() + "': missing tensor '" +
-                     name + "'");
-  if (llvm::ArrayRef<int64_t>(tensor->shape) != expectedShape)
-    return makeError("checkpoint '" + file.getPath() + "': tensor '" + name +
-                     "' has shape " + shapeString(tensor->shape) +
-                     ", expected " + shapeString(expectedShape));
-  return llvm::Error::success();
+    return Status::error("checkpoint '" + file.getPath() +
+                         "': missing tensor '" + std::string(name) + "'");
+  if (tensor->shape != expectedShape)
+    return Status::error("checkpoint '" + file.getPath() + "': tensor '" +
+                         std::string(name) + "' has shape " +
+                         shapeString(tensor->shape) + ", expected " +
+                         shapeString(expectedShape));
+  return Status::success();
 }

@@ -9,6 +9,7 @@
 #include "fm/Runtime/Datasets.h"
 #include "fm/Runtime/Npy.h"
 #include "fm/Runtime/Random.h"
+#include "fm/Runtime/StatusBridge.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -117,7 +118,7 @@ DataSource::create(llvm::StringRef name, uint64_t seed, const BatchSpec &spec,
   if (!name.ends_with(".npy"))
     return makeError("unknown dataset '" + name + "' (expected " +
                      builtinDatasetNames() + ", or a .npy file)");
-  llvm::Expected<NpyArray> array = readNpy(name);
+  llvm::Expected<NpyArray> array = toExpected(readNpy(name));
   if (!array)
     return array.takeError();
   if (array->cols != spec.rowSize())

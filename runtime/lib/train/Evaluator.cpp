@@ -10,6 +10,7 @@
 #include "fm/Runtime/Metrics.h"
 #include "fm/Runtime/Npy.h"
 #include "fm/Runtime/Random.h"
+#include "fm/Runtime/StatusBridge.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -40,7 +41,7 @@ llvm::Expected<Evaluation> fmrt::evaluateSamples(const float *samples,
                   PhiloxStream(seed, kReferenceStream), 0, reference.data(),
                   count);
   } else {
-    llvm::Expected<NpyArray> array = readNpy(data);
+    llvm::Expected<NpyArray> array = toExpected(readNpy(data));
     if (!array)
       return array.takeError();
     if (array->cols != dims)

@@ -7,6 +7,7 @@
 #include "fm/Runtime/Sampler.h"
 
 #include "fm/Runtime/Random.h"
+#include "fm/Runtime/StatusBridge.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -101,7 +102,9 @@ llvm::Error Sampler::loadParameters(const SafeTensorsFile &checkpoint) {
   for (auto [i, input] : llvm::enumerate(sampler->inputs)) {
     if (input.role != ValueRole::Param)
       continue;
-    if (llvm::Error err = checkTensor(checkpoint, input.name, input.type.shape))
+    if (llvm::Error err = toError(
+            checkTensor(checkpoint, input.name,
+                        {input.type.shape.begin(), input.type.shape.end()})))
       return err;
     params[i] = checkpoint.lookup(input.name)->data;
   }

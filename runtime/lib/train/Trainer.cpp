@@ -7,6 +7,7 @@
 #include "fm/Runtime/Trainer.h"
 
 #include "fm/Runtime/SafeTensors.h"
+#include "fm/Runtime/StatusBridge.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -261,7 +262,7 @@ llvm::Error Trainer::saveCheckpoint(
     views.push_back({param.name,
                      {param.shape.begin(), param.shape.end()},
                      averagedParameter(i).data()});
-  return writeSafeTensors(path, views, metadata);
+  return toError(writeSafeTensors(path, views, metadata));
 }
 
 llvm::Error

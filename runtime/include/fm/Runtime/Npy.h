@@ -13,15 +13,17 @@
 // 'fortran_order' and 'shape', padded with spaces and a newline) and the raw
 // array data.
 //
+// This header belongs to the runtime's host layer: plain C++17, no LLVM.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef FM_RUNTIME_NPY_H
 #define FM_RUNTIME_NPY_H
 
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "fm/Runtime/Status.h"
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace fmrt {
@@ -46,7 +48,7 @@ struct NpyArray {
 /// float64 value too large for float32, and NaN or ±inf values (the row and
 /// column of the first one are named). float64 values too small for
 /// float32 silently become subnormals or zero.
-llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
+StatusOr<NpyArray> readNpy(std::string_view path);
 
 /// Writes the [rows, cols] row-major float32 array `data` to `path` as a
 /// version 1.0, '<f4', C-order .npy file whose bytes equal those of
@@ -54,8 +56,8 @@ llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
 /// aligned to 64 bytes). The file is replaced atomically (see
 /// writeFileAtomically). Negative sizes, a null `data` with elements, and
 /// NaN or ±inf values (which readNpy would reject) are errors.
-llvm::Error writeNpy(llvm::StringRef path, const float *data, int64_t rows,
-                     int64_t cols);
+Status writeNpy(std::string_view path, const float *data, int64_t rows,
+                int64_t cols);
 
 } // namespace fmrt
 

@@ -23,16 +23,18 @@
 // where pixel (c, r) covers [c, c + 1) × [r, r + 1) and has its centre at
 // (c + 0.5, r + 0.5).
 //
+// This header belongs to the runtime's host layer: plain C++17, no LLVM.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef FM_RUNTIME_PLOT_H
 #define FM_RUNTIME_PLOT_H
 
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "fm/Runtime/Status.h"
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace fmrt {
@@ -106,21 +108,21 @@ PlotRange autoPlotRange(const float *points, int64_t n);
 /// skipped; points outside the range are clipped at the image border.
 /// Fails, saying why, on invalid options, a negative `n` or a null `points`
 /// with n > 0.
-llvm::Expected<RgbImage> renderScatter(const float *points, int64_t n,
-                                       const PlotOptions &options = {});
+StatusOr<RgbImage> renderScatter(const float *points, int64_t n,
+                                 const PlotOptions &options = {});
 
 /// The bytes of the PNG file holding `image`: the signature, IHDR (8-bit
 /// RGB, no interlacing), one IDAT with every scanline behind filter type 0,
 /// compressed by zlib, and IEND. Fails on an empty image or a pixel buffer
 /// of the wrong size.
-llvm::Expected<std::vector<uint8_t>> encodePng(const RgbImage &image);
+StatusOr<std::vector<uint8_t>> encodePng(const RgbImage &image);
 
 /// Renders the scatter plot of `points` (see renderScatter) and writes it
 /// to `path` as a PNG file, replacing the file atomically (see
 /// writeFileAtomically): on failure an existing file at `path` is left
 /// untouched, no temporary file remains, and the error names `path`.
-llvm::Error writeScatterPng(llvm::StringRef path, const float *points,
-                            int64_t n, const PlotOptions &options = {});
+Status writeScatterPng(std::string_view path, const float *points, int64_t n,
+                       const PlotOptions &options = {});
 
 } // namespace fmrt
 

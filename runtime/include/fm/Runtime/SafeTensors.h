@@ -24,19 +24,20 @@
 //
 // Only F32 tensors are supported: the runtime's parameters are float32.
 //
+// This header belongs to the runtime's host layer: plain C++17, no LLVM.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef FM_RUNTIME_SAFETENSORS_H
 #define FM_RUNTIME_SAFETENSORS_H
 
-#include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
+#include "fm/Runtime/Status.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fmrt {
@@ -66,17 +67,18 @@ public:
     return metadata;
   }
   /// All tensors, in the order of their data in the file.
-  llvm::ArrayRef<SafeTensor> getTensors() const { return tensors; }
+  const std::vector<SafeTensor> &getTensors() const { return tensors; }
   /// The tensor called `name`, or null.
-  const SafeTensor *lookup(llvm::StringRef name) const;
+  const SafeTensor *lookup(std::string_view name) const;
 
 private:
-  friend llvm::Expected<SafeTensorsFile> readSafeTensors(llvm::StringRef path);
+  friend StatusOr<SafeTensorsFile> readSafeTensors(std::string_view path);
 
   std::string path;
   std::map<std::string, std::string> metadata;
   std::vector<SafeTensor> tensors;
-  llvm::StringMap<size_t> index;
+  /// The position in `tensors` of each name.
+  std::map<std::string, size_t, std::less<>> index;
 };
 
 /// Writes `tensors` (F32) and `metadata` to `path` in the safetensors format,
@@ -85,9 +87,9 @@ private:
 /// ("__metadata__") names, names or metadata that are not valid UTF-8,
 /// negative dimensions, a null `data` for a non-empty tensor, a header over
 /// the format's limit, and any I/O failure.
-llvm::Error
-writeSafeTensors(llvm::StringRef path, llvm::ArrayRef<TensorView> tensors,
-                 const std::map<std::string, std::string> &metadata);
+Status writeSafeTensors(std::string_view path,
+                        const std::vector<TensorView> &tensors,
+                        const std::map<std::string, std::string> &metadata);
 
 /// Reads and validates the safetensors file at `path`: the header length
 /// against the file size and the format's limit, the JSON (syntax, UTF-8,
@@ -98,14 +100,14 @@ writeSafeTensors(llvm::StringRef path, llvm::ArrayRef<TensorView> tensors,
 /// tiling of the byte buffer (no overlap, no hole, nothing after the last
 /// tensor) and `__metadata__` (strings to strings). Messages begin with
 /// "checkpoint '<path>': ".
-llvm::Expected<SafeTensorsFile> readSafeTensors(llvm::StringRef path);
+StatusOr<SafeTensorsFile> readSafeTensors(std::string_view path);
 
 /// Checks that `file` has a tensor `name` of shape `expectedShape`. Errors
 /// read "checkpoint 'x.safetensors': missing tensor 'layer1.bias'" or
 /// "checkpoint 'x.safetensors': tensor 'layer0.weight' has shape [64, 3],
 /// expected [64, 2]".
-llvm::Error checkTensor(const SafeTensorsFile &file, llvm::StringRef name,
-                        llvm::ArrayRef<int64_t> expectedShape);
+Status checkTensor(const SafeTensorsFile &file, std::string_view name,
+                   const std::vector<int64_t> &expectedShape);
 
 } // namespace fmrt
 
