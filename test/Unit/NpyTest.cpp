@@ -413,3 +413,98 @@ TEST_F(NpyTest, NonFiniteValues) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Arrays of any rank and dtype (readNpyTensor)
+//===----------------------------------------------------------------------===//
+
+namespace {
+template <typename T> std::string rawBytes(const std::vector<T> &values) {
+  std::string bytes(values.size() * sizeof(T), '\0');
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+} // namespace
+
+TEST_F(NpyTest, TensorReadsEveryDtypeAndRank) {
+  struct Case {
+    std::string descr, shape, data;
+    fmrt::NpyDtype dtype;
+    std::vector<int64_t> wantShape;
+  };
+  std::vector<Case> cases = {
+      {"<f4",
+       "(2, 1, 3)",
+       rawBytes<float>({1, 2, 3, 4, 5, -6.5f}),
+       fmrt::NpyDtype::F32,
+       {2, 1, 3}},
+      {"<f8",
+       "(3,)",
+       rawBytes<double>({0.1, 1e300, -2}),
+       fmrt::NpyDtype::F64,
+       {3}},
+      {"<i4",
+       "(2, 2)",
+       rawBytes<int32_t>({-7, 0, 127, 2147483647}),
+       fmrt::NpyDtype::I32,
+       {2, 2}},
+      {"<i8",
+       "()",
+       rawBytes<int64_t>({-(int64_t(1) << 40)}),
+       fmrt::NpyDtype::I64,
+       {}},
+  };
+  for (const Case &c : cases) {
+    std::string p = writeBytes("t.npy", npy(dictFor(c.descr, c.shape), c.data));
+    fmrt::StatusOr<fmrt::NpyTensor> t = fmrt::readNpyTensor(p);
+    ASSERT_TRUE(t.ok()) << c.descr << ": " << t.status().message();
+    EXPECT_EQ(t->dtype, c.dtype) << c.descr;
+    EXPECT_EQ(t->shape, c.wantShape) << c.descr;
+    EXPECT_EQ(t->isFloat(), c.descr[1] == 'f') << c.descr;
+  }
+  // Values, exactly.
+  std::string p =
+      writeBytes("f.npy", npy(dictFor("<f4", "(2, 1, 3)"),
+                              rawBytes<float>({1, 2, 3, 4, 5, -6.5f})));
+  EXPECT_EQ(fmrt::readNpyTensor(p)->floats,
+            (std::vector<double>{1, 2, 3, 4, 5, -6.5}));
+  p = writeBytes("i.npy", npy(dictFor("<i4", "(2, 2)"),
+                              rawBytes<int32_t>({-7, 0, 127, 2147483647})));
+  EXPECT_EQ(fmrt::readNpyTensor(p)->ints,
+            (std::vector<int64_t>{-7, 0, 127, 2147483647}));
+  p = writeBytes("l.npy", npy(dictFor("<i8", "()"),
+                              rawBytes<int64_t>({-(int64_t(1) << 40)})));
+  EXPECT_EQ(fmrt::readNpyTensor(p)->ints,
+            (std::vector<int64_t>{-(int64_t(1) << 40)}));
+}
+
+TEST_F(NpyTest, TensorErrors) {
+  auto message = [&](const std::string &bytes) {
+    std::string p = writeBytes("bad.npy", bytes);
+    fmrt::StatusOr<fmrt::NpyTensor> t = fmrt::readNpyTensor(p);
+    return t.ok() ? std::string("<read>") : t.status().message();
+  };
+  EXPECT_NE(message(npy(dictFor("|b1", "(2,)"), "\1\0"))
+                .find("unsupported dtype '|b1' (supported: '<f4', '<f8', "
+                      "'<i4' and '<i8')"),
+            std::string::npos);
+  EXPECT_NE(message(npy(dictFor(">i4", "(1,)"), "\0\0\0\1"))
+                .find("unsupported dtype '>i4'"),
+            std::string::npos);
+  EXPECT_NE(message(npy(dictFor("<i8", "(2, 3)"), rawBytes<int64_t>({1, 2})))
+                .find("truncated data: shape (2, 3) needs 48 bytes, the file "
+                      "has 16"),
+            std::string::npos);
+  EXPECT_NE(message(npy(dictFor("<i4", "(4611686018427387904, 4)"), ""))
+                .find("is too large"),
+            std::string::npos);
+  // readNpy keeps reading floats only, and says so.
+  std::string p = writeBytes(
+      "ints.npy", npy(dictFor("<i4", "(1, 1)"), rawBytes<int32_t>({3})));
+  fmrt::StatusOr<NpyArray> floats = fmrt::readNpy(p);
+  ASSERT_FALSE(floats.ok());
+  EXPECT_NE(floats.status().message().find(
+                "unsupported dtype '<i4' (supported: '<f4' and '<f8')"),
+            std::string::npos)
+      << floats.status().message();
+}

@@ -1,4 +1,4 @@
-//===- Npy.cpp - NumPy .npy files for 2-D float arrays --------------------===//
+//===- Npy.cpp - NumPy .npy files -----------------------------------------===//
 //
 // Part of the FM-MLIR project.
 //
@@ -225,9 +225,43 @@ static std::string nonFiniteMessage(double value, int64_t index, int64_t cols) {
          std::to_string(index % cols) + " is " + what;
 }
 
-/// Parses the bytes of a .npy file; errors are descriptions without the
-/// file name.
-static StatusOr<NpyArray> parseNpy(std::string_view bytes) {
+const char *fmrt::npyDtypeName(NpyDtype dtype) {
+  switch (dtype) {
+  case NpyDtype::F32:
+    return "float32";
+  case NpyDtype::F64:
+    return "float64";
+  case NpyDtype::I32:
+    return "int32";
+  case NpyDtype::I64:
+    return "int64";
+  }
+  return "?";
+}
+
+int64_t NpyTensor::numElements() const {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  return count;
+}
+
+namespace {
+/// A .npy file's header and where its data lie in the file's bytes.
+struct NpyLayout {
+  NpyHeader header;
+  NpyDtype dtype = NpyDtype::F32;
+  size_t itemSize = 4;
+  int64_t count = 0;
+  const char *data = nullptr;
+};
+} // namespace
+
+/// Parses the header of a .npy file and checks that its data are all there.
+/// Integer dtypes are accepted only where `integersSupported`. Errors are
+/// descriptions without the file name.
+static StatusOr<NpyLayout> parseLayout(std::string_view bytes,
+                                       bool integersSupported) {
   auto fail = [](const std::string &what) { return Status::error(what); };
   if (bytes.size() < kMagicLen ||
       std::memcmp(bytes.data(), kMagic, kMagicLen) != 0)
@@ -260,32 +294,28 @@ static StatusOr<NpyArray> parseNpy(std::string_view bytes) {
   if (!header.ok())
     return header.status();
 
-  size_t itemSize;
+  NpyLayout layout;
   if (header->descr == "<f4")
-    itemSize = 4;
+    layout = {*header, NpyDtype::F32, 4};
   else if (header->descr == "<f8")
-    itemSize = 8;
+    layout = {*header, NpyDtype::F64, 8};
+  else if (integersSupported && header->descr == "<i4")
+    layout = {*header, NpyDtype::I32, 4};
+  else if (integersSupported && header->descr == "<i8")
+    layout = {*header, NpyDtype::I64, 8};
   else
-    return fail("unsupported dtype '" + header->descr +
-                "' (supported: '<f4' and '<f8')");
+    return fail("unsupported dtype '" + header->descr + "' (supported: " +
+                (integersSupported ? "'<f4', '<f8', '<i4' and '<i8')"
+                                   : "'<f4' and '<f8')"));
   if (header->fortranOrder)
     return fail("fortran_order True is not supported (only C order)");
 
-  NpyArray array;
-  if (header->shape.size() == 2) {
-    array.rows = header->shape[0];
-    array.cols = header->shape[1];
-  } else if (header->shape.size() == 1) {
-    array.rows = header->shape[0];
-    array.cols = 1;
-  } else {
-    return fail("shape " + shapeString(header->shape) +
-                " is not 2-D (or 1-D, read as a column)");
-  }
-
-  int64_t count, dataBytes;
-  if (__builtin_mul_overflow(array.rows, array.cols, &count) ||
-      __builtin_mul_overflow(count, static_cast<int64_t>(itemSize), &dataBytes))
+  int64_t count = 1, dataBytes;
+  for (int64_t d : header->shape)
+    if (__builtin_mul_overflow(count, d, &count))
+      return fail("shape " + shapeString(header->shape) + " is too large");
+  if (__builtin_mul_overflow(count, static_cast<int64_t>(layout.itemSize),
+                             &dataBytes))
     return fail("shape " + shapeString(header->shape) + " is too large");
   uint64_t available = bytes.size() - prefix - headerLen;
   if (available < static_cast<uint64_t>(dataBytes))
@@ -296,11 +326,36 @@ static StatusOr<NpyArray> parseNpy(std::string_view bytes) {
     return fail("trailing garbage: " +
                 std::to_string(available - static_cast<uint64_t>(dataBytes)) +
                 " bytes after the array data");
+  layout.count = count;
+  layout.data = bytes.data() + prefix + headerLen;
+  return layout;
+}
 
-  const char *src = bytes.data() + prefix + headerLen;
+/// Parses the bytes of a .npy file as a 2-D float32 array; errors are
+/// descriptions without the file name.
+static StatusOr<NpyArray> parseNpy(std::string_view bytes) {
+  auto fail = [](const std::string &what) { return Status::error(what); };
+  StatusOr<NpyLayout> layout = parseLayout(bytes, /*integersSupported=*/false);
+  if (!layout.ok())
+    return layout.status();
+  const std::vector<int64_t> &shape = layout->header.shape;
+  NpyArray array;
+  if (shape.size() == 2) {
+    array.rows = shape[0];
+    array.cols = shape[1];
+  } else if (shape.size() == 1) {
+    array.rows = shape[0];
+    array.cols = 1;
+  } else {
+    return fail("shape " + shapeString(shape) +
+                " is not 2-D (or 1-D, read as a column)");
+  }
+
+  const char *src = layout->data;
+  int64_t count = layout->count;
   array.data.resize(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {
-    if (itemSize == 4) {
+    if (layout->itemSize == 4) {
       float value = readFloat32LE(src + 4 * i);
       if (!std::isfinite(value))
         return fail(nonFiniteMessage(value, i, array.cols));
@@ -322,6 +377,46 @@ static StatusOr<NpyArray> parseNpy(std::string_view bytes) {
     }
   }
   return array;
+}
+
+StatusOr<NpyTensor> fmrt::readNpyTensor(std::string_view path) {
+  auto fail = [&](const std::string &what) {
+    return Status::error("npy file '" + std::string(path) + "': " + what);
+  };
+  StatusOr<std::string> bytes = readFile(path);
+  if (!bytes.ok())
+    return fail("cannot open: " + bytes.status().message());
+  StatusOr<NpyLayout> layout = parseLayout(*bytes, /*integersSupported=*/true);
+  if (!layout.ok())
+    return fail(layout.status().message());
+  NpyTensor tensor;
+  tensor.dtype = layout->dtype;
+  tensor.shape = layout->header.shape;
+  const char *src = layout->data;
+  auto count = static_cast<size_t>(layout->count);
+  switch (layout->dtype) {
+  case NpyDtype::F32:
+    tensor.floats.resize(count);
+    for (size_t i = 0; i < count; ++i)
+      tensor.floats[i] = readFloat32LE(src + 4 * i);
+    break;
+  case NpyDtype::F64:
+    tensor.floats.resize(count);
+    for (size_t i = 0; i < count; ++i)
+      tensor.floats[i] = readFloat64LE(src + 8 * i);
+    break;
+  case NpyDtype::I32:
+    tensor.ints.resize(count);
+    for (size_t i = 0; i < count; ++i)
+      tensor.ints[i] = static_cast<int32_t>(readLE32(src + 4 * i));
+    break;
+  case NpyDtype::I64:
+    tensor.ints.resize(count);
+    for (size_t i = 0; i < count; ++i)
+      tensor.ints[i] = static_cast<int64_t>(readLE64(src + 8 * i));
+    break;
+  }
+  return tensor;
 }
 
 StatusOr<NpyArray> fmrt::readNpy(std::string_view path) {

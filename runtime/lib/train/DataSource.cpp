@@ -11,10 +11,14 @@
 #include "fm/Runtime/Random.h"
 #include "fm/Runtime/StatusBridge.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
 
 using namespace fmrt;
 
@@ -49,49 +53,123 @@ std::string fmrt::builtinDatasetNames() {
 DataSource::~DataSource() = default;
 
 namespace {
-/// Batches of a built-in 2-D dataset, drawn in sequence from the stream.
+/// Batches of a built-in 2-D dataset, drawn in sequence from the stream
+/// (as f32, converted where the batch is f64).
 class BuiltinSource : public DataSource {
 public:
   BuiltinSource(BatchSpec spec, Dataset dataset, PhiloxStream stream)
-      : DataSource(std::move(spec)), dataset(dataset), stream(stream) {}
+      : DataSource(std::move(spec)), dataset(dataset), stream(stream) {
+    if (this->spec().element == ElementType::F64)
+      points.resize(numElements(this->spec().shape));
+  }
 
   void fill(void *out) override {
-    offset += sampleDataset(dataset, defaultNoise(dataset), stream, offset,
-                            static_cast<float *>(out), spec().rows());
+    auto *to = points.empty() ? static_cast<float *>(out) : points.data();
+    offset += sampleDataset(dataset, defaultNoise(dataset), stream, offset, to,
+                            spec().rows());
+    if (!points.empty())
+      std::copy(points.begin(), points.end(), static_cast<double *>(out));
   }
 
 private:
   Dataset dataset;
   PhiloxStream stream;
   uint64_t offset = 0;
+  std::vector<float> points;
 };
 
-/// Rows of an array, drawn uniformly with replacement: row indices from one
-/// random word per row.
+/// Rows of an array already in the batch's element type, drawn uniformly
+/// with replacement: row indices from one random word per row.
 class ArraySource : public DataSource {
 public:
-  ArraySource(BatchSpec spec, NpyArray array, PhiloxStream stream)
-      : DataSource(std::move(spec)), array(std::move(array)), stream(stream) {}
+  ArraySource(BatchSpec spec, std::vector<char> rows, int64_t numRows,
+              PhiloxStream stream)
+      : DataSource(std::move(spec)), data(std::move(rows)), numRows(numRows),
+        stream(stream) {}
 
   void fill(void *out) override {
-    auto *to = static_cast<float *>(out);
-    int64_t rows = spec().rows(), width = array.cols;
+    auto *to = static_cast<char *>(out);
+    int64_t rows = spec().rows();
+    size_t rowBytes = spec().rowSize() * elementSize(spec().element);
     for (int64_t i = 0; i < rows; i += 4) {
       std::array<uint32_t, 4> words = stream.block(offset++);
       for (int64_t j = 0; j < 4 && i + j < rows; ++j) {
         int64_t row = static_cast<int64_t>(
-            (static_cast<uint64_t>(words[j]) * array.rows) >> 32);
-        std::copy_n(array.data.data() + row * width, width,
-                    to + (i + j) * width);
+            (static_cast<uint64_t>(words[j]) * numRows) >> 32);
+        std::memcpy(to + (i + j) * rowBytes, data.data() + row * rowBytes,
+                    rowBytes);
       }
     }
   }
 
 private:
-  NpyArray array;
+  std::vector<char> data;
+  int64_t numRows;
   PhiloxStream stream;
   uint64_t offset = 0;
 };
+
+/// "tensor<Nx2xf32>"-like spelling of an array's shape and dtype.
+std::string describe(const NpyTensor &array) {
+  std::string text = "[";
+  for (auto [i, d] : llvm::enumerate(array.shape))
+    text += (i ? ", " : "") + std::to_string(d);
+  return text + "] " + npyDtypeName(array.dtype);
+}
+
+/// The values of `array` in the element type of `spec`, row by row.
+llvm::Expected<std::vector<char>> convertRows(llvm::StringRef name,
+                                              const NpyTensor &array,
+                                              const BatchSpec &spec) {
+  bool floatBatch =
+      spec.element == ElementType::F32 || spec.element == ElementType::F64;
+  if (floatBatch != array.isFloat())
+    return makeError(
+        llvm::formatv("'{0}' holds {1} values, and the program's batch is {2}",
+                      name, npyDtypeName(array.dtype), spec.str()));
+  int64_t count = array.numElements(), width = spec.rowSize();
+  std::vector<char> bytes(count * elementSize(spec.element));
+  auto where = [&](int64_t i) {
+    return llvm::formatv("row {0}, element {1}", i / width, i % width).str();
+  };
+  for (int64_t i = 0; i < count; ++i) {
+    switch (spec.element) {
+    case ElementType::F32:
+    case ElementType::F64: {
+      double value = array.floats[i];
+      if (!std::isfinite(value))
+        return makeError(llvm::formatv("'{0}': the value at {1} is {2}", name,
+                                       where(i), value));
+      if (spec.element == ElementType::F64) {
+        std::memcpy(bytes.data() + 8 * i, &value, 8);
+        break;
+      }
+      auto rounded = static_cast<float>(value);
+      if (std::isinf(rounded))
+        return makeError(
+            llvm::formatv("'{0}': the value {1:e} at {2} overflows float32",
+                          name, value, where(i)));
+      std::memcpy(bytes.data() + 4 * i, &rounded, 4);
+      break;
+    }
+    case ElementType::I32: {
+      int64_t value = array.ints[i];
+      if (value < std::numeric_limits<int32_t>::min() ||
+          value > std::numeric_limits<int32_t>::max())
+        return makeError(llvm::formatv(
+            "'{0}': the value {1} at {2} does not fit the batch's i32", name,
+            value, where(i)));
+      auto narrow = static_cast<int32_t>(value);
+      std::memcpy(bytes.data() + 4 * i, &narrow, 4);
+      break;
+    }
+    case ElementType::I64:
+      std::memcpy(bytes.data() + 8 * i, &array.ints[i], 8);
+      break;
+    }
+  }
+  return bytes;
+}
 } // namespace
 
 llvm::Expected<std::unique_ptr<DataSource>>
@@ -102,31 +180,40 @@ DataSource::create(llvm::StringRef name, uint64_t seed, const BatchSpec &spec,
     return makeError("a batch must be [rows, features...] with rows and "
                      "features, got " +
                      spec.str());
-  // Every source here reads and writes f32; token data (i32, i64) comes
-  // with the discrete flows.
-  if (spec.element != ElementType::F32)
-    return makeError(llvm::formatv(
-        "the program's batch is {0}, and data '{1}' gives f32 values",
-        spec.str(), name));
   if (std::optional<Dataset> dataset = parseDataset(name.str())) {
-    if (spec.shape.size() != 2 || spec.shape[1] != 2)
+    if (spec.shape.size() != 2 || spec.shape[1] != 2 ||
+        !(spec.element == ElementType::F32 || spec.element == ElementType::F64))
       return makeError(llvm::formatv(
-          "dataset '{0}' is 2-D points, and the program's batch is {1}", name,
-          spec.str()));
+          "dataset '{0}' is 2-D float points, and the program's batch is {1}",
+          name, spec.str()));
     return std::make_unique<BuiltinSource>(spec, *dataset, stream);
   }
   if (!name.ends_with(".npy"))
     return makeError("unknown dataset '" + name + "' (expected " +
                      builtinDatasetNames() + ", or a .npy file)");
-  llvm::Expected<NpyArray> array = toExpected(readNpy(name));
+  llvm::Expected<NpyTensor> array = toExpected(readNpyTensor(name));
   if (!array)
     return array.takeError();
-  if (array->cols != spec.rowSize())
+
+  // Rows are the first dimension; the rest is one batch row, either with the
+  // batch's own trailing shape or flattened ([N, features] for any batch,
+  // [N] for one feature).
+  llvm::ArrayRef<int64_t> shape = array->shape;
+  llvm::ArrayRef<int64_t> rowShape =
+      llvm::ArrayRef<int64_t>(spec.shape).drop_front();
+  bool fits =
+      !shape.empty() && (shape.drop_front() == rowShape ||
+                         (shape.size() == 2 && shape[1] == spec.rowSize()) ||
+                         (shape.size() == 1 && spec.rowSize() == 1));
+  if (!fits)
     return makeError(llvm::formatv(
-        "'{0}' has {1} columns, and a row of the program's batch {2} has {3} "
-        "values",
-        name, array->cols, spec.str(), spec.rowSize()));
-  if (array->rows == 0)
+        "'{0}' is {1}, and a row of the program's batch {2} has {3} values",
+        name, describe(*array), spec.str(), spec.rowSize()));
+  if (shape.front() == 0)
     return makeError("'" + name + "' has no rows");
-  return std::make_unique<ArraySource>(spec, std::move(*array), stream);
+  llvm::Expected<std::vector<char>> rows = convertRows(name, *array, spec);
+  if (!rows)
+    return rows.takeError();
+  return std::make_unique<ArraySource>(spec, std::move(*rows), shape.front(),
+                                       stream);
 }

@@ -36,6 +36,38 @@ struct NpyArray {
   std::vector<float> data;
 };
 
+/// The element types readNpyTensor accepts: numpy's '<f4', '<f8', '<i4'
+/// and '<i8'.
+enum class NpyDtype { F32, F64, I32, I64 };
+
+/// "float32", "float64", "int32" or "int64".
+const char *npyDtypeName(NpyDtype dtype);
+
+/// An array of any rank and one of the NpyDtypes, in row-major order. Its
+/// values are held decoded, as doubles (floats) or int64s (integers):
+/// every float32, float64 and int32 value is exact in one of them.
+struct NpyTensor {
+  NpyDtype dtype = NpyDtype::F32;
+  std::vector<int64_t> shape;
+  /// The values of a float dtype; empty for an integer one.
+  std::vector<double> floats;
+  /// The values of an integer dtype; empty for a float one.
+  std::vector<int64_t> ints;
+
+  bool isFloat() const {
+    return dtype == NpyDtype::F32 || dtype == NpyDtype::F64;
+  }
+  /// The number of elements: the product of the shape.
+  int64_t numElements() const;
+};
+
+/// Reads the .npy file at `path` as an array of any rank (0-D included) of
+/// float32, float64, int32 or int64, in C order, format versions 1.0, 2.0
+/// and 3.0. Errors name the file and the problem as readNpy's do; float
+/// values may be NaN or ±inf here (a caller that needs finite data checks
+/// them).
+StatusOr<NpyTensor> readNpyTensor(std::string_view path);
+
 /// Reads the .npy file at `path`.
 ///
 /// Accepted: format versions 1.0, 2.0 and 3.0; dtypes '<f4' and '<f8'
