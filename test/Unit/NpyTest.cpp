@@ -429,29 +429,29 @@ template <typename T> std::string rawBytes(const std::vector<T> &values) {
 TEST_F(NpyTest, TensorReadsEveryDtypeAndRank) {
   struct Case {
     std::string descr, shape, data;
-    fmrt::NpyDtype dtype;
+    fmrt::ElementType dtype;
     std::vector<int64_t> wantShape;
   };
   std::vector<Case> cases = {
       {"<f4",
        "(2, 1, 3)",
        rawBytes<float>({1, 2, 3, 4, 5, -6.5f}),
-       fmrt::NpyDtype::F32,
+       fmrt::ElementType::F32,
        {2, 1, 3}},
       {"<f8",
        "(3,)",
        rawBytes<double>({0.1, 1e300, -2}),
-       fmrt::NpyDtype::F64,
+       fmrt::ElementType::F64,
        {3}},
       {"<i4",
        "(2, 2)",
        rawBytes<int32_t>({-7, 0, 127, 2147483647}),
-       fmrt::NpyDtype::I32,
+       fmrt::ElementType::I32,
        {2, 2}},
       {"<i8",
        "()",
        rawBytes<int64_t>({-(int64_t(1) << 40)}),
-       fmrt::NpyDtype::I64,
+       fmrt::ElementType::I64,
        {}},
   };
   for (const Case &c : cases) {

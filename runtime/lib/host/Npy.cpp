@@ -225,20 +225,6 @@ static std::string nonFiniteMessage(double value, int64_t index, int64_t cols) {
          std::to_string(index % cols) + " is " + what;
 }
 
-const char *fmrt::npyDtypeName(NpyDtype dtype) {
-  switch (dtype) {
-  case NpyDtype::F32:
-    return "float32";
-  case NpyDtype::F64:
-    return "float64";
-  case NpyDtype::I32:
-    return "int32";
-  case NpyDtype::I64:
-    return "int64";
-  }
-  return "?";
-}
-
 int64_t NpyTensor::numElements() const {
   int64_t count = 1;
   for (int64_t d : shape)
@@ -250,7 +236,7 @@ namespace {
 /// A .npy file's header and where its data lie in the file's bytes.
 struct NpyLayout {
   NpyHeader header;
-  NpyDtype dtype = NpyDtype::F32;
+  ElementType dtype = ElementType::F32;
   size_t itemSize = 4;
   int64_t count = 0;
   const char *data = nullptr;
@@ -296,13 +282,13 @@ static StatusOr<NpyLayout> parseLayout(std::string_view bytes,
 
   NpyLayout layout;
   if (header->descr == "<f4")
-    layout = {*header, NpyDtype::F32, 4};
+    layout = {*header, ElementType::F32, 4};
   else if (header->descr == "<f8")
-    layout = {*header, NpyDtype::F64, 8};
+    layout = {*header, ElementType::F64, 8};
   else if (integersSupported && header->descr == "<i4")
-    layout = {*header, NpyDtype::I32, 4};
+    layout = {*header, ElementType::I32, 4};
   else if (integersSupported && header->descr == "<i8")
-    layout = {*header, NpyDtype::I64, 8};
+    layout = {*header, ElementType::I64, 8};
   else
     return fail("unsupported dtype '" + header->descr + "' (supported: " +
                 (integersSupported ? "'<f4', '<f8', '<i4' and '<i8')"
@@ -395,22 +381,22 @@ StatusOr<NpyTensor> fmrt::readNpyTensor(std::string_view path) {
   const char *src = layout->data;
   auto count = static_cast<size_t>(layout->count);
   switch (layout->dtype) {
-  case NpyDtype::F32:
+  case ElementType::F32:
     tensor.floats.resize(count);
     for (size_t i = 0; i < count; ++i)
       tensor.floats[i] = readFloat32LE(src + 4 * i);
     break;
-  case NpyDtype::F64:
+  case ElementType::F64:
     tensor.floats.resize(count);
     for (size_t i = 0; i < count; ++i)
       tensor.floats[i] = readFloat64LE(src + 8 * i);
     break;
-  case NpyDtype::I32:
+  case ElementType::I32:
     tensor.ints.resize(count);
     for (size_t i = 0; i < count; ++i)
       tensor.ints[i] = static_cast<int32_t>(readLE32(src + 4 * i));
     break;
-  case NpyDtype::I64:
+  case ElementType::I64:
     tensor.ints.resize(count);
     for (size_t i = 0; i < count; ++i)
       tensor.ints[i] = static_cast<int64_t>(readLE64(src + 8 * i));

@@ -29,36 +29,10 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-size_t fmrt::elementSize(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-  case ElementType::I32:
-    return 4;
-  case ElementType::F64:
-  case ElementType::I64:
-    return 8;
-  }
-  return 4;
-}
-
-llvm::StringRef fmrt::elementTypeName(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-    return "f32";
-  case ElementType::F64:
-    return "f64";
-  case ElementType::I32:
-    return "i32";
-  case ElementType::I64:
-    return "i64";
-  }
-  return "?";
-}
-
 static std::optional<ElementType> parseElementType(llvm::StringRef text) {
   for (ElementType type :
        {ElementType::F32, ElementType::F64, ElementType::I32, ElementType::I64})
-    if (elementTypeName(type) == text)
+    if (llvm::StringRef(elementTypeName(type)) == text)
       return type;
   return std::nullopt;
 }
@@ -79,7 +53,7 @@ std::string ValueType::str() const {
   std::string text = "tensor<";
   for (int64_t d : shape)
     text += (d < 0 ? std::string("?") : std::to_string(d)) + "x";
-  return text + elementTypeName(element).str() + ">";
+  return text + std::string(elementTypeName(element)) + ">";
 }
 
 /// The inverse of ValueType::str.
@@ -609,7 +583,8 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
       if (!view)
         return mismatch("a scalar");
       if (view->element != type.element || !matchesShape(type, view->shape))
-        return mismatch("a tensor of " + elementTypeName(view->element) +
+        return mismatch("a tensor of " +
+                        llvm::StringRef(elementTypeName(view->element)) +
                         " of shape " + shapeString(view->shape));
       packed.addTensor(*view);
       break;

@@ -109,24 +109,22 @@ private:
   uint64_t offset = 0;
 };
 
-/// "tensor<Nx2xf32>"-like spelling of an array's shape and dtype.
+/// An array's shape and dtype, as "[4, 2] float32".
 std::string describe(const NpyTensor &array) {
   std::string text = "[";
   for (auto [i, d] : llvm::enumerate(array.shape))
     text += (i ? ", " : "") + std::to_string(d);
-  return text + "] " + npyDtypeName(array.dtype);
+  return text + "] " + std::string(numpyTypeName(array.dtype));
 }
 
 /// The values of `array` in the element type of `spec`, row by row.
 llvm::Expected<std::vector<char>> convertRows(llvm::StringRef name,
                                               const NpyTensor &array,
                                               const BatchSpec &spec) {
-  bool floatBatch =
-      spec.element == ElementType::F32 || spec.element == ElementType::F64;
-  if (floatBatch != array.isFloat())
-    return makeError(
-        llvm::formatv("'{0}' holds {1} values, and the program's batch is {2}",
-                      name, npyDtypeName(array.dtype), spec.str()));
+  if (isFloat(spec.element) != array.isFloat())
+    return makeError(llvm::formatv(
+        "'{0}' holds {1} values, and the program's batch is {2}", name,
+        llvm::StringRef(numpyTypeName(array.dtype)), spec.str()));
   int64_t count = array.numElements(), width = spec.rowSize();
   std::vector<char> bytes(count * elementSize(spec.element));
   auto where = [&](int64_t i) {

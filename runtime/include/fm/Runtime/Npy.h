@@ -20,6 +20,7 @@
 #ifndef FM_RUNTIME_NPY_H
 #define FM_RUNTIME_NPY_H
 
+#include "fm/Runtime/ElementType.h"
 #include "fm/Runtime/Status.h"
 
 #include <cstdint>
@@ -36,27 +37,19 @@ struct NpyArray {
   std::vector<float> data;
 };
 
-/// The element types readNpyTensor accepts: numpy's '<f4', '<f8', '<i4'
-/// and '<i8'.
-enum class NpyDtype { F32, F64, I32, I64 };
-
-/// "float32", "float64", "int32" or "int64".
-const char *npyDtypeName(NpyDtype dtype);
-
-/// An array of any rank and one of the NpyDtypes, in row-major order. Its
+/// An array of any rank of numpy's '<f4', '<f8', '<i4' or '<i8' (f32, f64,
+/// i32, i64), in row-major order. Its
 /// values are held decoded, as doubles (floats) or int64s (integers):
 /// every float32, float64 and int32 value is exact in one of them.
 struct NpyTensor {
-  NpyDtype dtype = NpyDtype::F32;
+  ElementType dtype = ElementType::F32;
   std::vector<int64_t> shape;
   /// The values of a float dtype; empty for an integer one.
   std::vector<double> floats;
   /// The values of an integer dtype; empty for a float one.
   std::vector<int64_t> ints;
 
-  bool isFloat() const {
-    return dtype == NpyDtype::F32 || dtype == NpyDtype::F64;
-  }
+  bool isFloat() const { return fmrt::isFloat(dtype); }
   /// The number of elements: the product of the shape.
   int64_t numElements() const;
 };

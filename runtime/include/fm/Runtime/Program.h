@@ -44,6 +44,7 @@
 #include "llvm/Support/Error.h"
 
 #include "fm/Runtime/Backend.h"
+#include "fm/Runtime/ElementType.h"
 #include "fm/Runtime/Roles.h"
 
 #include <cstdint>
@@ -54,14 +55,6 @@
 #include <vector>
 
 namespace fmrt {
-
-/// The element type of a tensor.
-enum class ElementType { F32, F64, I32, I64 };
-
-/// The size in bytes of one element of `type`.
-size_t elementSize(ElementType type);
-/// "f32", "f64", "i32" or "i64".
-llvm::StringRef elementTypeName(ElementType type);
 
 /// The type of one argument or result of an entry point.
 struct ValueType {
