@@ -136,6 +136,84 @@ LogicalResult VJPOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 }
 
 //===----------------------------------------------------------------------===//
+// JVPOp
+//===----------------------------------------------------------------------===//
+
+/// Types fm.jvp passes through: floats, integers and indices (which are not
+/// differentiated), and ranked tensors of them.
+static bool isForwardModeType(Type type) {
+  if (auto tensor = llvm::dyn_cast<RankedTensorType>(type))
+    type = tensor.getElementType();
+  return llvm::isa<FloatType, IntegerType, IndexType>(type);
+}
+
+LogicalResult JVPOp::verify() {
+  if (getTangents().size() != getInputs().size())
+    return emitOpError("expects one tangent per input, got ")
+           << getInputs().size() << " inputs and " << getTangents().size()
+           << " tangents";
+  for (auto [i, input, tangent] : llvm::enumerate(getInputs(), getTangents())) {
+    if (!isForwardModeType(input.getType()))
+      return emitOpError("input #")
+             << i << " of type " << input.getType()
+             << " is not supported (expected a float, an integer, an index "
+                "or a ranked tensor of them)";
+    if (tangent.getType() != input.getType())
+      return emitOpError("tangent #")
+             << i << " has type " << tangent.getType()
+             << " but its input has type " << input.getType();
+  }
+  if (getOutputs().size() % 2 != 0)
+    return emitOpError("expects as many result tangents as results, got ")
+           << getOutputs().size() << " results in all";
+  for (auto [j, result, tangent] :
+       llvm::enumerate(getPrimalResults(), getResultTangents()))
+    if (tangent.getType() != result.getType())
+      return emitOpError("tangent of result #")
+             << j << " has type " << tangent.getType()
+             << " but the result has type " << result.getType();
+  return success();
+}
+
+LogicalResult JVPOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto callee =
+      symbolTable.lookupNearestSymbolFrom<func::FuncOp>(*this, getCalleeAttr());
+  if (!callee)
+    return emitOpError("'")
+           << getCallee() << "' does not reference a func.func";
+  if (callee.isExternal())
+    return emitOpError("callee '")
+           << getCallee() << "' is a declaration; it needs a body";
+  FunctionType type = callee.getFunctionType();
+  if (type.getNumInputs() != getInputs().size())
+    return emitOpError("callee takes ") << type.getNumInputs() << " inputs but "
+                                        << getInputs().size() << " were given";
+  if (getOutputs().size() != 2 * type.getNumResults())
+    return emitOpError("expects ")
+           << 2 * type.getNumResults()
+           << " results (the callee's results, then one tangent per "
+              "result), got "
+           << getOutputs().size();
+  for (auto [i, input] : llvm::enumerate(getInputs()))
+    if (input.getType() != type.getInput(i))
+      return emitOpError("input #")
+             << i << " has type " << input.getType()
+             << " but the callee expects " << type.getInput(i);
+  for (auto [j, result] : llvm::enumerate(getPrimalResults())) {
+    if (result.getType() != type.getResult(j))
+      return emitOpError("result #")
+             << j << " has type " << result.getType() << " but callee result #"
+             << j << " has type " << type.getResult(j);
+    if (!isForwardModeType(result.getType()))
+      return emitOpError("result #")
+             << j << " of type " << result.getType()
+             << " is not supported (expected a float, an integer, an index "
+                "or a ranked tensor of them)";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MSELossOp
 //===----------------------------------------------------------------------===//
 

@@ -27,8 +27,8 @@ using fmrt::Backend;
 /// textual equivalents are in docs/Pipelines.md.
 void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   // The declarative level to loop-level functions, fm → linalg on tensors,
-  // differentiation (fm.vjp) of the result, and fusion of the elementwise
-  // chains.
+  // differentiation (fm.vjp, fm.jvp) of the result, and fusion of the
+  // elementwise chains.
   pm.addPass(fm::createFmExpandFlow());
   pm.addPass(fm::createFmConvertToLinalg());
   pm.addPass(fm::createFmAutodiff());

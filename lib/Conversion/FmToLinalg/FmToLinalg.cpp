@@ -35,9 +35,10 @@ struct FmConvertToLinalgPass : FmConvertToLinalgBase<FmConvertToLinalgPass> {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addIllegalDialect<FmDialect>();
-    // fm.vjp is fm-autodiff's to expand, after this pass has lowered the
-    // fm ops inside the functions it differentiates.
-    target.addLegalOp<VJPOp>();
+    // fm.vjp and fm.jvp are fm-autodiff's to expand, after this pass has
+    // lowered the fm ops inside the functions they differentiate, and
+    // fm.stop_gradient is fm-autodiff's to remove.
+    target.addLegalOp<VJPOp, JVPOp, StopGradientOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(context);
     populateFmToLinalgConversionPatterns(patterns);

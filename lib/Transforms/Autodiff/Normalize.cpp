@@ -59,3 +59,17 @@ LogicalResult autodiff::normalizeForDifferentiation(func::FuncOp func) {
   config.enableFolding(false);
   return applyPatternsGreedily(func, std::move(patterns), config);
 }
+
+LogicalResult autodiff::cloneAndNormalize(func::FuncOp primal,
+                                          func::FuncOp into) {
+  Block *entry = into.addEntryBlock();
+  IRMapping mapping;
+  Block &primalBlock = primal.getBody().front();
+  for (auto [from, to] :
+       llvm::zip(primalBlock.getArguments(), entry->getArguments()))
+    mapping.map(from, to);
+  OpBuilder b = OpBuilder::atBlockEnd(entry);
+  for (Operation &op : primalBlock)
+    b.clone(op, mapping);
+  return normalizeForDifferentiation(into);
+}

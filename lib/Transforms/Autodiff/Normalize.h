@@ -19,6 +19,12 @@ namespace mlir::fm::autodiff {
 /// does not converge.
 LogicalResult normalizeForDifferentiation(func::FuncOp func);
 
+/// Gives `into` an entry block holding a copy of `primal`'s single block,
+/// its leading arguments standing for `primal`'s, and normalizes it
+/// (normalizeForDifferentiation). `into` must take at least `primal`'s
+/// arguments, first and with their types.
+LogicalResult cloneAndNormalize(func::FuncOp primal, func::FuncOp into);
+
 } // namespace mlir::fm::autodiff
 
 #endif // FM_TRANSFORMS_AUTODIFF_NORMALIZE_H

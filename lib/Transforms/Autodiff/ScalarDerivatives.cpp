@@ -6,6 +6,8 @@
 
 #include "ScalarDerivatives.h"
 
+#include "fm/Dialect/FmOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -180,9 +182,64 @@ autodiff::backpropScalar(OpBuilder &b, Operation *op, Value adj,
       .Default([](Operation *) { return failure(); });
 }
 
+FailureOr<Value> autodiff::tangentScalar(OpBuilder &b, Operation *op,
+                                         function_ref<Value(Value)> tangentOf) {
+  Location loc = op->getLoc();
+  Type resultType = op->getResult(0).getType();
+  // Rules that change the type: the tangent converts like the value.
+  if (auto ext = dyn_cast<arith::ExtFOp>(op)) {
+    Value t = tangentOf(ext.getIn());
+    return t ? arith::ExtFOp::create(b, loc, resultType, t).getResult()
+             : Value();
+  }
+  if (auto trunc = dyn_cast<arith::TruncFOp>(op)) {
+    Value t = tangentOf(trunc.getIn());
+    return t ? arith::TruncFOp::create(b, loc, resultType, t).getResult()
+             : Value();
+  }
+
+  // Σ over distinct float operands v of (∂y/∂v)·v̇, each term the reverse
+  // rule's contribution to v with v̇ as the adjoint (an operand used twice,
+  // as in x·x, receives both of its contributions).
+  Value total;
+  SmallVector<Value, 3> seen;
+  for (Value v : op->getOperands()) {
+    if (!isa<FloatType>(v.getType()) || llvm::is_contained(seen, v))
+      continue;
+    seen.push_back(v);
+    Value t = tangentOf(v);
+    if (!t)
+      continue;
+    Block *block = b.getInsertionBlock();
+    Block::iterator end = b.getInsertionPoint();
+    Operation *before = end == block->begin() ? nullptr : &*std::prev(end);
+    Value term;
+    if (failed(backpropScalar(b, op, t, [&](Value operand, Value c) {
+          if (operand != v)
+            return;
+          term = term ? arith::AddFOp::create(b, loc, term, c).getResult() : c;
+        })))
+      return failure();
+    // The contributions to the other operands are dead: erase them.
+    Block::iterator first =
+        before ? std::next(before->getIterator()) : block->begin();
+    SmallVector<Operation *> built;
+    for (Operation &created : llvm::make_range(first, b.getInsertionPoint()))
+      built.push_back(&created);
+    for (Operation *created : llvm::reverse(built))
+      if (!llvm::is_contained(created->getResults(), term) &&
+          isOpTriviallyDead(created))
+        created->erase();
+    if (term)
+      total =
+          total ? arith::AddFOp::create(b, loc, total, term).getResult() : term;
+  }
+  return total;
+}
+
 bool autodiff::isNonDifferentiable(Operation *op) {
   return isa<arith::CmpFOp, arith::CmpIOp, arith::ConstantOp, linalg::IndexOp,
-             tensor::EmptyOp, tensor::DimOp>(op);
+             tensor::EmptyOp, tensor::DimOp, StopGradientOp>(op);
 }
 
 //===----------------------------------------------------------------------===//

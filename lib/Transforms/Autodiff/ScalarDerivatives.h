@@ -6,8 +6,16 @@
 //
 // The derivative rules of the scalar arith/math ops that linalg.generic
 // bodies compute, and of the activations whose derivative is a function of
-// their output. fm-autodiff's reverse sweep uses them; they hold no state of
-// their own, so a forward mode can share them.
+// their output. They hold no state of their own; the reverse sweep
+// (VJPBuilder) and the forward sweep (JVPBuilder) share them.
+//
+// There is one table of rules, written for the reverse mode: backpropScalar
+// gives, for each operand x of a scalar op y = f(..., x, ...), the
+// contribution (∂y/∂x)·ȳ. A scalar op's partial derivatives are scalars, so
+// the same expression with a tangent ẋ in place of ȳ is (∂y/∂x)·ẋ, the
+// forward-mode term: tangentScalar sums those terms over the operands. Only
+// the rules that change the type (extf, truncf) have a forward form of
+// their own.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,8 +36,17 @@ namespace mlir::fm::autodiff {
 LogicalResult backpropScalar(OpBuilder &b, Operation *op, Value adj,
                              function_ref<void(Value, Value)> accumulate);
 
+/// The tangent of the float result of the scalar op `op` given the tangents
+/// of its operands (forward mode): `tangentOf(v)` is the tangent of operand
+/// `v`, or a null value where it is zero. Builds
+/// Σ_v backpropScalar's contribution to v with v's tangent as the adjoint,
+/// leaving no dead ops behind. Returns a null value when no operand has a
+/// tangent, and failure for an op with no rule (as backpropScalar).
+FailureOr<Value> tangentScalar(OpBuilder &b, Operation *op,
+                               function_ref<Value(Value)> tangentOf);
+
 /// Whether the results of `op` carry no derivative whatever its operands
-/// (comparisons, constants, indices, shapes).
+/// (comparisons, constants, indices, shapes, fm.stop_gradient).
 bool isNonDifferentiable(Operation *op);
 
 /// Whether the derivative of `kind` can be written with its output y alone,
@@ -41,7 +58,9 @@ bool hasDerivativeFromOutput(ActivationKind kind);
 /// `g` of y: `y > 0 ? g : 0` (ReLU), `y > 0 ? g : g·(y + 1)` (ELU),
 /// `g·(1 − y²)` (tanh). The same values the rules for the activation's ops
 /// would give (for ELU, y = expm1(s) wherever s ≤ 0, and y > 0 exactly where
-/// s > 0). `kind` must satisfy hasDerivativeFromOutput.
+/// s > 0). `kind` must satisfy hasDerivativeFromOutput. Being the scalar
+/// derivative times `g`, it is also the tangent of y when `g` is the tangent
+/// of the activation's input (forward mode).
 Value buildActivationAdjoint(OpBuilder &b, Location loc, ActivationKind kind,
                              Value y, Value g);
 

@@ -18,7 +18,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -44,7 +43,7 @@ FailureOr<func::FuncOp> VJPBuilder::build(SymbolTable &symbols) {
   vjp.setPrivate();
   symbols.insert(vjp); // Renames on a clash with an existing symbol.
 
-  if (failed(cloneAndNormalize(vjp))) {
+  if (failed(cloneAndNormalize(primal, vjp))) {
     vjp.erase();
     return failure();
   }
@@ -90,19 +89,6 @@ FailureOr<func::FuncOp> VJPBuilder::build(SymbolTable &symbols) {
   }
   func::ReturnOp::create(b, primal.getLoc(), returned);
   return vjp;
-}
-
-LogicalResult VJPBuilder::cloneAndNormalize(func::FuncOp vjp) {
-  Block *entry = vjp.addEntryBlock();
-  IRMapping mapping;
-  Block &primalBlock = primal.getBody().front();
-  for (auto [from, to] :
-       llvm::zip(primalBlock.getArguments(), entry->getArguments()))
-    mapping.map(from, to);
-  b.setInsertionPointToEnd(entry);
-  for (Operation &op : primalBlock)
-    b.clone(op, mapping);
-  return normalizeForDifferentiation(vjp);
 }
 
 void VJPBuilder::computeActivity(Block &block, ValueRange inputs) {

@@ -36,9 +36,6 @@ public:
   FailureOr<func::FuncOp> build(SymbolTable &symbols);
 
 private:
-  /// Clones the primal body into `vjp` and normalizes it
-  /// (normalizeForDifferentiation).
-  LogicalResult cloneAndNormalize(func::FuncOp vjp);
   /// Marks every value of `block` that depends on `inputs`.
   void computeActivity(Block &block, ValueRange inputs);
   /// Whether `v` depends on a differentiated input.

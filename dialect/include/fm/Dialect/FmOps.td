@@ -577,4 +577,81 @@ def Fm_VJPOp : Fm_Op<"vjp", [
   }];
 }
 
+def Fm_JVPOp : Fm_Op<"jvp", [
+    AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Calls a function and returns its Jacobian-vector product";
+  let description = [{
+    Evaluates the function `callee` on `inputs` and pushes the `tangents`
+    (one per input, of the input's type) forward through it. The results
+    are the callee's results followed by one tangent per result:
+
+    ```
+    (y_1..y_m, ẏ_1..ẏ_m),  ẏ_j = Σ_i (∂y_j/∂x_i) · ẋ_i
+    ```
+
+    The callee is a `func.func` with a body, written with the ops that
+    `fm.vjp` accepts. `fm-autodiff` replaces the op with a call to a
+    generated function `@<callee>_jvp` that computes the results and their
+    tangents in one forward sweep (forward mode). Inputs and results are
+    floats, integers or indices, or ranked tensors of them; integers are
+    never differentiated: their tangents are ignored and the tangents of
+    integer results are zeros.
+
+    Example: MeanFlow's total derivative of the average velocity
+    `du/dt = v·∂_z u + ∂_t u`, with no change in r.
+
+    ```mlir
+    %u, %dudt = fm.jvp @u(%z, %r, %t) tangents(%v, %zero, %one)
+        : (tensor<256x2xf32>, tensor<256xf32>, tensor<256xf32>),
+          (tensor<256x2xf32>, tensor<256xf32>, tensor<256xf32>)
+        -> (tensor<256x2xf32>, tensor<256x2xf32>)
+    ```
+  }];
+  let arguments = (ins
+    FlatSymbolRefAttr:$callee,
+    Variadic<AnyType>:$inputs,
+    Variadic<AnyType>:$tangents);
+  let results = (outs Variadic<AnyType>:$outputs);
+  let assemblyFormat = [{
+    $callee `(` $inputs `)` `tangents` `(` $tangents `)` attr-dict `:`
+    `(` type($inputs) `)` `,` `(` type($tangents) `)` `->`
+    `(` type($outputs) `)`
+  }];
+  let extraClassDeclaration = [{
+    /// The callee's results, recomputed.
+    ::mlir::ResultRange getPrimalResults() {
+      return getOutputs().take_front(getOutputs().size() / 2);
+    }
+    /// One tangent per callee result, in result order.
+    ::mlir::ResultRange getResultTangents() {
+      return getOutputs().drop_front(getOutputs().size() / 2);
+    }
+  }];
+  let hasVerifier = 1;
+}
+
+def Fm_StopGradientOp : Fm_Op<"stop_gradient", [
+    Pure, SameOperandsAndResultType]> {
+  let summary = "The identity, through which no derivative flows";
+  let description = [{
+    Returns its operand. Differentiation treats the result as a constant:
+    the reverse mode (`fm.vjp`) passes no adjoint through it to the operand,
+    and the forward mode (`fm.jvp`) gives it a zero tangent, as `stopgrad`
+    in MeanFlow's target `u_tgt = stopgrad(v − (t−r)·du/dt)` or PyTorch's
+    `detach()`. `fm-autodiff` replaces the ops that remain after
+    differentiation by their operands. It has no folder, so that
+    canonicalization before `fm-autodiff` keeps it.
+
+    Example:
+
+    ```mlir
+    %target = fm.stop_gradient %u_tgt : tensor<256x2xf32>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[AnyFloat, RankedTensorOf<[AnyFloat]>]>:$input);
+  let results = (outs AnyTypeOf<[AnyFloat, RankedTensorOf<[AnyFloat]>]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 #endif // FM_DIALECT_FMOPS_TD

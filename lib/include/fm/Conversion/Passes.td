@@ -24,8 +24,9 @@ def FmConvertToLinalg : Pass<"fm-convert-to-linalg"> {
     velocity function combined by elementwise generics, `fm.integrate` an
     `scf.for` of steps (or one step per interval of its time grid), and
     `fm.random_uniform`/`fm.random_normal`/`fm.random_logit_normal` one
-    generic computing Philox blocks from each element's index. `fm.vjp` is
-    left for `fm-autodiff`, which runs after this pass.
+    generic computing Philox blocks from each element's index. `fm.vjp`,
+    `fm.jvp` and `fm.stop_gradient` are left for `fm-autodiff`, which runs
+    after this pass.
 
     An op the pass cannot lower is an error that names it.
   }];

@@ -50,7 +50,8 @@ def FmExpandFlow : Pass<"fm-expand-flow", "::mlir::ModuleOp"> {
 }
 
 def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
-  let summary = "Reverse-mode differentiation of linalg-on-tensors functions";
+  let summary = "Reverse- and forward-mode differentiation of "
+                "linalg-on-tensors functions";
   let description = [{
     Replaces every `fm.vjp @f(...)` with a call to a generated function
     `@f_vjp(inputs..., cotangents...) -> (results..., gradients...)`, which
@@ -60,15 +61,29 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     the reverse sweep computes nothing only it needs (a training step's
     gradients of its data and noise).
 
+    Replaces every `fm.jvp @f(...)` with a call to a generated function
+    `@f_jvp(inputs..., tangents...) -> (results..., result tangents...)`,
+    which computes each value of `@f` followed by its tangent (forward
+    mode). One function is generated per callee, set of seeded inputs and
+    set of result tangents read: an input whose tangent is a constant zero
+    (`arith.constant` or a `linalg.fill` of zero: the parameters' when
+    differentiating with respect to the data) or an integer seeds nothing,
+    and a result tangent nobody reads is zeros, with nothing computed that
+    only they would need.
+
     `@f` must be a single-block `func.func`. Calls to other single-block
     functions (a network's layers) are inlined, and named linalg ops and
     elementwise `arith`/`math` on tensors are rewritten as
-    `linalg.generic`; every generic is then differentiated by one rule: its
-    scalar body is differentiated in reverse mode, and the adjoint of each
-    input is a new generic over the same loops whose output uses that
-    input's indexing map, so dimensions the input does not index (broadcasts,
-    and contractions such as matmul) become reductions. Outputs may be
-    plain results or sums over reduction dimensions (`out + f(ins)`).
+    `linalg.generic`; every generic is then differentiated by one rule per
+    mode. Reverse: its scalar body is differentiated in reverse mode, and
+    the adjoint of each input is a new generic over the same loops whose
+    output uses that input's indexing map, so dimensions the input does not
+    index (broadcasts, and contractions such as matmul) become reductions.
+    Forward: the tangent is one new generic over the same loops and maps
+    that reads the inputs and the tangents of the seeded ones and pushes
+    the tangents through the scalar body, so the tangent of a product with
+    one seeded operand is again a product. Outputs may be plain results or
+    sums over reduction dimensions (`out + f(ins)`).
 
     Two refinements keep the reverse sweep from recomputing the forward
     body: an elementwise result that is an activation of a value (ReLU as
@@ -77,16 +92,31 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     y (`y > 0 ? g : 0`, `y > 0 ? g : g·(y + 1)`, `g·(1 − y²)`), the same
     values without the transcendental; and a broadcast input (a bias) that
     receives the same scalar adjoint as an input indexed by every loop gets
-    the sum of that input's gradient.
+    the sum of that input's gradient. The forward mode takes an
+    activation's tangent from its output the same way.
 
     Supported scalar ops: `arith.addf/subf/mulf/divf/negf/maximumf/minimumf/
     maxnumf/minnumf/select/extf/truncf`, `math.exp/expm1/log/log1p/tanh/
     sqrt/rsqrt/sin/cos/powf/absf/erf`; comparisons, constants and
-    `linalg.index` carry no derivative. Tensor ops: `tensor.extract`,
-    `extract_slice`, `insert_slice`, `concat`, `cast`, `expand_shape`,
-    `collapse_shape`, `empty`, constants. Anything else on the path from an
-    input to a result is an error that names the op; an inactive op (one
-    that does not depend on the inputs) is never an error.
+    `linalg.index` carry no derivative. Both modes share these rules: the
+    forward mode's tangent of a scalar op is the sum, over its operands, of
+    the reverse rule's contribution with the operand's tangent in place of
+    the adjoint. Tensor ops: `tensor.extract`, `extract_slice`,
+    `insert_slice`, `concat`, `cast`, `expand_shape`, `collapse_shape`,
+    `empty`, constants, and in the forward mode `tensor.insert` (which the
+    reverse sweep emits). `fm.stop_gradient` carries no derivative either
+    (a zero adjoint, a zero tangent); the pass replaces the ones that
+    remain by their operands. Integers are never differentiated. Anything
+    else on the path from an input to a result is an error that names the
+    op; an inactive op (one that does not depend on the inputs) is never an
+    error. The forward mode also accepts float scalars that a generic's
+    body reads from above, and indexing maps that are not projected
+    permutations.
+
+    An op is expanded once its callee, and every function the callee
+    calls, holds no `fm.vjp` or `fm.jvp`: a VJP through a function that
+    takes a JVP differentiates the forward-mode code (and the converse),
+    and a derivative that would depend on itself is an error.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
