@@ -303,3 +303,20 @@ LogitNormalTimeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
            << formatF64(std);
   return success();
 }
+
+LogicalResult
+MeanFlowLossAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         llvm::APFloat ratio, llvm::APFloat p,
+                         llvm::APFloat c) {
+  if (!ratio.isFinite() || ratio.convertToDouble() < 0 ||
+      ratio.convertToDouble() > 1)
+    return emitError() << "meanflow ratio must be in [0, 1], got "
+                       << formatF64(ratio);
+  if (!p.isFinite() || p.convertToDouble() < 0)
+    return emitError() << "meanflow p must be a finite number >= 0, got "
+                       << formatF64(p);
+  if (!c.isFinite() || c.convertToDouble() <= 0)
+    return emitError() << "meanflow c must be a finite number > 0, got "
+                       << formatF64(c);
+  return success();
+}

@@ -325,13 +325,14 @@ LogicalResult FmDialect::verifyOperationAttribute(Operation *op,
     auto value = llvm::dyn_cast<StringAttr>(attr.getValue());
     bool known =
         value && (name == StringRef(fmrt::kSolverAttr)
-                      ? symbolizeODEMethod(value.getValue()).has_value()
+                      ? symbolizeSamplerMethod(value.getValue()).has_value()
                       : symbolizeDirection(value.getValue()).has_value());
     if (!known)
       return op->emitOpError("'")
              << name << "' must name "
              << (name == StringRef(fmrt::kSolverAttr)
-                     ? "an ODE method (euler, midpoint, heun, rk4, rk38)"
+                     ? "an ODE method (euler, midpoint, heun, rk4, rk38) "
+                       "or meanflow"
                      : "a direction (forward, reverse)")
              << ", got " << attr.getValue();
     if (!op->hasAttr(StringRef(fmrt::kEntryAttr)))

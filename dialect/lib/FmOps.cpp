@@ -387,21 +387,25 @@ func::FuncOp FlowOp::getNetworkFunction() {
                                                             getNetworkAttr());
 }
 
-ArrayRef<Type> FlowOp::getParameterTypes(func::FuncOp network) {
-  return network.getFunctionType().getInputs().drop_front(2);
+ArrayRef<Type> FlowOp::getParameterTypes(func::FuncOp network, FlowKind kind) {
+  return network.getFunctionType().getInputs().drop_front(
+      getNumDataInputs(kind));
 }
 
-SmallVector<std::string> FlowOp::getParameterNames(func::FuncOp network) {
+SmallVector<std::string> FlowOp::getParameterNames(func::FuncOp network,
+                                                   FlowKind kind) {
+  unsigned first = getNumDataInputs(kind);
   SmallVector<std::string> names;
-  for (unsigned i = 0, e = getParameterTypes(network).size(); i < e; ++i) {
-    auto name = network.getArgAttrOfType<StringAttr>(i + 2, "fm.name");
+  for (unsigned i = 0, e = getParameterTypes(network, kind).size(); i < e;
+       ++i) {
+    auto name = network.getArgAttrOfType<StringAttr>(i + first, "fm.name");
     names.push_back(name ? name.str() : "param." + std::to_string(i));
   }
   return names;
 }
 
-int64_t FlowOp::getFanIn(func::FuncOp network, unsigned index) {
-  ArrayRef<Type> params = getParameterTypes(network);
+int64_t FlowOp::getFanIn(func::FuncOp network, FlowKind kind, unsigned index) {
+  ArrayRef<Type> params = getParameterTypes(network, kind);
   for (int64_t i = index; i >= 0; --i) {
     ArrayRef<int64_t> shape = llvm::cast<ShapedType>(params[i]).getShape();
     if (shape.size() >= 2)
@@ -426,11 +430,16 @@ LogicalResult FlowOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return emitOpError("network '")
            << getNetwork() << "' does not reference a func.func";
   FunctionType type = network.getFunctionType();
-  if (type.getNumInputs() < 2)
+  FlowKind kind = getKind();
+  bool mean = kind == FlowKind::Mean;
+  unsigned first = getNumDataInputs(kind);
+  if (type.getNumInputs() < first)
     return emitOpError("network '")
            << getNetwork()
-           << "' must take the samples x and the times t, then its "
-              "parameters, but it takes "
+           << (mean ? "' of a mean flow must take the samples z and the "
+                      "times r and t, then its parameters, but it takes "
+                    : "' must take the samples x and the times t, then its "
+                      "parameters, but it takes ")
            << type.getNumInputs() << " argument(s)";
 
   // x: tensor<N x D x f32>, t: tensor<N x f32>, result: x's type.
@@ -447,32 +456,35 @@ LogicalResult FlowOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
            << formatShape(getDataShape()) << " needs " << dynamicX
            << " or the same with a static batch size";
   auto tType = RankedTensorType::get({xType.getDimSize(0)}, f32);
-  if (type.getInput(1) != tType)
-    return emitOpError("network argument t has type ")
-           << type.getInput(1) << " but needs " << tType
-           << ", one time per row of x";
+  for (unsigned i = 1; i < first; ++i)
+    if (type.getInput(i) != tType)
+      return emitOpError("network argument ")
+             << (mean && i == 1 ? "r" : "t") << " has type " << type.getInput(i)
+             << " but needs " << tType << ", one time per row of x"
+             << (mean ? " (a mean flow's network takes (z, r, t, params...))"
+                      : "");
   if (type.getNumResults() != 1 || type.getResult(0) != xType)
     return emitOpError("network '")
            << getNetwork() << "' has type " << type
            << " but must return one velocity of x's type " << xType;
 
   // Parameters: static f32 tensors, initializable, uniquely named.
-  ArrayRef<Type> params = getParameterTypes(network);
+  ArrayRef<Type> params = getParameterTypes(network, kind);
   llvm::StringMap<unsigned> names;
   for (auto [i, param] : llvm::enumerate(params)) {
     auto paramType = llvm::dyn_cast<RankedTensorType>(param);
     if (!paramType || !paramType.hasStaticShape() ||
         paramType.getElementType() != f32 || paramType.getRank() == 0)
       return emitOpError("network parameter #")
-             << i << " (argument #" << i + 2
+             << i << " (argument #" << i + first
              << ") must be a statically shaped f32 tensor of rank >= 1, got "
              << param;
-    if (getFanIn(network, i) == 0)
+    if (getFanIn(network, kind, i) == 0)
       return emitOpError("network parameter #")
              << i
              << " is 1-D (a bias) but no weight of rank >= 2 precedes it to "
                 "give its fan_in for initialization";
-    Attribute name = network.getArgAttr(i + 2, "fm.name");
+    Attribute name = network.getArgAttr(i + first, "fm.name");
     if (!name)
       continue;
     auto text = llvm::dyn_cast<StringAttr>(name);
@@ -507,6 +519,9 @@ LogicalResult TrainerOp::verify() {
   int64_t batch = getBatchAttr().getInt();
   if (batch <= 0)
     return emitOpError("batch must be > 0, got ") << batch;
+  if (getMeanflowAttr() && getLoss() != Loss::MeanFlow)
+    return emitOpError("has meanflow settings but its loss is ")
+           << stringifyLoss(getLoss());
   return success();
 }
 
@@ -515,11 +530,19 @@ LogicalResult TrainerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!flow)
     return failure();
   // The flow verifies its network; only check what the trainer adds.
+  bool mean = flow.getKind() == FlowKind::Mean;
+  if (mean != (getLoss() == Loss::MeanFlow))
+    return emitOpError("loss ")
+           << stringifyLoss(getLoss()) << " cannot train flow '" << getFlow()
+           << "' of kind " << stringifyFlowKind(flow.getKind()) << ": "
+           << (mean ? "a mean flow trains with loss(meanflow)"
+                    : "loss(meanflow) needs a flow of kind mean");
+  unsigned first = FlowOp::getNumDataInputs(flow.getKind());
   auto network = symbolTable.lookupNearestSymbolFrom<func::FuncOp>(
       flow, flow.getNetworkAttr());
-  if (!network || network.getNumArguments() < 2)
+  if (!network || network.getNumArguments() < first)
     return success();
-  if (network.getNumArguments() == 2)
+  if (network.getNumArguments() == first)
     return emitOpError("flow '")
            << getFlow() << "' has a network without parameters: there is "
            << "nothing to train";
@@ -562,5 +585,19 @@ LogicalResult SamplerOp::verify() {
 }
 
 LogicalResult SamplerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  return success(lookupFlow(*this, symbolTable, getFlowAttr()) != nullptr);
+  FlowOp flow = lookupFlow(*this, symbolTable, getFlowAttr());
+  if (!flow)
+    return failure();
+  bool mean = flow.getKind() == FlowKind::Mean;
+  if (mean != (getSolver() == SamplerMethod::MeanFlow))
+    return emitOpError("solver ")
+           << stringifySamplerMethod(getSolver()) << " cannot sample flow '"
+           << getFlow() << "' of kind " << stringifyFlowKind(flow.getKind())
+           << ": "
+           << (mean ? "a mean flow samples with solver(meanflow)"
+                    : "solver(meanflow) needs a flow of kind mean");
+  if (mean && getDirection() != Direction::Forward)
+    return emitOpError("solver meanflow only samples forward, from noise to "
+                       "data");
+  return success();
 }

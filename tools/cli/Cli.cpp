@@ -131,11 +131,11 @@ static cl::opt<std::string> plotPath("plot",
                                      cl::value_desc("path.png"),
                                      cl::sub(sampleCommand),
                                      cl::cat(category()));
-static cl::opt<std::string>
-    solver("solver",
-           cl::desc("The sampler's solver: euler, midpoint, heun, rk4, ... "
-                    "(those the program has)"),
-           cl::init("midpoint"), cl::sub(sampleCommand), cl::cat(category()));
+static cl::opt<std::string> solver(
+    "solver",
+    cl::desc("The sampler's solver: euler, midpoint, heun, rk4, meanflow, ... "
+             "(those the program has)"),
+    cl::init("midpoint"), cl::sub(sampleCommand), cl::cat(category()));
 static cl::opt<int64_t> solverSteps("steps", cl::desc("ODE steps"), cl::init(8),
                                     cl::sub(sampleCommand),
                                     cl::cat(category()));

@@ -242,7 +242,7 @@ func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> ten
   return %x : tensor<?x2xf32>
 }
 fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
-// expected-error @+2 {{expected one of [mse] for training loss of a flow, got: l1}}
+// expected-error @+2 {{expected one of [mse, meanflow] for training loss of a flow, got: l1}}
 // expected-error @+1 {{invalid value for property loss, expected training loss of a flow}}
 fm.trainer @trainer_unknown_loss flow(@f) loss(l1) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8)
 
@@ -378,8 +378,8 @@ func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> ten
   return %x : tensor<?x2xf32>
 }
 fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
-// expected-error @+2 {{expected one of [euler, midpoint, heun, rk4, rk38] for fixed-step ODE method, got: dopri5}}
-// expected-error @+1 {{invalid value for property solver, expected fixed-step ODE method}}
+// expected-error @+2 {{expected one of [euler, midpoint, heun, rk4, rk38, meanflow] for method of a sampler, got: dopri5}}
+// expected-error @+1 {{invalid value for property solver, expected method of a sampler}}
 fm.sampler @sampler_unknown_solver flow(@f) solver(dopri5)
 
 // -----
@@ -391,3 +391,110 @@ fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
 // expected-error @+2 {{expected one of [forward, reverse] for direction of a sampler, got: backward}}
 // expected-error @+1 {{invalid value for property direction, expected direction of a sampler}}
 fm.sampler @sampler_unknown_direction flow(@f) solver(euler) direction(backward)
+
+// -----
+
+/// A mean flow's network takes (z, r, t, params...): a velocity network
+/// does not fit.
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network argument t has type 'tensor<2x2xf32>' but needs 'tensor<?xf32>', one time per row of x (a mean flow's network takes (z, r, t, params...))}}
+fm.flow @mean_of_velocity network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?x1xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network argument r has type 'tensor<?x1xf32>' but needs 'tensor<?xf32>', one time per row of x (a mean flow's network takes (z, r, t, params...))}}
+fm.flow @mean_bad_r network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network 'u' of a mean flow must take the samples z and the times r and t, then its parameters, but it takes 2 argument(s)}}
+fm.flow @mean_too_few network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+// expected-error @+1 {{'fm.trainer' op loss mse cannot train flow 'mf' of kind mean: a mean flow trains with loss(meanflow)}}
+fm.trainer @trainer_mse_on_mean flow(@mf) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op loss meanflow cannot train flow 'f' of kind velocity: loss(meanflow) needs a flow of kind mean}}
+fm.trainer @trainer_meanflow_on_velocity flow(@f) loss(meanflow) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op has meanflow settings but its loss is mse}}
+fm.trainer @trainer_settings_without_meanflow flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8) meanflow(#fm.meanflow)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+// expected-error @+1 {{meanflow ratio must be in [0, 1], got 1.5}}
+fm.trainer @trainer_bad_ratio flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8) meanflow(#fm.meanflow<ratio = 1.5>)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+// expected-error @+1 {{meanflow p must be a finite number >= 0, got -1.0}}
+fm.trainer @trainer_bad_p flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8) meanflow(#fm.meanflow<p = -1.0>)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+// expected-error @+1 {{meanflow c must be a finite number > 0, got 0.0}}
+fm.trainer @trainer_bad_c flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8) meanflow(#fm.meanflow<c = 0.0>)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+// expected-error @+1 {{'fm.sampler' op solver euler cannot sample flow 'mf' of kind mean: a mean flow samples with solver(meanflow)}}
+fm.sampler @sampler_euler_on_mean flow(@mf) solver(euler)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op solver meanflow cannot sample flow 'f' of kind velocity: solver(meanflow) needs a flow of kind mean}}
+fm.sampler @sampler_meanflow_on_velocity flow(@f) solver(meanflow)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+// expected-error @+1 {{'fm.sampler' op solver meanflow only samples forward, from noise to data}}
+fm.sampler @sampler_meanflow_reverse flow(@mf) solver(meanflow) steps(2) direction(reverse)

@@ -73,3 +73,38 @@ fm.sampler @encode_grid flow(@field) solver(heun) time_grid [1.0, 0.25, 0.0] dir
 
 // CHECK: fm.sampler @sample_rk38 flow(@images) solver(rk38) steps(1){{$}}
 fm.sampler @sample_rk38 flow(@images) solver(rk38) steps(1)
+
+/// MeanFlow: an average-velocity network u(z, r, t), its flow of kind mean
+/// (the default kind velocity is elided), its loss with default or given
+/// settings, and its sampler.
+func.func @average(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>,
+                   %w: tensor<2x4xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+
+// CHECK: fm.flow @mf network(@average) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean){{$}}
+fm.flow @mf network(@average) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+
+// CHECK: fm.flow @velocity_kind network(@velocity) path(#fm.cond_ot) source(gaussian) data_shape [2]{{$}}
+fm.flow @velocity_kind network(@velocity) path(#fm.cond_ot) source(gaussian) data_shape [2]
+    kind(velocity)
+
+// CHECK: fm.trainer @train_mf flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 0.01>) time(#fm.uniform) batch(256){{$}}
+fm.trainer @train_mf flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 1.0e-2>)
+    time(#fm.uniform) batch(256)
+
+/// Settings equal to their defaults (0.25, 1.0, 0.01) are elided.
+// CHECK: fm.trainer @train_mf_cifar flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 0.0006>) time(#fm.logit_normal<mean = -2.0, std = 2.0>) batch(128) meanflow(#fm.meanflow<ratio = 0.75, p = 0.75, c = 0.001>){{$}}
+fm.trainer @train_mf_cifar flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 6.0e-4>)
+    time(#fm.logit_normal<mean = -2.0, std = 2.0>) batch(128)
+    meanflow(#fm.meanflow<ratio = 0.75, p = 0.75, c = 1.0e-3>)
+
+// CHECK: fm.trainer @train_mf_defaults flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 0.01>) time(#fm.uniform) batch(8) meanflow(#fm.meanflow){{$}}
+fm.trainer @train_mf_defaults flow(@mf) loss(meanflow) optimizer(#fm.adam<lr = 1.0e-2>)
+    time(#fm.uniform) batch(8) meanflow(#fm.meanflow<ratio = 0.25, p = 1.0, c = 1.0e-2>)
+
+// CHECK: fm.sampler @sample_meanflow flow(@mf) solver(meanflow){{$}}
+fm.sampler @sample_meanflow flow(@mf) solver(meanflow)
+
+// CHECK: fm.sampler @one_step flow(@mf) solver(meanflow) steps(1){{$}}
+fm.sampler @one_step flow(@mf) solver(meanflow) steps(1)

@@ -242,7 +242,7 @@ func.func @solver_on_init(%s: i64 {fm.role = "seed"}) attributes {fm.entry = "in
 
 // -----
 
-// expected-error @+1 {{'func.func' op 'fm.solver' must name an ODE method (euler, midpoint, heun, rk4, rk38), got "dopri5"}}
+// expected-error @+1 {{'func.func' op 'fm.solver' must name an ODE method (euler, midpoint, heun, rk4, rk38) or meanflow, got "dopri5"}}
 func.func @bad_solver(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
     attributes {fm.entry = "sampler", fm.solver = "dopri5", fm.steps = 4 : i64} {
   return %x : tensor<?x2xf32>

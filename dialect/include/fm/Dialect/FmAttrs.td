@@ -224,7 +224,8 @@ def Fm_SourceAttr : EnumAttr<Fm_Dialect, Fm_Source, "source"> {
 }
 
 def Fm_Loss : I32EnumAttr<"Loss", "training loss of a flow", [
-    I32EnumAttrCase<"MSE", 0, "mse">]> {
+    I32EnumAttrCase<"MSE", 0, "mse">,
+    I32EnumAttrCase<"MeanFlow", 1, "meanflow">]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::fm";
 }
@@ -234,7 +235,45 @@ def Fm_LossAttr : EnumAttr<Fm_Dialect, Fm_Loss, "loss"> {
   let description = [{
     `mse`: the conditional flow-matching loss, the mean squared error
     between the network's velocity at (x_t, t) and the path's dx_t
-    (`fm.mse_loss`).
+    (`fm.mse_loss`). `meanflow`: MeanFlow's adaptively weighted loss of an
+    average velocity against its identity's target (`fm.trainer` on a flow
+    of kind `mean`; `#fm.meanflow` holds its settings).
+  }];
+}
+
+def Fm_FlowKind : I32EnumAttr<"FlowKind", "what a flow's network predicts", [
+    I32EnumAttrCase<"Velocity", 0, "velocity">,
+    I32EnumAttrCase<"Mean", 1, "mean">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::fm";
+}
+
+def Fm_FlowKindAttr : EnumAttr<Fm_Dialect, Fm_FlowKind, "flow_kind"> {
+  let summary = "What a flow's network predicts";
+  let description = [{
+    `velocity`: the instantaneous velocity v(x, t); `mean`: MeanFlow's
+    average velocity u(z, r, t) between two times (see `fm.flow`).
+  }];
+}
+
+def Fm_SamplerMethod : I32EnumAttr<"SamplerMethod", "method of a sampler", [
+    I32EnumAttrCase<"Euler", 0, "euler">,
+    I32EnumAttrCase<"Midpoint", 1, "midpoint">,
+    I32EnumAttrCase<"Heun", 2, "heun">,
+    I32EnumAttrCase<"RK4", 3, "rk4">,
+    I32EnumAttrCase<"RK38", 4, "rk38">,
+    I32EnumAttrCase<"MeanFlow", 5, "meanflow">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::fm";
+}
+
+def Fm_SamplerMethodAttr
+    : EnumAttr<Fm_Dialect, Fm_SamplerMethod, "sampler_method"> {
+  let summary = "The method of a sampler";
+  let description = [{
+    An ODE method of `#fm.ode_method` (euler, midpoint, heun, rk4, rk38)
+    for a flow of kind `velocity`, or `meanflow` (MeanFlow's steps
+    z_r = z_t − (t − r)·u(z_t, r, t)) for a flow of kind `mean`.
   }];
 }
 
@@ -337,6 +376,33 @@ def Fm_LogitNormalTimeAttr : AttrDef<Fm_Dialect, "LogitNormalTime"> {
   let parameters = (ins
     Fm_F64Parameter<"mean", "::llvm::APFloat(0.0)">:$mean,
     Fm_F64Parameter<"standard deviation", "::llvm::APFloat(1.0)">:$std);
+  let assemblyFormat = "(`<` struct(params)^ `>`)?";
+  let genVerifyDecl = 1;
+}
+
+def Fm_MeanFlowLossAttr : AttrDef<Fm_Dialect, "MeanFlowLoss"> {
+  let mnemonic = "meanflow";
+  let summary = "Settings of MeanFlow's loss";
+  let description = [{
+    `ratio`: the fraction of a batch whose two times differ (r ≠ t; the
+    other rows get r = t, plain flow matching); `p` and `c`: the adaptive
+    weight, L = mean(Δ / stopgrad((Δ + c)^p)) with Δ the squared error of
+    a row. Defaults are those of the reference's 2-D and ImageNet recipes
+    (ratio = 0.25, p = 1.0, c = 0.01) and may be omitted. Requires
+    0 ≤ ratio ≤ 1, p ≥ 0 and c > 0, all finite.
+
+    Example:
+
+    ```mlir
+    #fm.meanflow<ratio = 0.75, p = 0.75, c = 1.0e-3>
+    #fm.meanflow
+    ```
+  }];
+  let parameters = (ins
+    Fm_F64Parameter<"fraction of rows with r ≠ t",
+                    "::llvm::APFloat(0.25)">:$ratio,
+    Fm_F64Parameter<"weight exponent p", "::llvm::APFloat(1.0)">:$p,
+    Fm_F64Parameter<"weight offset c", "::llvm::APFloat(0.01)">:$c);
   let assemblyFormat = "(`<` struct(params)^ `>`)?";
   let genVerifyDecl = 1;
 }

@@ -82,29 +82,77 @@ def Fm_FlowOp : Fm_Op<"flow", [
     fm.flow @moons network(@velocity) path(#fm.cond_ot) source(gaussian)
         data_shape [2]
     ```
+
+    **Mean flows (MeanFlow).** With `kind(mean)` the network is an
+    average velocity u(z, r, t), with the signature
+
+    ```
+    (z: tensor<N x D x f32>, r: tensor<N x f32>, t: tensor<N x f32>,
+     params...) -> tensor<N x D x f32>
+    ```
+
+    Time convention: the library's, noise at 0 and data at 1, so on the
+    CondOT path z_t = (1 − t)·x0 + t·x1 and v = x1 − x0. u(z, r, t) is the
+    average velocity from the state z at time t to time r:
+
+    ```
+    u(z_t, r, t) = 1/(r − t) · ∫_t^r v(z_τ, τ) dτ,   so z_r = z_t + (r − t)·u
+    ```
+
+    Differentiating (r − t)·u = ∫_t^r v along the trajectory in t (z moving
+    with v, r fixed) gives MeanFlow's identity, and with it its one-step
+    map, in the same form as the paper's:
+
+    ```
+    u(z_t, r, t) = v(z_t, t) − (t − r) · du/dt,   du/dt = v·∂_z u + ∂_t u
+    z_r = z_t − (t − r) · u(z_t, r, t)
+    ```
+
+    The paper runs time the other way (data at 0); with s = 1 − τ its
+    formulas become these verbatim, its t = max and r = min becoming
+    t ≤ r here: the state's time t is the noisier, smaller one, and a
+    sampler steps from t to r > t, noise to data (one step:
+    x1 = z0 + u(z0, 1, 0)). For r = t, u is the velocity v.
+
+    Example:
+
+    ```mlir
+    fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian)
+        data_shape [2] kind(mean)
+    ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$network,
     Fm_SchedulerAttr:$path, Fm_EnumProp<Fm_Source, Fm_SourceAttr>:$source,
-    DenseI64ArrayAttr:$data_shape);
+    DenseI64ArrayAttr:$data_shape,
+    DefaultValuedProp<Fm_EnumProp<Fm_FlowKind, Fm_FlowKindAttr>,
+                      "::mlir::fm::FlowKind::Velocity">:$kind);
   let assemblyFormat = [{
     $sym_name `network` `(` $network `)` `path` `(` $path `)`
-    `source` `(` $source `)` `data_shape` $data_shape attr-dict
+    `source` `(` $source `)` `data_shape` $data_shape
+    (`kind` `(` $kind^ `)`)? attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The network function, or null where `network` does not name one.
     ::mlir::func::FuncOp getNetworkFunction();
-    /// The network's parameter types: its argument types after (x, t).
+    /// The network's inputs before its parameters: (x, t), or (z, r, t)
+    /// for a mean flow.
+    static unsigned getNumDataInputs(::mlir::fm::FlowKind kind) {
+      return kind == ::mlir::fm::FlowKind::Mean ? 3 : 2;
+    }
+    /// The network's parameter types: its argument types after the data
+    /// inputs.
     static ::llvm::ArrayRef<::mlir::Type>
-    getParameterTypes(::mlir::func::FuncOp network);
+    getParameterTypes(::mlir::func::FuncOp network, ::mlir::fm::FlowKind kind);
     /// Parameter names: `fm.name` where the network gives one, else
     /// `param.<i>`.
     static ::llvm::SmallVector<::std::string>
-    getParameterNames(::mlir::func::FuncOp network);
+    getParameterNames(::mlir::func::FuncOp network, ::mlir::fm::FlowKind kind);
     /// The fan_in of parameter `index` for PyTorch's default initialization
     /// (0 for a 1-D parameter with no weight before it).
-    static int64_t getFanIn(::mlir::func::FuncOp network, unsigned index);
+    static int64_t getFanIn(::mlir::func::FuncOp network,
+                            ::mlir::fm::FlowKind kind, unsigned index);
   }];
 }
 
@@ -141,16 +189,40 @@ def Fm_TrainerOp : Fm_Op<"trainer", [
     fm.trainer @train_step flow(@moons) loss(mse)
         optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(256)
     ```
+
+    **MeanFlow.** `loss(meanflow)` trains a flow of kind `mean` (and is
+    the only loss such a flow takes), with the settings of the optional
+    `meanflow(#fm.meanflow<ratio, p, c>)` clause (defaults 0.25, 1.0,
+    0.01). Per row, two times a, b are drawn from `time` (streams 1 and 2)
+    and, in the library's convention (see `fm.flow`), t = min(a, b) and
+    r = max(a, b); the first round(ratio · batch) rows keep them and the
+    others get r = t. With
+    z_t and v = dx_t from the path, one `fm.jvp` of the network with
+    tangents (v, 0, 1) over (z, r, t) gives u and du/dt, and
+
+    ```
+    u_tgt = stopgrad(v − (t − r) · du/dt)
+    Δ     = Σ_d (u − u_tgt)²          (per row)
+    L     = mean(Δ / stopgrad((Δ + c)^p))
+    ```
+
+    The random offset advances by the blocks of x0 and both time draws.
+
+    ```mlir
+    fm.trainer @train_step flow(@mf) loss(meanflow)
+        optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(256)
+        meanflow(#fm.meanflow<ratio = 0.25>)
+    ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$flow,
     Fm_EnumProp<Fm_Loss, Fm_LossAttr>:$loss,
     Fm_OptimizerAttr:$optimizer, Fm_TimeDistributionAttr:$time,
-    I64Attr:$batch);
+    I64Attr:$batch, OptionalAttr<Fm_MeanFlowLossAttr>:$meanflow);
   let assemblyFormat = [{
     $sym_name `flow` `(` $flow `)` `loss` `(` $loss `)`
     `optimizer` `(` $optimizer `)` `time` `(` $time `)`
-    `batch` `(` $batch `)` attr-dict
+    `batch` `(` $batch `)` (`meanflow` `(` qualified($meanflow)^ `)`)? attr-dict
   }];
   let hasVerifier = 1;
 }
@@ -189,10 +261,19 @@ def Fm_SamplerOp : Fm_Op<"sampler", [
     fm.sampler @sample_grid flow(@moons) solver(euler)
         time_grid [0.0, 0.5, 0.8, 1.0]
     ```
+
+    A flow of kind `mean` samples with `solver(meanflow)` (and only with
+    it): from t to the next time r of the grid, z_r = z_t − (t − r) ·
+    u(z_t, r, t), noise to data (`forward` only). With steps K the grid is
+    k/K; `steps(1)` is MeanFlow's one-step generation x1 = z0 + u(z0, 1, 0).
+
+    ```mlir
+    fm.sampler @sample_meanflow flow(@mf) solver(meanflow)
+    ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$flow,
-    Fm_EnumProp<Fm_ODEMethod, Fm_ODEMethodAttr>:$solver,
+    Fm_EnumProp<Fm_SamplerMethod, Fm_SamplerMethodAttr>:$solver,
     OptionalAttr<I64Attr>:$steps, OptionalAttr<DenseF64ArrayAttr>:$time_grid,
     DefaultValuedProp<Fm_EnumProp<Fm_Direction, Fm_DirectionAttr>,
                       "::mlir::fm::Direction::Forward">:$direction);

@@ -33,7 +33,14 @@ def FmExpandFlow : Pass<"fm-expand-flow", "::mlir::ModuleOp"> {
       generated private function `@name_loss`, and one `fm.adam_update`
       per parameter;
     - each `fm.sampler @name` becomes `@name(params, x[, steps]) -> x`, one
-      `fm.integrate` of the network.
+      `fm.integrate` of the network;
+    - for a flow of kind `mean` (MeanFlow), the trainer draws two times
+      (streams 1 and 2, the offset advancing by x0's and both times'
+      blocks), orders them t ≤ r, sets r = t on all but the first
+      round(ratio · batch) rows, and its loss takes u and du/dt from one
+      `fm.jvp` of the network with tangents (v, 0, 1) over (z, r, t); the
+      `meanflow` sampler is an `scf.for` over K steps (or the grid's
+      intervals) of z ← z − (t − r)·u(z, r, t) with t = k/K, r = (k+1)/K.
 
     Entry points carry `llvm.emit_c_interface`, and their parameter
     arguments the `fm.name` the flow gives them. A module with several
@@ -45,6 +52,8 @@ def FmExpandFlow : Pass<"fm-expand-flow", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect",
     "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }
