@@ -111,3 +111,9 @@ fm.sampler @sample_euler flow(@moons) solver(euler)
 fm.sampler @sample_midpoint flow(@moons) solver(midpoint)
 fm.sampler @sample_heun flow(@moons) solver(heun)
 fm.sampler @sample_rk4 flow(@moons) solver(rk4)
+
+/// @loglik(8 parameters, x1: Nx2, steps: index) -> log p1(x1): N, the exact
+/// log-likelihood in nats (`fm-run likelihood --solver midpoint
+/// --divergence exact`): (x, l) integrated from t = 1 back to 0 with
+/// dl/dt = div v from two fm.jvp's, log N(x(0); 0, I) + l(0).
+fm.likelihood @loglik flow(@moons) solver(midpoint) divergence(exact)

@@ -372,3 +372,120 @@ func.func @sample_rk4(
       : tensor<?x2xf32>
   return %x1 : tensor<?x2xf32>
 }
+
+/// The velocity of the augmented state [x | l] (N x 3) that the likelihood
+/// integrates: (v(x, t), div v(x, t)). The divergence is exact: for each
+/// dimension i, the JVP of @velocity along the unit vector e_i (zero
+/// tangents for t and the parameters), whose i-th component is ∂v_i/∂x_i.
+func.func private @loglik_velocity(
+    %xa: tensor<?x3xf32>, %t: tensor<?xf32>,
+    %w0: tensor<64x3xf32>, %b0: tensor<64xf32>, %w2: tensor<64x64xf32>,
+    %b2: tensor<64xf32>, %w4: tensor<64x64xf32>, %b4: tensor<64xf32>,
+    %w6: tensor<2x64xf32>, %b6: tensor<2xf32>) -> tensor<?x3xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %xa, %c0 : tensor<?x3xf32>
+  %x = tensor.extract_slice %xa[0, 0] [%n, 2] [1, 1] : tensor<?x3xf32> to tensor<?x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %et = tensor.empty(%n) : tensor<?xf32>
+  %dt = linalg.fill ins(%zero : f32) outs(%et : tensor<?xf32>) -> tensor<?xf32>
+  %dw0 = arith.constant dense<0.0> : tensor<64x3xf32>
+  %dw = arith.constant dense<0.0> : tensor<64x64xf32>
+  %dw6 = arith.constant dense<0.0> : tensor<2x64xf32>
+  %db = arith.constant dense<0.0> : tensor<64xf32>
+  %db6 = arith.constant dense<0.0> : tensor<2xf32>
+  %ex = tensor.empty(%n) : tensor<?x2xf32>
+  // e_0 and e_1 in every row.
+  %e0 = linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]}
+      outs(%ex : tensor<?x2xf32>) {
+  ^bb0(%o: f32):
+    %j = linalg.index 1 : index
+    %is = arith.cmpi eq, %j, %c0 : index
+    %one = arith.constant 1.0 : f32
+    %r = arith.select %is, %one, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2xf32>
+  %e1 = linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]}
+      outs(%ex : tensor<?x2xf32>) {
+  ^bb0(%o: f32):
+    %j = linalg.index 1 : index
+    %is = arith.cmpi ne, %j, %c0 : index
+    %one = arith.constant 1.0 : f32
+    %r = arith.select %is, %one, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2xf32>
+  %v, %j0 = fm.jvp @velocity(%x, %t, %w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6)
+      tangents(%e0, %dt, %dw0, %db, %dw, %db, %dw, %db, %dw6, %db6)
+      : (tensor<?x2xf32>, tensor<?xf32>, tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>,
+         tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>),
+        (tensor<?x2xf32>, tensor<?xf32>, tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>,
+         tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+      -> (tensor<?x2xf32>, tensor<?x2xf32>)
+  %v1, %j1 = fm.jvp @velocity(%x, %t, %w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6)
+      tangents(%e1, %dt, %dw0, %db, %dw, %db, %dw, %db, %dw6, %db6)
+      : (tensor<?x2xf32>, tensor<?xf32>, tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>,
+         tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>),
+        (tensor<?x2xf32>, tensor<?xf32>, tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>,
+         tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+      -> (tensor<?x2xf32>, tensor<?x2xf32>)
+  // div = Σ_j (e_0·J e_0 + e_1·J e_1)_j.
+  %div = linalg.generic {indexing_maps = [#id, #id, #id, #id, affine_map<(i, j) -> (i)>],
+                         iterator_types = ["parallel", "reduction"]}
+      ins(%e0, %j0, %e1, %j1 : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>)
+      outs(%dt : tensor<?xf32>) {
+  ^bb0(%a0: f32, %d0: f32, %a1: f32, %d1: f32, %o: f32):
+    %p0 = arith.mulf %a0, %d0 : f32
+    %p1 = arith.mulf %a1, %d1 : f32
+    %p = arith.addf %p0, %p1 : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %ea = tensor.empty(%n) : tensor<?x3xf32>
+  %r0 = tensor.insert_slice %v into %ea[0, 0] [%n, 2] [1, 1] : tensor<?x2xf32> into tensor<?x3xf32>
+  %r1 = tensor.insert_slice %div into %r0[0, 2] [%n, 1] [1, 1] : tensor<?xf32> into tensor<?x3xf32>
+  return %r1 : tensor<?x3xf32>
+}
+
+/// The exact log-likelihood of data points x1, in nats (`fm-run likelihood
+/// --solver midpoint --divergence exact`): [x1 | 0] integrated from t = 1
+/// back to 0 with `steps` midpoint steps, then log N(x(0); 0, I) + l(0).
+func.func @loglik(
+    %w0: tensor<64x3xf32> {fm.role = "param", fm.name = "net.0.weight"},
+    %b0: tensor<64xf32> {fm.role = "param", fm.name = "net.0.bias"},
+    %w2: tensor<64x64xf32> {fm.role = "param", fm.name = "net.2.weight"},
+    %b2: tensor<64xf32> {fm.role = "param", fm.name = "net.2.bias"},
+    %w4: tensor<64x64xf32> {fm.role = "param", fm.name = "net.4.weight"},
+    %b4: tensor<64xf32> {fm.role = "param", fm.name = "net.4.bias"},
+    %w6: tensor<2x64xf32> {fm.role = "param", fm.name = "net.6.weight"},
+    %b6: tensor<2xf32> {fm.role = "param", fm.name = "net.6.bias"},
+    %x1: tensor<?x2xf32> {fm.role = "state"}, %steps: index {fm.role = "steps"})
+    -> (tensor<?xf32> {fm.role = "logp"})
+    attributes {llvm.emit_c_interface, fm.entry = "likelihood", fm.solver = "midpoint",
+                fm.divergence = "exact"} {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x1, %c0 : tensor<?x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %ea = tensor.empty(%n) : tensor<?x3xf32>
+  %za = linalg.fill ins(%zero : f32) outs(%ea : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %xa = tensor.insert_slice %x1 into %za[0, 0] [%n, 2] [1, 1] : tensor<?x2xf32> into tensor<?x3xf32>
+  %ya = fm.integrate midpoint @loglik_velocity(%xa) steps(%steps)
+      params(%w0, %b0, %w2, %b2, %w4, %b4, %w6, %b6
+             : tensor<64x3xf32>, tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+               tensor<64x64xf32>, tensor<64xf32>, tensor<2x64xf32>, tensor<2xf32>)
+      {t0 = 1.0, t1 = 0.0} : tensor<?x3xf32>
+  %x0 = tensor.extract_slice %ya[0, 0] [%n, 2] [1, 1] : tensor<?x3xf32> to tensor<?x2xf32>
+  %l = tensor.extract_slice %ya[0, 2] [%n, 1] [1, 1] : tensor<?x3xf32> to tensor<?xf32>
+  // log N(x0; 0, I) = Σ_j (−x0_j²/2 − log(2π)/2).
+  %half = arith.constant 0.5 : f32
+  %halfLog2Pi = arith.constant 0.918938517 : f32
+  %logp = linalg.generic {indexing_maps = [#id, affine_map<(i, j) -> (i)>],
+                          iterator_types = ["parallel", "reduction"]}
+      ins(%x0 : tensor<?x2xf32>) outs(%l : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %sq = arith.mulf %a, %a : f32
+    %hsq = arith.mulf %half, %sq : f32
+    %term = arith.addf %hsq, %halfLog2Pi : f32
+    %r = arith.subf %o, %term : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  return %logp : tensor<?xf32>
+}

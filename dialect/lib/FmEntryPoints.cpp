@@ -85,6 +85,11 @@ static LogicalResult checkType(function_ref<InFlightDiagnostic()> emitError,
     if (!type.isF32())
       return emitError() << "must be f32, got " << type;
     return success();
+  case fmrt::ValueRole::LogP:
+    if (!tensor || tensor.getRank() != 1 || !tensor.getElementType().isF32())
+      return emitError() << "must be a 1-D tensor of f32 (one per point), got "
+                         << type;
+    return success();
   }
   return success();
 }
@@ -194,6 +199,25 @@ static LogicalResult verifyEntryPoint(FunctionOpInterface func,
                               "input and result differ in type: ")
              << in->type << " vs " << out->type;
   }
+  if (entry == fmrt::EntryRole::Likelihood) {
+    if (count(inputs, fmrt::ValueRole::State) != 1)
+      return emitCountError("one input of role", fmrt::ValueRole::State);
+    if (count(results, fmrt::ValueRole::LogP) != 1)
+      return emitCountError("one result of role", fmrt::ValueRole::LogP);
+    auto in = llvm::find_if(inputs, [](const RoleValue &v) {
+      return v.role == fmrt::ValueRole::State;
+    });
+    auto out = llvm::find_if(results, [](const RoleValue &v) {
+      return v.role == fmrt::ValueRole::LogP;
+    });
+    int64_t points = llvm::cast<RankedTensorType>(in->type).getDimSize(0);
+    int64_t logps = llvm::cast<RankedTensorType>(out->type).getDimSize(0);
+    if (points != logps)
+      return func.emitOpError("is a 'likelihood' entry point whose 'logp' "
+                              "result does not have one value per point of "
+                              "its 'state': ")
+             << out->type << " for " << in->type;
+  }
 
   // Parameters: unique names; optimizer state belongs to a parameter of its
   // type; a train step returns exactly the parameters and state it takes.
@@ -251,8 +275,13 @@ static LogicalResult verifyEntryPoint(FunctionOpInterface func,
                               "parameter or optimizer state it does not take");
   }
 
-  // A sampler names its method; only samplers do. Its steps come either
-  // from a `steps` input or from the program (a count or a time grid).
+  // A sampler or a likelihood names its method; only they do. Their steps
+  // come either from a `steps` input or from the program (a count, or for
+  // a sampler a time grid). Only a sampler has a direction and a time grid;
+  // only a likelihood a divergence, and a seed exactly when it is
+  // Hutchinson's.
+  bool integrates =
+      entry == fmrt::EntryRole::Sampler || entry == fmrt::EntryRole::Likelihood;
   Attribute solver = func->getAttr(StringRef(fmrt::kSolverAttr));
   std::string_view samplerAttrs[] = {fmrt::kSolverAttr, fmrt::kDirectionAttr,
                                      fmrt::kFixedStepsAttr,
@@ -260,24 +289,54 @@ static LogicalResult verifyEntryPoint(FunctionOpInterface func,
   bool hasSamplerAttr = llvm::any_of(samplerAttrs, [&](std::string_view name) {
     return func->hasAttr(StringRef(name));
   });
-  if (entry != fmrt::EntryRole::Sampler && hasSamplerAttr)
+  if (!integrates && hasSamplerAttr)
     return func.emitOpError("is a '")
-           << entryName << "' entry point: only samplers take '"
+           << entryName << "' entry point: only samplers and likelihoods take '"
            << StringRef(fmrt::kSolverAttr) << "', '"
            << StringRef(fmrt::kDirectionAttr) << "', '"
            << StringRef(fmrt::kFixedStepsAttr) << "' and '"
            << StringRef(fmrt::kTimeGridAttr) << "'";
-  if (entry != fmrt::EntryRole::Sampler)
+  auto divergence =
+      func->getAttrOfType<StringAttr>(StringRef(fmrt::kDivergenceAttr));
+  if (entry != fmrt::EntryRole::Likelihood &&
+      func->hasAttr(StringRef(fmrt::kDivergenceAttr)))
+    return func.emitOpError("is a '")
+           << entryName << "' entry point: only likelihoods take '"
+           << StringRef(fmrt::kDivergenceAttr) << "'";
+  if (!integrates)
     return success();
   if (!solver)
-    return func.emitOpError("is a 'sampler' entry point and needs an '")
+    return func.emitOpError("is a '")
+           << entryName << "' entry point and needs an '"
            << StringRef(fmrt::kSolverAttr) << "'";
+  if (entry == fmrt::EntryRole::Likelihood) {
+    if (func->hasAttr(StringRef(fmrt::kDirectionAttr)) ||
+        func->hasAttr(StringRef(fmrt::kTimeGridAttr)))
+      return func.emitOpError("is a 'likelihood' entry point, which "
+                              "integrates from t = 1 to t = 0 in equal "
+                              "steps: it takes no '")
+             << StringRef(fmrt::kDirectionAttr) << "' or '"
+             << StringRef(fmrt::kTimeGridAttr) << "'";
+    if (llvm::cast<StringAttr>(solver).getValue() == "meanflow")
+      return func.emitOpError("is a 'likelihood' entry point and needs an "
+                              "ODE method, not meanflow");
+    if (!divergence)
+      return func.emitOpError("is a 'likelihood' entry point and needs an '")
+             << StringRef(fmrt::kDivergenceAttr) << "'";
+    bool hutchinson = divergence.getValue() == "hutchinson";
+    if (hutchinson != (count(inputs, fmrt::ValueRole::Seed) == 1))
+      return func.emitOpError("is a 'likelihood' entry point with divergence '")
+             << divergence.getValue() << "' and must have "
+             << (hutchinson ? "one input" : "no input") << " of role 'seed'";
+  }
   bool fixed = func->hasAttr(StringRef(fmrt::kFixedStepsAttr)) ||
                func->hasAttr(StringRef(fmrt::kTimeGridAttr));
   bool takesSteps = count(inputs, fmrt::ValueRole::Steps) > 0;
   if (fixed == takesSteps)
-    return func.emitOpError("is a 'sampler' entry point and needs either a "
-                            "'steps' input or the program's steps ('")
+    return func.emitOpError("is a '")
+           << entryName
+           << "' entry point and needs either a "
+              "'steps' input or the program's steps ('"
            << StringRef(fmrt::kFixedStepsAttr) << "' or '"
            << StringRef(fmrt::kTimeGridAttr) << "'), "
            << (fixed ? "not both" : "got neither");
@@ -294,7 +353,9 @@ LogicalResult FmDialect::verifyOperationAttribute(Operation *op,
         value ? fmrt::parseEntryRole(value.getValue().str()) : std::nullopt;
     if (!role)
       return op->emitOpError("'")
-             << name << "' must be \"init\", \"train_step\" or \"sampler\", "
+             << name
+             << "' must be \"init\", \"train_step\", \"sampler\" or "
+                "\"likelihood\", "
              << "got " << attr.getValue();
     if (!func)
       return op->emitOpError("'") << name << "' applies to functions only";
@@ -340,6 +401,18 @@ LogicalResult FmDialect::verifyOperationAttribute(Operation *op,
              << name << "' needs an '" << StringRef(fmrt::kEntryAttr) << "'";
     return success();
   }
+  if (name == StringRef(fmrt::kDivergenceAttr)) {
+    auto value = llvm::dyn_cast<StringAttr>(attr.getValue());
+    if (!value ||
+        (value.getValue() != "exact" && value.getValue() != "hutchinson"))
+      return op->emitOpError("'")
+             << name << "' must be \"exact\" or \"hutchinson\", got "
+             << attr.getValue();
+    if (!op->hasAttr(StringRef(fmrt::kEntryAttr)))
+      return op->emitOpError("'")
+             << name << "' needs an '" << StringRef(fmrt::kEntryAttr) << "'";
+    return success();
+  }
   return op->emitOpError("has an unknown fm attribute '") << name << "'";
 }
 
@@ -354,7 +427,7 @@ static LogicalResult verifyValueAttribute(Operation *op, NamedAttribute attr,
   if (name == StringRef(fmrt::kRoleAttr)) {
     if (!value || !fmrt::parseValueRole(value.getValue().str()))
       return emitError() << "must name a role (param, opt_state, batch, "
-                            "seed, step, loss, state, steps), got "
+                            "seed, step, loss, state, steps, logp), got "
                          << attr.getValue();
     if (!op->hasAttr(StringRef(fmrt::kEntryAttr)))
       return emitError() << "needs an '" << StringRef(fmrt::kEntryAttr)

@@ -584,6 +584,35 @@ LogicalResult SamplerOp::verify() {
   return success();
 }
 
+LogicalResult LikelihoodOp::verify() {
+  IntegerAttr steps = getStepsAttr();
+  if (steps && steps.getInt() <= 0)
+    return emitOpError("steps must be > 0, got ") << steps.getInt();
+  return success();
+}
+
+LogicalResult
+LikelihoodOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FlowOp flow = lookupFlow(*this, symbolTable, getFlowAttr());
+  if (!flow)
+    return failure();
+  if (flow.getKind() != FlowKind::Velocity)
+    return emitOpError("needs a flow of kind velocity, but '")
+           << getFlow() << "' is of kind " << stringifyFlowKind(flow.getKind());
+  if (flow.getDataShape().size() != 1)
+    return emitOpError("needs rank-1 data points, but flow '")
+           << getFlow() << "' has data_shape of rank "
+           << flow.getDataShape().size();
+  func::FuncOp network = flow.getNetworkFunction();
+  auto x = llvm::dyn_cast<RankedTensorType>(
+      network ? network.getFunctionType().getInput(0) : Type());
+  if (getDivergence() == Divergence::Hutchinson && x && x.isDynamicDim(0))
+    return emitOpError("divergence hutchinson needs a static batch, but the "
+                       "network of flow '")
+           << getFlow() << "' takes " << x;
+  return success();
+}
+
 LogicalResult SamplerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   FlowOp flow = lookupFlow(*this, symbolTable, getFlowAttr());
   if (!flow)

@@ -8,19 +8,25 @@
 //   TOOL sample PROGRAM --checkpoint m.safetensors -n 10000 \
 //       --solver midpoint --steps 8 --seed 1 -o samples.npy --plot s.png
 //   TOOL eval samples.npy --data moons
+//   TOOL likelihood PROGRAM --checkpoint m.safetensors --data points.npy \
+//       --solver midpoint --steps 20 --divergence exact -o logp.npy
 //
 // PROGRAM is a library that `fm-run compile` wrote, or (fm-run only) an
 // .mlir file compiled in process. Everything a command does beyond parsing
-// flags is the runtime's: fmrt::Trainer, fmrt::Sampler, evaluateSamples.
+// flags is the runtime's: fmrt::Trainer, fmrt::Sampler, evaluateSamples,
+// fmrt::LikelihoodEvaluator.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Cli.h"
 
 #include "fm/Runtime/DataSource.h"
+#include "fm/Runtime/Datasets.h"
 #include "fm/Runtime/Evaluator.h"
+#include "fm/Runtime/Likelihood.h"
 #include "fm/Runtime/Npy.h"
 #include "fm/Runtime/Plot.h"
+#include "fm/Runtime/Random.h"
 #include "fm/Runtime/SafeTensors.h"
 #include "fm/Runtime/Sampler.h"
 #include "fm/Runtime/StatusBridge.h"
@@ -57,6 +63,8 @@ llvm::cl::OptionCategory &fm::cli::category() {
 static cl::SubCommand trainCommand("train", "Train a program's model");
 static cl::SubCommand
     sampleCommand("sample", "Sample a trained model with an ODE solver");
+static cl::SubCommand likelihoodCommand(
+    "likelihood", "Exact log-likelihood of data points under a trained model");
 static cl::SubCommand evalCommand(
     "eval", "Compare samples with fresh data: exact W2, energy distance, MMD");
 
@@ -64,21 +72,22 @@ static cl::opt<std::string>
     programPath(cl::Positional, cl::Required,
                 cl::desc("<program.so, or program.mlir for fm-run>"),
                 cl::sub(trainCommand), cl::sub(sampleCommand),
-                cl::cat(category()));
+                cl::sub(likelihoodCommand), cl::cat(category()));
 static cl::opt<std::string>
     outputPath("o", cl::Required, cl::desc("Output file"),
                cl::value_desc("path"), cl::sub(trainCommand),
                cl::sub(sampleCommand), cl::cat(category()));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
                               cl::sub(trainCommand), cl::sub(sampleCommand),
-                              cl::sub(evalCommand), cl::cat(category()));
+                              cl::sub(evalCommand), cl::sub(likelihoodCommand),
+                              cl::cat(category()));
 static cl::opt<std::string> backendFlag(
     "backend",
     cl::desc("How an .mlir program's matrix products are computed: dnnl "
              "(oneDNN calls; the default where oneDNN is built) or linalg "
              "(generated vector code)"),
     cl::value_desc("dnnl|linalg"), cl::sub(trainCommand),
-    cl::sub(sampleCommand), cl::cat(category()));
+    cl::sub(sampleCommand), cl::sub(likelihoodCommand), cl::cat(category()));
 
 // train
 static cl::opt<std::string>
@@ -86,7 +95,7 @@ static cl::opt<std::string>
              cl::desc("Training data: moons, 8gaussians, checkerboard, "
                       "circles, spirals, or a .npy file of shape [N, D]"),
              cl::init("moons"), cl::sub(trainCommand), cl::sub(evalCommand),
-             cl::cat(category()));
+             cl::sub(likelihoodCommand), cl::cat(category()));
 static cl::opt<int64_t> trainSteps("steps", cl::desc("Training steps"),
                                    cl::init(10000), cl::sub(trainCommand),
                                    cl::cat(category()));
@@ -115,17 +124,17 @@ static cl::opt<std::string>
                 cl::cat(category()));
 
 // sample
-static cl::opt<std::string> checkpointPath("checkpoint", cl::Required,
-                                           cl::desc("Trained parameters"),
-                                           cl::value_desc("path"),
-                                           cl::sub(sampleCommand),
-                                           cl::cat(category()));
+static cl::opt<std::string>
+    checkpointPath("checkpoint", cl::Required, cl::desc("Trained parameters"),
+                   cl::value_desc("path"), cl::sub(sampleCommand),
+                   cl::sub(likelihoodCommand), cl::cat(category()));
 static cl::opt<int64_t>
     numSamples("n",
                cl::desc("Number of samples (sample: default 10000; eval: "
-                        "points compared, default 2000)"),
+                        "points compared, default 2000; likelihood: points, "
+                        "default 1000 of a dataset or all of a file)"),
                cl::init(0), cl::sub(sampleCommand), cl::sub(evalCommand),
-               cl::cat(category()));
+               cl::sub(likelihoodCommand), cl::cat(category()));
 static cl::opt<std::string> plotPath("plot",
                                      cl::desc("Also write a PNG scatter plot"),
                                      cl::value_desc("path.png"),
@@ -135,13 +144,26 @@ static cl::opt<std::string> solver(
     "solver",
     cl::desc("The sampler's solver: euler, midpoint, heun, rk4, meanflow, ... "
              "(those the program has)"),
-    cl::init("midpoint"), cl::sub(sampleCommand), cl::cat(category()));
+    cl::init("midpoint"), cl::sub(sampleCommand), cl::sub(likelihoodCommand),
+    cl::cat(category()));
 static cl::opt<int64_t> solverSteps("steps", cl::desc("ODE steps"), cl::init(8),
                                     cl::sub(sampleCommand),
+                                    cl::sub(likelihoodCommand),
                                     cl::cat(category()));
 static cl::opt<int64_t>
     chunkRows("chunk", cl::desc("Points integrated per call of the sampler"),
-              cl::init(65536), cl::sub(sampleCommand), cl::cat(category()));
+              cl::init(65536), cl::sub(sampleCommand),
+              cl::sub(likelihoodCommand), cl::cat(category()));
+
+// likelihood
+static cl::opt<std::string> divergence(
+    "divergence",
+    cl::desc("How the likelihood takes the divergence: exact or hutchinson"),
+    cl::init("exact"), cl::sub(likelihoodCommand), cl::cat(category()));
+static cl::opt<std::string>
+    logpPath("o", cl::desc("Also write log p of every point (.npy, [n, 1])"),
+             cl::value_desc("path"), cl::sub(likelihoodCommand),
+             cl::cat(category()));
 
 // eval
 static cl::opt<std::string> samplesPath(cl::Positional, cl::Required,
@@ -384,6 +406,100 @@ static llvm::Error sample(const ToolConfig &config) {
 }
 
 //===----------------------------------------------------------------------===//
+// likelihood
+//===----------------------------------------------------------------------===//
+
+static llvm::Error likelihood(const ToolConfig &config) {
+  if (divergence != "exact" && divergence != "hutchinson")
+    return makeError("unknown --divergence '" + divergence +
+                     "' (expected exact or hutchinson)");
+  if (numSamples.getNumOccurrences() && numSamples <= 0)
+    return makeError("-n must be positive");
+  if (solverSteps <= 0)
+    return makeError("--steps must be positive");
+  if (chunkRows <= 0)
+    return makeError("--chunk must be positive");
+  if (!logpPath.empty())
+    if (llvm::Error err = checkOutputPath(logpPath))
+      return err;
+  llvm::Expected<std::unique_ptr<Program>> program = loadProgram(config);
+  if (!program)
+    return program.takeError();
+  llvm::Expected<std::unique_ptr<LikelihoodEvaluator>> evaluator =
+      LikelihoodEvaluator::create(**program, solver, divergence);
+  if (!evaluator)
+    return makeError("'" + programPath +
+                     "': " + llvm::toString(evaluator.takeError()));
+  const EntryPoint &entry = (*evaluator)->entry();
+  if (!(*evaluator)->takesSteps() && solverSteps.getNumOccurrences())
+    return makeError("@" + entry.name +
+                     " has its steps fixed by the program; drop --steps");
+  int64_t dims = (*evaluator)->pointSize();
+
+  // The points: a built-in dataset (stream kLikelihoodDataStream of the
+  // seed) or the first rows of a .npy file.
+  std::vector<float> points;
+  int64_t count = 0;
+  if (std::optional<Dataset> dataset = parseDataset(dataName.getValue())) {
+    if (dims != 2)
+      return makeError(llvm::formatv(
+          "dataset '{0}' is 2-D but @{1} takes points of {2} dimensions",
+          dataName, entry.name, dims));
+    count = numSamples.getNumOccurrences() ? numSamples.getValue() : 1000;
+    points.resize(count * 2);
+    sampleDataset(*dataset, defaultNoise(*dataset),
+                  PhiloxStream(seed, kLikelihoodDataStream), 0, points.data(),
+                  count);
+  } else {
+    llvm::Expected<NpyArray> array = toExpected(readNpy(dataName));
+    if (!array)
+      return array.takeError();
+    if (array->cols != dims)
+      return makeError(llvm::formatv(
+          "'{0}' has {1} columns but @{2} takes points of {3} dimensions",
+          dataName, array->cols, entry.name, dims));
+    count = array->rows;
+    if (numSamples.getNumOccurrences())
+      count = std::min<int64_t>(count, numSamples);
+    points.assign(array->data.begin(), array->data.begin() + count * dims);
+  }
+
+  llvm::Expected<SafeTensorsFile> checkpoint =
+      toExpected(readSafeTensors(checkpointPath));
+  if (!checkpoint)
+    return checkpoint.takeError();
+  if (llvm::Error err = (*evaluator)->loadParameters(*checkpoint))
+    return err;
+  std::optional<int64_t> steps;
+  if ((*evaluator)->takesSteps())
+    steps = solverSteps.getValue();
+  std::vector<float> logp(count);
+  if (llvm::Error err = (*evaluator)
+                            ->evaluate(points.data(), logp.data(), count, steps,
+                                       seed, chunkRows))
+    return err;
+  double sum = 0;
+  for (float value : logp)
+    sum += value;
+  double mean = sum / static_cast<double>(count);
+  if (!std::isfinite(mean))
+    return makeError("the log-likelihood is not finite; nothing was written");
+  if (!logpPath.empty())
+    if (llvm::Error err = toError(writeNpy(logpPath, logp.data(), count, 1)))
+      return err;
+  llvm::outs() << llvm::formatv(
+      "{0} points, {1} {2} divergence{3}: mean log-likelihood {4:f4} nats, "
+      "{5:f4} bits/dim\n",
+      count, entry.solver, divergence,
+      steps ? llvm::formatv(", {0} steps", *steps).str()
+            : llvm::formatv(", the program's {0} steps",
+                            entry.fixedSteps.value_or(0))
+                  .str(),
+      mean, -mean / (static_cast<double>(dims) * std::log(2.0)));
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
 // eval
 //===----------------------------------------------------------------------===//
 
@@ -441,12 +557,14 @@ int fm::cli::runTool(int argc, char **argv, const ToolConfig &config) {
     result = sample(config);
   else if (evalCommand)
     result = eval();
+  else if (likelihoodCommand)
+    result = likelihood(config);
   else {
     llvm::WithColor::error(llvm::errs(), config.name)
         << "expected a command: "
         << (config.extraCommand ? config.extraCommand->getName().str() + ", "
                                 : std::string())
-        << "train, sample or eval (see --help)\n";
+        << "train, sample, likelihood or eval (see --help)\n";
     return 2;
   }
   if (result) {

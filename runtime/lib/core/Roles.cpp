@@ -12,13 +12,14 @@
 using namespace fmrt;
 
 namespace {
-constexpr std::array<std::pair<EntryRole, std::string_view>, 3> kEntryRoles = {{
+constexpr std::array<std::pair<EntryRole, std::string_view>, 4> kEntryRoles = {{
     {EntryRole::Init, "init"},
     {EntryRole::TrainStep, "train_step"},
     {EntryRole::Sampler, "sampler"},
+    {EntryRole::Likelihood, "likelihood"},
 }};
 
-constexpr std::array<std::pair<ValueRole, std::string_view>, 8> kValueRoles = {{
+constexpr std::array<std::pair<ValueRole, std::string_view>, 9> kValueRoles = {{
     {ValueRole::Param, "param"},
     {ValueRole::OptState, "opt_state"},
     {ValueRole::Batch, "batch"},
@@ -27,6 +28,7 @@ constexpr std::array<std::pair<ValueRole, std::string_view>, 8> kValueRoles = {{
     {ValueRole::Loss, "loss"},
     {ValueRole::State, "state"},
     {ValueRole::Steps, "steps"},
+    {ValueRole::LogP, "logp"},
 }};
 
 template <typename Table, typename Enum>
@@ -73,6 +75,9 @@ bool fmrt::isInputRoleOf(EntryRole entry, ValueRole role) {
   case EntryRole::Sampler:
     return role == ValueRole::Param || role == ValueRole::State ||
            role == ValueRole::Steps;
+  case EntryRole::Likelihood:
+    return role == ValueRole::Param || role == ValueRole::State ||
+           role == ValueRole::Steps || role == ValueRole::Seed;
   }
   return false;
 }
@@ -86,6 +91,8 @@ bool fmrt::isResultRoleOf(EntryRole entry, ValueRole role) {
            role == ValueRole::OptState;
   case EntryRole::Sampler:
     return role == ValueRole::State;
+  case EntryRole::Likelihood:
+    return role == ValueRole::LogP;
   }
   return false;
 }

@@ -144,6 +144,7 @@ llvm::Error Trainer::buildLayout() {
       return slot;
     case ValueRole::State:
     case ValueRole::Steps:
+    case ValueRole::LogP:
       break;
     }
     return fail("has role '" + llvm::StringRef(valueRoleName(*value.role)) +

@@ -498,3 +498,48 @@ func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tens
 fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
 // expected-error @+1 {{'fm.sampler' op solver meanflow only samples forward, from noise to data}}
 fm.sampler @sampler_meanflow_reverse flow(@mf) solver(meanflow) steps(2) direction(reverse)
+
+//===----------------------------------------------------------------------===//
+// fm.likelihood
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.likelihood' op steps must be > 0, got 0}}
+fm.likelihood @zero_steps flow(@f) solver(euler) steps(0) divergence(exact)
+
+// -----
+
+// expected-error @+1 {{'fm.likelihood' op flow 'missing' does not reference an fm.flow}}
+fm.likelihood @no_flow flow(@missing) solver(euler) divergence(exact)
+
+// -----
+
+func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %z : tensor<?x2xf32>
+}
+fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian) data_shape [2] kind(mean)
+// expected-error @+1 {{'fm.likelihood' op needs a flow of kind velocity, but 'mf' is of kind mean}}
+fm.likelihood @of_mean flow(@mf) solver(euler) divergence(exact)
+
+// -----
+
+func.func @v(%x: tensor<?x2x3xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2x3xf32> {
+  return %x : tensor<?x2x3xf32>
+}
+fm.flow @img network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2, 3]
+// expected-error @+1 {{'fm.likelihood' op needs rank-1 data points, but flow 'img' has data_shape of rank 2}}
+fm.likelihood @of_images flow(@img) solver(euler) divergence(exact)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.likelihood' op divergence hutchinson needs a static batch, but the network of flow 'f' takes 'tensor<?x2xf32>'}}
+fm.likelihood @dynamic_hutchinson flow(@f) solver(euler) divergence(hutchinson)

@@ -74,6 +74,13 @@ fm.sampler @encode_grid flow(@field) solver(heun) time_grid [1.0, 0.25, 0.0] dir
 // CHECK: fm.sampler @sample_rk38 flow(@images) solver(rk38) steps(1){{$}}
 fm.sampler @sample_rk38 flow(@images) solver(rk38) steps(1)
 
+/// Likelihoods: a step count at run time or fixed, and a divergence.
+// CHECK: fm.likelihood @loglik flow(@moons) solver(midpoint) divergence(exact){{$}}
+fm.likelihood @loglik flow(@moons) solver(midpoint) divergence(exact)
+
+// CHECK: fm.likelihood @loglik_rk4 flow(@moons) solver(rk4) steps(20) divergence(exact){{$}}
+fm.likelihood @loglik_rk4 flow(@moons) solver(rk4) steps(20) divergence(exact)
+
 /// MeanFlow: an average-velocity network u(z, r, t), its flow of kind mean
 /// (the default kind velocity is elided), its loss with default or given
 /// settings, and its sampler.

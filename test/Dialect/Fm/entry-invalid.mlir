@@ -3,7 +3,7 @@
 /// Entry-point roles (fm.entry, fm.role, fm.name, fm.slot, fm.solver,
 /// fm.direction): every diagnostic of the dialect's attribute verifier.
 
-// expected-error @+1 {{'func.func' op 'fm.entry' must be "init", "train_step" or "sampler", got "trainer"}}
+// expected-error @+1 {{'func.func' op 'fm.entry' must be "init", "train_step", "sampler" or "likelihood", got "trainer"}}
 func.func @unknown_entry(%s: i64) attributes {fm.entry = "trainer"} {
   return
 }
@@ -235,7 +235,7 @@ func.func @no_solver(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32
 
 // -----
 
-// expected-error @+1 {{'func.func' op is a 'init' entry point: only samplers take 'fm.solver', 'fm.direction', 'fm.steps' and 'fm.time_grid'}}
+// expected-error @+1 {{'func.func' op is a 'init' entry point: only samplers and likelihoods take 'fm.solver', 'fm.direction', 'fm.steps' and 'fm.time_grid'}}
 func.func @solver_on_init(%s: i64 {fm.role = "seed"}) attributes {fm.entry = "init", fm.solver = "euler"} {
   return
 }
@@ -272,7 +272,7 @@ func.func @typo() attributes {fm.rol = "init"} {
 
 // -----
 
-// expected-error @+1 {{'func.func' op argument #0: 'fm.role' must name a role (param, opt_state, batch, seed, step, loss, state, steps), got "weights"}}
+// expected-error @+1 {{'func.func' op argument #0: 'fm.role' must name a role (param, opt_state, batch, seed, step, loss, state, steps, logp), got "weights"}}
 func.func @unknown_role(%w: tensor<2xf32> {fm.role = "weights"}) {
   return
 }
@@ -337,4 +337,146 @@ func.func @short_grid(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf3
 // expected-error @+1 {{'func.func' op 'fm.steps' needs an 'fm.entry'}}
 func.func @steps_alone() attributes {fm.steps = 3 : i64} {
   return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op result #0 of 'likelihood' entry point cannot have role 'state'}}
+func.func @likelihood_state_out(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "likelihood", fm.solver = "midpoint", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #1 of 'likelihood' entry point cannot have role 'batch'}}
+func.func @likelihood_batch(%x: tensor<4x2xf32> {fm.role = "state"}, %b: tensor<4x2xf32> {fm.role = "batch"})
+    -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "midpoint", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op result #0 of 'likelihood' entry point of role 'logp' must be a 1-D tensor of f32 (one per point), got 'tensor<?x1xf32>'}}
+func.func @logp_rank(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x1xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "midpoint", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x2xf32>
+  %l = tensor.empty(%n) : tensor<?x1xf32>
+  return %l : tensor<?x1xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point and must have one input of role 'state'}}
+func.func @likelihood_no_state(%x: tensor<4x2xf32> {fm.role = "param", fm.name = "w"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "midpoint", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point and must have one result of role 'logp'}}
+func.func @likelihood_no_logp(%x: tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "likelihood", fm.solver = "midpoint", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point whose 'logp' result does not have one value per point of its 'state': 'tensor<3xf32>' for 'tensor<4x2xf32>'}}
+func.func @logp_count(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tensor<3xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "midpoint", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  %l = tensor.empty() : tensor<3xf32>
+  return %l : tensor<3xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'sampler' entry point: only likelihoods take 'fm.divergence'}}
+func.func @divergence_on_sampler(%x: tensor<?x2xf32> {fm.role = "state"}) -> (tensor<?x2xf32> {fm.role = "state"})
+    attributes {fm.entry = "sampler", fm.solver = "euler", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point and needs an 'fm.solver'}}
+func.func @likelihood_no_solver(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point, which integrates from t = 1 to t = 0 in equal steps: it takes no 'fm.direction' or 'fm.time_grid'}}
+func.func @likelihood_grid(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "euler", fm.time_grid = array<f64: 1.0, 0.0>, fm.divergence = "exact"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point and needs an ODE method, not meanflow}}
+func.func @likelihood_meanflow(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "meanflow", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point and needs an 'fm.divergence'}}
+func.func @likelihood_no_divergence(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "euler", fm.steps = 4 : i64} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.divergence' must be "exact" or "hutchinson", got "skilling"}}
+func.func @bad_divergence(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "euler", fm.steps = 4 : i64, fm.divergence = "skilling"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.divergence' needs an 'fm.entry'}}
+func.func @divergence_alone() attributes {fm.divergence = "exact"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point with divergence 'hutchinson' and must have one input of role 'seed'}}
+func.func @hutchinson_no_seed(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "euler", fm.steps = 4 : i64, fm.divergence = "hutchinson"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point with divergence 'exact' and must have no input of role 'seed'}}
+func.func @exact_seed(%x: tensor<4x2xf32> {fm.role = "state"}, %s: i64 {fm.role = "seed"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "euler", fm.steps = 4 : i64, fm.divergence = "exact"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a 'likelihood' entry point and needs either a 'steps' input or the program's steps ('fm.steps' or 'fm.time_grid'), got neither}}
+func.func @likelihood_no_steps(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tensor<4xf32> {fm.role = "logp"})
+    attributes {fm.entry = "likelihood", fm.solver = "euler", fm.divergence = "exact"} {
+  %l = tensor.empty() : tensor<4xf32>
+  return %l : tensor<4xf32>
 }

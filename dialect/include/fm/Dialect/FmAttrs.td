@@ -293,6 +293,24 @@ def Fm_DirectionAttr : EnumAttr<Fm_Dialect, Fm_Direction, "direction"> {
   }];
 }
 
+def Fm_Divergence : I32EnumAttr<"Divergence",
+    "divergence estimator of a likelihood", [
+    I32EnumAttrCase<"Exact", 0, "exact">,
+    I32EnumAttrCase<"Hutchinson", 1, "hutchinson">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::fm";
+}
+
+def Fm_DivergenceAttr : EnumAttr<Fm_Dialect, Fm_Divergence, "divergence"> {
+  let summary = "How a likelihood computes the velocity's divergence";
+  let description = [{
+    `exact`: the trace of the Jacobian from D Jacobian-vector products with
+    the unit vectors; `hutchinson`: Hutchinson's unbiased estimate zᵀ(J z)
+    from one product with a Rademacher probe z per point, drawn once per
+    call from the entry point's seed.
+  }];
+}
+
 /// Adam's hyper-parameters, shared by `#fm.adam` and `#fm.adamw`.
 class Fm_AdamFamilyAttr<string name, string attrMnemonic,
                         string defaultWeightDecay>

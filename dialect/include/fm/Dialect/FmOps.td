@@ -285,6 +285,57 @@ def Fm_SamplerOp : Fm_Op<"sampler", [
   let hasVerifier = 1;
 }
 
+def Fm_LikelihoodOp : Fm_Op<"likelihood", [
+    Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Declares the exact log-likelihood of a flow's data points";
+  let description = [{
+    The log-density the flow's ODE assigns to data points x1
+    (`ODESolver.compute_likelihood` of the reference library): integrates
+    the pair (x, ℓ) with fixed steps of `solver` from t = 1 down to t = 0,
+
+    ```
+    dx/dt = v(x, t),   dℓ/dt = div v(x, t),   x(1) = x1, ℓ(1) = 0,
+    log p1(x1) = log N(x(0); 0, I) + ℓ(0)
+    ```
+
+    in nats, one value per point. The divergence is `exact` (D
+    Jacobian-vector products of the network, `fm.jvp` with the unit
+    tangents e_i and zero tangents for t and the parameters) or
+    `hutchinson` (one product with a Rademacher probe z per point:
+    zᵀ(J z), unbiased). `steps(n)` fixes n equal steps; without it the
+    count is an input. The flow must be of kind velocity with a Gaussian
+    source and rank-1 data.
+
+    `fm-expand-flow` replaces it with an entry point of role `likelihood`:
+
+    ```
+    @name(P parameters {fm.name}, x: tensor<N x D x f32>[, steps: index]
+          [, seed: i64]) -> tensor<N x f32>
+    ```
+
+    with `seed` only for `hutchinson` (which needs a static N: its probes
+    are drawn with `fm.random_uniform` from Philox stream 0 of the seed).
+
+    Example:
+
+    ```mlir
+    fm.likelihood @loglik flow(@moons) solver(midpoint) steps(20)
+        divergence(exact)
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$flow,
+    Fm_EnumProp<Fm_ODEMethod, Fm_ODEMethodAttr>:$solver,
+    OptionalAttr<I64Attr>:$steps,
+    Fm_EnumProp<Fm_Divergence, Fm_DivergenceAttr>:$divergence);
+  let assemblyFormat = [{
+    $sym_name `flow` `(` $flow `)` `solver` `(` $solver `)`
+    (`steps` `(` $steps^ `)`)? `divergence` `(` $divergence `)` attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Loop level
 //===----------------------------------------------------------------------===//

@@ -15,8 +15,8 @@
 include "mlir/Pass/PassBase.td"
 
 def FmExpandFlow : Pass<"fm-expand-flow", "::mlir::ModuleOp"> {
-  let summary = "Expand the declarative level (flows, trainers, samplers) "
-                "into loop-level functions";
+  let summary = "Expand the declarative level (flows, trainers, samplers, "
+                "likelihoods) into loop-level functions";
   let description = [{
     Replaces the declarative ops of a module with the entry points that
     `fm-run` and `fmrt::Program` call, written with loop-level fm ops:
@@ -34,6 +34,13 @@ def FmExpandFlow : Pass<"fm-expand-flow", "::mlir::ModuleOp"> {
       per parameter;
     - each `fm.sampler @name` becomes `@name(params, x[, steps]) -> x`, one
       `fm.integrate` of the network;
+    - each `fm.likelihood @name` becomes `@name(params, x[, steps][, seed])
+      -> logp` and a private `@name_velocity` of the augmented state
+      [x | ℓ] (N × (D + 1)): (v, div v), the divergence from D `fm.jvp`'s
+      of the network with the unit tangents (exact) or one with a
+      Rademacher probe drawn from `fm.random_uniform` stream 0 of the seed
+      (Hutchinson); one `fm.integrate` of [x | 0] from t = 1 to t = 0,
+      then log N(x(0); 0, I) + ℓ(0) per point;
     - for a flow of kind `mean` (MeanFlow), the trainer draws two times
       (streams 1 and 2, the offset advancing by x0's and both times'
       blocks), orders them t ≤ r, sets r = t on all but the first

@@ -50,6 +50,9 @@ inline constexpr std::string_view kFixedStepsAttr = "fm.steps";
 /// A sampler's fixed time grid, where the program fixes one (then it takes
 /// no `steps` input).
 inline constexpr std::string_view kTimeGridAttr = "fm.time_grid";
+/// A likelihood's divergence estimator: "exact" (one JVP per dimension) or
+/// "hutchinson" (one JVP with a Rademacher probe drawn from its seed).
+inline constexpr std::string_view kDivergenceAttr = "fm.divergence";
 
 /// What an entry point is for.
 enum class EntryRole {
@@ -60,6 +63,9 @@ enum class EntryRole {
   TrainStep,
   /// (parameters, state[, steps]) -> state: integrates a batch of points.
   Sampler,
+  /// (parameters, state[, steps][, seed]) -> logp: the exact log-likelihood
+  /// of a batch of data points, integrating (x, div v) from t = 1 to t = 0.
+  Likelihood,
 };
 
 /// What one input or result of an entry point holds.
@@ -80,6 +86,8 @@ enum class ValueRole {
   State,
   /// The number of solver steps (index or i64).
   Steps,
+  /// The log-likelihood of each point, in nats (tensor<N x f32>).
+  LogP,
 };
 
 /// The spelling of `role` in attributes and manifests.

@@ -1,0 +1,73 @@
+//===- Likelihood.h - Log-likelihoods of compiled programs ------*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// fmrt::LikelihoodEvaluator computes the log-likelihood of data points with
+// one of a program's `likelihood` entry points (fm/Runtime/Roles.h), found
+// by its solver and divergence: it loads the parameters by name from a
+// checkpoint and calls the entry point in chunks of rows.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_RUNTIME_LIKELIHOOD_H
+#define FM_RUNTIME_LIKELIHOOD_H
+
+#include "fm/Runtime/Program.h"
+#include "fm/Runtime/SafeTensors.h"
+
+#include <optional>
+#include <vector>
+
+namespace fmrt {
+
+/// The Philox stream of a seed that likelihood data points are drawn from
+/// when they come from a built-in dataset.
+inline constexpr uint64_t kLikelihoodDataStream = 4000;
+
+/// One likelihood entry point of a program and the parameters it runs with.
+class LikelihoodEvaluator {
+public:
+  /// The likelihood of `program` with solver `solver` and divergence
+  /// `divergence` ("exact" or "hutchinson"). Fails, listing what the
+  /// program has, where there is none.
+  static llvm::Expected<std::unique_ptr<LikelihoodEvaluator>>
+  create(Program &program, llvm::StringRef solver, llvm::StringRef divergence);
+
+  const EntryPoint &entry() const { return *likelihood; }
+  /// Whether the entry point takes its number of steps at run time.
+  bool takesSteps() const { return stepsInput.has_value(); }
+  /// Whether it takes a seed (Hutchinson's probes).
+  bool takesSeed() const { return seedInput.has_value(); }
+  /// The number of values in one point.
+  int64_t pointSize() const;
+  /// The number of points one call takes, or nullopt for any number.
+  std::optional<int64_t> staticRows() const;
+
+  /// Takes every parameter from `checkpoint` by name, checking its shape.
+  llvm::Error loadParameters(const SafeTensorsFile &checkpoint);
+
+  /// Writes log p of `n` points `x` ([n, D] f32, row major) into `logp`
+  /// (n values, nats) with `steps` solver steps (none where !takesSteps())
+  /// and, for Hutchinson, `seed`; `chunkRows` points per call (ignored
+  /// where the entry point takes a static number of rows). Chunk k uses
+  /// seed + k, so results do not depend on the chunking only for exact.
+  llvm::Error evaluate(const float *x, float *logp, int64_t n,
+                       std::optional<int64_t> steps, uint64_t seed,
+                       int64_t chunkRows);
+
+private:
+  LikelihoodEvaluator(Program &program, const EntryPoint &likelihood);
+
+  Program &program;
+  const EntryPoint *likelihood;
+  /// The parameters' values, by input index.
+  std::vector<std::vector<float>> params;
+  std::optional<size_t> stepsInput, seedInput;
+  size_t stateInput = 0;
+};
+
+} // namespace fmrt
+
+#endif // FM_RUNTIME_LIKELIHOOD_H

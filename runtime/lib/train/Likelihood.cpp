@@ -1,0 +1,159 @@
+//===- Likelihood.cpp - Log-likelihoods of compiled programs --------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Runtime/Likelihood.h"
+
+#include "fm/Runtime/StatusBridge.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+
+using namespace fmrt;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+LikelihoodEvaluator::LikelihoodEvaluator(Program &program,
+                                         const EntryPoint &likelihood)
+    : program(program), likelihood(&likelihood),
+      params(likelihood.inputs.size()) {}
+
+llvm::Expected<std::unique_ptr<LikelihoodEvaluator>>
+LikelihoodEvaluator::create(Program &program, llvm::StringRef solver,
+                            llvm::StringRef divergence) {
+  std::vector<std::string> have;
+  const EntryPoint *found = nullptr;
+  for (const EntryPoint *entry :
+       program.entriesWithRole(EntryRole::Likelihood)) {
+    bool hutchinson = llvm::any_of(entry->inputs, [](const EntryValue &v) {
+      return v.role == ValueRole::Seed;
+    });
+    llvm::StringRef kind = hutchinson ? "hutchinson" : "exact";
+    have.push_back(entry->solver + " " + kind.str());
+    if (entry->solver != solver || kind != divergence)
+      continue;
+    if (found)
+      return makeError("the program has two likelihoods with solver '" +
+                       solver + "' and divergence '" + divergence + "': '" +
+                       found->name + "' and '" + entry->name + "'");
+    found = entry;
+  }
+  if (!found)
+    return makeError(
+        "the program has no likelihood with solver '" + solver +
+        "' and divergence '" + divergence + "' (it has: " +
+        (have.empty() ? std::string("none") : llvm::join(have, ", ")) + ")");
+
+  std::unique_ptr<LikelihoodEvaluator> result(
+      new LikelihoodEvaluator(program, *found));
+  for (auto [i, input] : llvm::enumerate(found->inputs)) {
+    switch (input.role.value_or(ValueRole::Loss)) {
+    case ValueRole::Param:
+      if (!input.type.isTensor() || input.type.element != ElementType::F32)
+        return makeError("parameter '" + input.name + "' of '" + found->name +
+                         "' is " + input.type.str() +
+                         "; the evaluator passes f32 tensors");
+      break;
+    case ValueRole::State:
+      if (!input.type.isTensor() || input.type.element != ElementType::F32 ||
+          input.type.shape.size() != 2)
+        return makeError("'" + found->name +
+                         "' must take its points as a tensor of f32 [n, D], "
+                         "got " +
+                         input.type.str());
+      result->stateInput = i;
+      break;
+    case ValueRole::Steps:
+      result->stepsInput = i;
+      break;
+    case ValueRole::Seed:
+      result->seedInput = i;
+      break;
+    default:
+      return makeError(llvm::formatv(
+          "'{0}' input #{1} has no role a likelihood takes", found->name, i));
+    }
+  }
+  return result;
+}
+
+int64_t LikelihoodEvaluator::pointSize() const {
+  return likelihood->inputs[stateInput].type.shape[1];
+}
+
+std::optional<int64_t> LikelihoodEvaluator::staticRows() const {
+  int64_t rows = likelihood->inputs[stateInput].type.shape[0];
+  if (rows < 0)
+    return std::nullopt;
+  return rows;
+}
+
+llvm::Error
+LikelihoodEvaluator::loadParameters(const SafeTensorsFile &checkpoint) {
+  for (auto [i, input] : llvm::enumerate(likelihood->inputs)) {
+    if (input.role != ValueRole::Param)
+      continue;
+    if (llvm::Error err = toError(
+            checkTensor(checkpoint, input.name,
+                        {input.type.shape.begin(), input.type.shape.end()})))
+      return err;
+    params[i] = checkpoint.lookup(input.name)->data;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
+                                          int64_t n,
+                                          std::optional<int64_t> steps,
+                                          uint64_t seed, int64_t chunkRows) {
+  if (n <= 0)
+    return makeError("the number of points must be positive");
+  if (chunkRows <= 0)
+    return makeError("the chunk size must be positive");
+  if (takesSteps() && (!steps || *steps <= 0))
+    return makeError("'" + likelihood->name +
+                     "' needs a positive number of steps");
+  if (!takesSteps() && steps)
+    return makeError("'" + likelihood->name +
+                     "' has its steps fixed by the program");
+  std::optional<int64_t> fixedRows = staticRows();
+  if (fixedRows && n % *fixedRows != 0)
+    return makeError(llvm::formatv(
+        "'{0}' takes {1} points per call: give a multiple of {1} points",
+        likelihood->name, *fixedRows));
+  int64_t rowsPerCall = fixedRows ? *fixedRows : chunkRows;
+  for (auto [i, input] : llvm::enumerate(likelihood->inputs))
+    if (input.role == ValueRole::Param && params[i].empty() &&
+        numElements(input.type.shape) > 0)
+      return makeError("parameter '" + input.name + "' was never loaded");
+
+  int64_t width = pointSize();
+  std::vector<float> chunk;
+  for (int64_t first = 0, k = 0; first < n; first += rowsPerCall, ++k) {
+    int64_t rows = std::min(rowsPerCall, n - first);
+    // Compiled code may write into its arguments' buffers: pass a copy.
+    chunk.assign(x + first * width, x + (first + rows) * width);
+    std::vector<Argument> args;
+    for (auto [i, input] : llvm::enumerate(likelihood->inputs)) {
+      if (i == stateInput)
+        args.push_back(TensorRef{chunk.data(), {rows, width}});
+      else if (stepsInput && i == *stepsInput)
+        args.push_back(*steps);
+      else if (seedInput && i == *seedInput)
+        args.push_back(static_cast<int64_t>(seed + k));
+      else
+        args.push_back(TensorRef{params[i].data(), input.type.shape});
+    }
+    if (llvm::Error err = program.call(likelihood->name, args,
+                                       {TensorRef{logp + first, {rows}}}))
+      return err;
+  }
+  return llvm::Error::success();
+}
