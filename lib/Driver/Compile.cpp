@@ -136,6 +136,9 @@ static llvm::Expected<EntryPoint> describeEntryPoint(mlir::func::FuncOp func,
     entry.direction = direction.str();
   else if (entry.role == EntryRole::Sampler)
     entry.direction = "forward";
+  if (auto divergence = func->getAttrOfType<mlir::StringAttr>(
+          llvm::StringRef(kDivergenceAttr)))
+    entry.divergence = divergence.str();
   if (auto steps = func->getAttrOfType<mlir::IntegerAttr>(
           llvm::StringRef(kFixedStepsAttr)))
     entry.fixedSteps = steps.getInt();

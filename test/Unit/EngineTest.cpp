@@ -346,14 +346,20 @@ TEST(ManifestTest, RoundTrips) {
   fixed.solver = "euler";
   fixed.direction = "forward";
   fixed.fixedSteps = 12;
-  manifest.entries = {entry, sampler, fixed};
+  EntryPoint likelihood;
+  likelihood.name = "loglik";
+  likelihood.role = EntryRole::Likelihood;
+  likelihood.solver = "midpoint";
+  likelihood.divergence = "hutchinson";
+  likelihood.fixedSteps = 20;
+  manifest.entries = {entry, sampler, fixed, likelihood};
   std::string text = printManifest(manifest);
   auto parsed = parseManifest(text);
   ASSERT_TRUE(static_cast<bool>(parsed)) << toString(parsed.takeError());
   EXPECT_EQ(parsed->backend, Backend::Dnnl);
   EXPECT_EQ(parsed->cpu, "znver4");
   EXPECT_EQ(parsed->features, manifest.features);
-  ASSERT_EQ(parsed->entries.size(), 3u);
+  ASSERT_EQ(parsed->entries.size(), 4u);
   const EntryPoint &got = parsed->entries[0];
   EXPECT_EQ(got.name, "step");
   EXPECT_EQ(got.role, EntryRole::TrainStep);
@@ -379,6 +385,10 @@ TEST(ManifestTest, RoundTrips) {
   EXPECT_EQ(gotSampler.fixedSteps, std::nullopt);
   EXPECT_EQ(parsed->entries[2].fixedSteps, 12);
   EXPECT_TRUE(parsed->entries[2].timeGrid.empty());
+  EXPECT_EQ(parsed->entries[3].role, EntryRole::Likelihood);
+  EXPECT_EQ(parsed->entries[3].divergence, "hutchinson");
+  EXPECT_EQ(parsed->entries[3].fixedSteps, 20);
+  EXPECT_TRUE(parsed->entries[2].divergence.empty());
   EXPECT_EQ(printManifest(*parsed), text);
 }
 

@@ -159,6 +159,8 @@ std::string fmrt::printManifest(const Manifest &manifest) {
       object["solver"] = entry.solver;
     if (!entry.direction.empty())
       object["direction"] = entry.direction;
+    if (!entry.divergence.empty())
+      object["divergence"] = entry.divergence;
     if (entry.fixedSteps)
       object["steps"] = *entry.fixedSteps;
     if (!entry.timeGrid.empty())
@@ -274,7 +276,8 @@ llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
         return malformed("an unknown role");
     }
     for (auto [key, field] : {std::pair("solver", &entry.solver),
-                              std::pair("direction", &entry.direction)})
+                              std::pair("direction", &entry.direction),
+                              std::pair("divergence", &entry.divergence)})
       if (std::optional<llvm::StringRef> text = object->getString(key))
         *field = text->str();
     if (const llvm::json::Value *steps = object->get("steps")) {

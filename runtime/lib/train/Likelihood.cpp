@@ -32,10 +32,7 @@ LikelihoodEvaluator::create(Program &program, llvm::StringRef solver,
   const EntryPoint *found = nullptr;
   for (const EntryPoint *entry :
        program.entriesWithRole(EntryRole::Likelihood)) {
-    bool hutchinson = llvm::any_of(entry->inputs, [](const EntryValue &v) {
-      return v.role == ValueRole::Seed;
-    });
-    llvm::StringRef kind = hutchinson ? "hutchinson" : "exact";
+    llvm::StringRef kind = entry->divergence;
     have.push_back(entry->solver + " " + kind.str());
     if (entry->solver != solver || kind != divergence)
       continue;

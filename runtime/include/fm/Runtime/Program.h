@@ -95,6 +95,8 @@ struct EntryPoint {
   /// A sampler's method (e.g. "midpoint") and direction ("forward" or
   /// "reverse"), or "".
   std::string solver, direction;
+  /// A likelihood's divergence estimator ("exact" or "hutchinson"), or "".
+  std::string divergence;
   /// A sampler's steps where the program fixes them: a number of equal
   /// steps, or a time grid. Neither where it takes a `steps` input.
   std::optional<int64_t> fixedSteps;
