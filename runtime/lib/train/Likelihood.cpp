@@ -6,8 +6,6 @@
 
 #include "fm/Runtime/Likelihood.h"
 
-#include "fm/Runtime/StatusBridge.h"
-
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -22,8 +20,7 @@ static llvm::Error makeError(const llvm::Twine &message) {
 
 LikelihoodEvaluator::LikelihoodEvaluator(Program &program,
                                          const EntryPoint &likelihood)
-    : program(program), likelihood(&likelihood),
-      params(likelihood.inputs.size()) {}
+    : program(program), likelihood(&likelihood), params(likelihood) {}
 
 llvm::Expected<std::unique_ptr<LikelihoodEvaluator>>
 LikelihoodEvaluator::create(Program &program, llvm::StringRef solver,
@@ -94,16 +91,7 @@ std::optional<int64_t> LikelihoodEvaluator::staticRows() const {
 
 llvm::Error
 LikelihoodEvaluator::loadParameters(const SafeTensorsFile &checkpoint) {
-  for (auto [i, input] : llvm::enumerate(likelihood->inputs)) {
-    if (input.role != ValueRole::Param)
-      continue;
-    if (llvm::Error err = toError(
-            checkTensor(checkpoint, input.name,
-                        {input.type.shape.begin(), input.type.shape.end()})))
-      return err;
-    params[i] = checkpoint.lookup(input.name)->data;
-  }
-  return llvm::Error::success();
+  return params.load(checkpoint);
 }
 
 llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
@@ -126,10 +114,8 @@ llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
         "'{0}' takes {1} points per call: give a multiple of {1} points",
         likelihood->name, *fixedRows));
   int64_t rowsPerCall = fixedRows ? *fixedRows : chunkRows;
-  for (auto [i, input] : llvm::enumerate(likelihood->inputs))
-    if (input.role == ValueRole::Param && params[i].empty() &&
-        numElements(input.type.shape) > 0)
-      return makeError("parameter '" + input.name + "' was never loaded");
+  if (llvm::Error err = params.checkSet())
+    return err;
 
   int64_t width = pointSize();
   std::vector<float> chunk;
@@ -146,7 +132,7 @@ llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
       else if (seedInput && i == *seedInput)
         args.push_back(static_cast<int64_t>(seed + k));
       else
-        args.push_back(TensorRef{params[i].data(), input.type.shape});
+        args.push_back(params.argument(i));
     }
     if (llvm::Error err = program.call(likelihood->name, args,
                                        {TensorRef{logp + first, {rows}}}))

@@ -7,7 +7,6 @@
 #include "fm/Runtime/Sampler.h"
 
 #include "fm/Runtime/Random.h"
-#include "fm/Runtime/StatusBridge.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -22,7 +21,7 @@ static llvm::Error makeError(const llvm::Twine &message) {
 }
 
 Sampler::Sampler(Program &program, const EntryPoint &sampler)
-    : program(program), sampler(&sampler), params(sampler.inputs.size()) {}
+    : program(program), sampler(&sampler), params(sampler) {}
 
 llvm::Expected<std::unique_ptr<Sampler>>
 Sampler::create(Program &program, llvm::StringRef solver) {
@@ -99,31 +98,12 @@ Sampler::parameterShapes() const {
 }
 
 llvm::Error Sampler::loadParameters(const SafeTensorsFile &checkpoint) {
-  for (auto [i, input] : llvm::enumerate(sampler->inputs)) {
-    if (input.role != ValueRole::Param)
-      continue;
-    if (llvm::Error err = toError(
-            checkTensor(checkpoint, input.name,
-                        {input.type.shape.begin(), input.type.shape.end()})))
-      return err;
-    params[i] = checkpoint.lookup(input.name)->data;
-  }
-  return llvm::Error::success();
+  return params.load(checkpoint);
 }
 
 llvm::Error Sampler::setParameter(llvm::StringRef name,
                                   llvm::ArrayRef<float> value) {
-  for (auto [i, input] : llvm::enumerate(sampler->inputs)) {
-    if (input.role != ValueRole::Param || input.name != name)
-      continue;
-    if (static_cast<int64_t>(value.size()) != numElements(input.type.shape))
-      return makeError(llvm::formatv(
-          "parameter '{0}' of '{1}' has {2} values, {3} given", name,
-          sampler->name, numElements(input.type.shape), value.size()));
-    params[i].assign(value.begin(), value.end());
-    return llvm::Error::success();
-  }
-  return makeError("'" + sampler->name + "' has no parameter '" + name + "'");
+  return params.set(name, value);
 }
 
 llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
@@ -138,10 +118,8 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
   if (!takesSteps() && steps)
     return makeError("'" + sampler->name +
                      "' has its steps fixed by the program");
-  for (auto [i, input] : llvm::enumerate(sampler->inputs))
-    if (input.role == ValueRole::Param && params[i].empty() &&
-        numElements(input.type.shape) > 0)
-      return makeError("parameter '" + input.name + "' was never loaded");
+  if (llvm::Error err = params.checkSet())
+    return err;
 
   int64_t width = pointSize();
   std::vector<float> chunk;
@@ -157,7 +135,7 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
       else if (stepsInput && i == *stepsInput)
         args.push_back(*steps);
       else
-        args.push_back(TensorRef{params[i].data(), input.type.shape});
+        args.push_back(params.argument(i));
     }
     if (llvm::Error err =
             program.call(sampler->name, args,

@@ -14,6 +14,7 @@
 #ifndef FM_RUNTIME_LIKELIHOOD_H
 #define FM_RUNTIME_LIKELIHOOD_H
 
+#include "fm/Runtime/EntryParameters.h"
 #include "fm/Runtime/Program.h"
 #include "fm/Runtime/SafeTensors.h"
 
@@ -62,8 +63,7 @@ private:
 
   Program &program;
   const EntryPoint *likelihood;
-  /// The parameters' values, by input index.
-  std::vector<std::vector<float>> params;
+  EntryParameters params;
   std::optional<size_t> stepsInput, seedInput;
   size_t stateInput = 0;
 };

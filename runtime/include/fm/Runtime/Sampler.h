@@ -15,6 +15,7 @@
 #ifndef FM_RUNTIME_SAMPLER_H
 #define FM_RUNTIME_SAMPLER_H
 
+#include "fm/Runtime/EntryParameters.h"
 #include "fm/Runtime/Program.h"
 #include "fm/Runtime/SafeTensors.h"
 
@@ -69,8 +70,7 @@ private:
 
   Program &program;
   const EntryPoint *sampler;
-  /// The parameters' values, by input index.
-  std::vector<std::vector<float>> params;
+  EntryParameters params;
   std::optional<size_t> stepsInput;
   size_t stateInput = 0;
 };
