@@ -31,28 +31,16 @@ bool autodiff::isDifferentiableType(Type type) {
 }
 
 FailureOr<func::FuncOp> JVPBuilder::build(SymbolTable &symbols) {
-  if (primal.isExternal() || !primal.getBody().hasOneBlock())
-    return primal.emitError("fm-autodiff: cannot differentiate '")
-           << primal.getSymName()
-           << "': only single-block functions with a body are supported";
-
   FunctionType type = primal.getFunctionType();
   SmallVector<Type> inputs(type.getInputs());
   llvm::append_range(inputs, type.getInputs());
   SmallVector<Type> results(type.getResults());
   llvm::append_range(results, type.getResults());
-
-  b.setInsertionPointAfter(primal);
-  auto jvp = func::FuncOp::create(b, primal.getLoc(),
-                                  (primal.getSymName() + "_jvp").str(),
-                                  b.getFunctionType(inputs, results));
-  jvp.setPrivate();
-  symbols.insert(jvp); // Renames on a clash with an existing symbol.
-
-  if (failed(cloneAndNormalize(primal, jvp))) {
-    jvp.erase();
+  FailureOr<func::FuncOp> created =
+      createDerivativeFunction(b, symbols, primal, "jvp", inputs, results);
+  if (failed(created))
     return failure();
-  }
+  func::FuncOp jvp = *created;
 
   Block &block = jvp.getBody().front();
   auto ret = cast<func::ReturnOp>(block.getTerminator());

@@ -60,16 +60,35 @@ LogicalResult autodiff::normalizeForDifferentiation(func::FuncOp func) {
   return applyPatternsGreedily(func, std::move(patterns), config);
 }
 
-LogicalResult autodiff::cloneAndNormalize(func::FuncOp primal,
-                                          func::FuncOp into) {
+FailureOr<func::FuncOp>
+autodiff::createDerivativeFunction(OpBuilder &b, SymbolTable &symbols,
+                                   func::FuncOp primal, StringRef suffix,
+                                   TypeRange inputs, TypeRange results) {
+  if (primal.isExternal() || !primal.getBody().hasOneBlock())
+    return primal.emitError("fm-autodiff: cannot differentiate '")
+           << primal.getSymName()
+           << "': only single-block functions with a body are supported";
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfter(primal);
+  auto into = func::FuncOp::create(b, primal.getLoc(),
+                                   (primal.getSymName() + "_" + suffix).str(),
+                                   b.getFunctionType(inputs, results));
+  into.setPrivate();
+  symbols.insert(into); // Renames on a clash with an existing symbol.
+
   Block *entry = into.addEntryBlock();
   IRMapping mapping;
   Block &primalBlock = primal.getBody().front();
   for (auto [from, to] :
        llvm::zip(primalBlock.getArguments(), entry->getArguments()))
     mapping.map(from, to);
-  OpBuilder b = OpBuilder::atBlockEnd(entry);
+  OpBuilder body = OpBuilder::atBlockEnd(entry);
   for (Operation &op : primalBlock)
-    b.clone(op, mapping);
-  return normalizeForDifferentiation(into);
+    body.clone(op, mapping);
+  if (failed(normalizeForDifferentiation(into))) {
+    into.erase();
+    return failure();
+  }
+  return into;
 }

@@ -19,11 +19,17 @@ namespace mlir::fm::autodiff {
 /// does not converge.
 LogicalResult normalizeForDifferentiation(func::FuncOp func);
 
-/// Gives `into` an entry block holding a copy of `primal`'s single block,
-/// its leading arguments standing for `primal`'s, and normalizes it
-/// (normalizeForDifferentiation). `into` must take at least `primal`'s
-/// arguments, first and with their types.
-LogicalResult cloneAndNormalize(func::FuncOp primal, func::FuncOp into);
+/// Creates the function a derivative of `primal` is built in: a private
+/// `@<primal>_<suffix>` of `inputs` -> `results` right after `primal`
+/// (renamed by `symbols` on a clash), whose entry block holds a normalized
+/// copy of `primal`'s body (normalizeForDifferentiation), its leading
+/// arguments standing for `primal`'s. `inputs` must start with `primal`'s
+/// inputs. Fails, with a diagnostic and leaving nothing behind, for a
+/// `primal` without a single-block body or a body that does not normalize.
+FailureOr<func::FuncOp>
+createDerivativeFunction(OpBuilder &b, SymbolTable &symbols,
+                         func::FuncOp primal, StringRef suffix,
+                         TypeRange inputs, TypeRange results);
 
 } // namespace mlir::fm::autodiff
 

@@ -25,28 +25,16 @@ using namespace mlir::fm;
 using namespace mlir::fm::autodiff;
 
 FailureOr<func::FuncOp> VJPBuilder::build(SymbolTable &symbols) {
-  if (primal.isExternal() || !primal.getBody().hasOneBlock())
-    return primal.emitError("fm-autodiff: cannot differentiate '")
-           << primal.getSymName()
-           << "': only single-block functions with a body are supported";
-
   FunctionType type = primal.getFunctionType();
   SmallVector<Type> inputs(type.getInputs());
   llvm::append_range(inputs, type.getResults());
   SmallVector<Type> results(type.getResults());
   llvm::append_range(results, type.getInputs());
-
-  b.setInsertionPointAfter(primal);
-  auto vjp = func::FuncOp::create(b, primal.getLoc(),
-                                  (primal.getSymName() + "_vjp").str(),
-                                  b.getFunctionType(inputs, results));
-  vjp.setPrivate();
-  symbols.insert(vjp); // Renames on a clash with an existing symbol.
-
-  if (failed(cloneAndNormalize(primal, vjp))) {
-    vjp.erase();
+  FailureOr<func::FuncOp> created =
+      createDerivativeFunction(b, symbols, primal, "vjp", inputs, results);
+  if (failed(created))
     return failure();
-  }
+  func::FuncOp vjp = *created;
 
   Block &block = vjp.getBody().front();
   auto ret = cast<func::ReturnOp>(block.getTerminator());
