@@ -32,7 +32,7 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   pm.addPass(fm::createFmExpandFlow());
   pm.addPass(fm::createFmConvertToLinalg());
   pm.addPass(fm::createFmAutodiff());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(fm::createFmFuseElementwise());
   // Every structured op as a generic. The reverse sweep's products come out
   // of fm-autodiff with bodies that only canonicalization turns into a
   // plain multiply-add.

@@ -15,7 +15,7 @@
 // PASSES-NEXT: fm-expand-flow,
 // PASSES-NEXT: fm-convert-to-linalg,
 // PASSES-NEXT: fm-autodiff,
-// PASSES-NEXT: linalg-fuse-elementwise-ops,
+// PASSES-NEXT: fm-fuse-elementwise,
 // PASSES-NEXT: linalg-generalize-named-ops,
 // PASSES-NEXT: canonicalize
 // PASSES-NEXT: cse,

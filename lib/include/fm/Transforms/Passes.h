@@ -5,14 +5,16 @@
 //===----------------------------------------------------------------------===//
 //
 // Target-independent passes (lib/Transforms): the expansion of the
-// declarative level and automatic differentiation. What is specific to a
-// target lives in fm/Target/<target>/Passes.h. Declared in Passes.td.
+// declarative level, automatic differentiation and elementwise fusion. What
+// is specific to a target lives in fm/Target/<target>/Passes.h. Declared in
+// Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef FM_TRANSFORMS_PASSES_H
 #define FM_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

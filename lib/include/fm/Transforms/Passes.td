@@ -143,4 +143,29 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def FmFuseElementwise : Pass<"fm-fuse-elementwise"> {
+  let summary = "Fuse chains of elementwise linalg.generic ops, keeping "
+                "products whole";
+  let description = [{
+    Fuses an elementwise `linalg.generic` into the generic that consumes
+    it, as upstream's `linalg-fuse-elementwise-ops` does (a producer with
+    one use; fills and splat constants folded into their consumers; reshapes
+    folded by expansion; dead operands erased), with one difference: a
+    producer is never fused into a contraction (a generic whose body is a
+    multiply-accumulate, `linalg::isaContractionOpInterface`). Such a
+    product stays a plain contraction that the backends hand to a library
+    or to register-blocked kernels; fused, it would recompute its operand's
+    elementwise body once per step of the reduction and match neither.
+
+    Forward mode is where this matters: the tangent of `x·W` where `x =
+    act(h)` is `(act'(h)·ẋ)·W`, and `act'(h)·ẋ` has that product as its
+    only user.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // FM_TRANSFORMS_PASSES_TD

@@ -1,0 +1,69 @@
+//===- FuseElementwise.cpp - Elementwise fusion that keeps products whole -===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Upstream's elementwise fusion patterns with a cost function of our own:
+// a producer with one use is fused into its consumer unless the consumer is
+// a contraction. The upstream pass (linalg-fuse-elementwise-ops) fuses into
+// every consumer and is meant for testing only.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::fm {
+#define GEN_PASS_DEF_FMFUSEELEMENTWISE
+#include "fm/Transforms/Passes.h.inc"
+} // namespace mlir::fm
+
+using namespace mlir;
+
+/// Whether the producer of `fused` may be folded into its user: it has no
+/// other user, and that user is not a product the backends would otherwise
+/// hand to a library.
+static bool shouldFuse(OpOperand *fused) {
+  Operation *producer = fused->get().getDefiningOp();
+  if (!producer || !producer->hasOneUse())
+    return false;
+  auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+  return !consumer || !linalg::isaContractionOpInterface(consumer);
+}
+
+namespace {
+struct FmFuseElementwisePass
+    : mlir::fm::impl::FmFuseElementwiseBase<FmFuseElementwisePass> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    // Operands a payload never reads go first: fm-autodiff's tangent of a
+    // product still lists the primal operand, and only without it is the
+    // generic recognizably a contraction.
+    RewritePatternSet cleanup(context);
+    linalg::populateEraseUnusedOperandsAndResultsPatterns(cleanup);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(cleanup))))
+      return signalPassFailure();
+
+    RewritePatternSet patterns(context);
+    linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, shouldFuse);
+    tensor::populateBubbleUpExpandShapePatterns(patterns);
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, context);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, context);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, context);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, context);
+    context->getLoadedDialect<linalg::LinalgDialect>()
+        ->getCanonicalizationPatterns(patterns);
+    linalg::populateConstantFoldLinalgOperations(patterns, shouldFuse);
+    if (failed(applyPatternsGreedily(
+            getOperation(), std::move(patterns),
+            GreedyRewriteConfig().setUseTopDownTraversal())))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,148 @@
+// RUN: fm-opt %s --fm-fuse-elementwise --split-input-file | FileCheck %s
+
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+#mm_a = affine_map<(m, n, k) -> (m, k)>
+#mm_b = affine_map<(m, n, k) -> (k, n)>
+#mm_c = affine_map<(m, n, k) -> (m, n)>
+
+/// An elementwise chain becomes one generic: bias, then ELU.
+
+// CHECK-LABEL: func.func @chain
+// CHECK:         linalg.generic
+// CHECK:           arith.addf
+// CHECK:           math.expm1
+// CHECK:           arith.select
+// CHECK-NOT:     linalg.generic
+func.func @chain(%x: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  %s = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<8x16xf32>, tensor<16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%v: f32, %c: f32, %o: f32):
+    %r = arith.addf %v, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<8x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<8x16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %pos = arith.cmpf ogt, %v, %zero : f32
+    %em = math.expm1 %v : f32
+    %r = arith.select %pos, %v, %em : f32
+    linalg.yield %r : f32
+  } -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}
+
+// -----
+
+#id = affine_map<(i, j) -> (i, j)>
+#mm_a = affine_map<(m, n, k) -> (m, k)>
+#mm_b = affine_map<(m, n, k) -> (k, n)>
+#mm_c = affine_map<(m, n, k) -> (m, n)>
+
+/// The tangent of an ELU layer feeding the next product, as fm-autodiff's
+/// forward mode writes it: the product still lists the primal operand %a,
+/// which its body never reads. The unread operand goes, the activation's
+/// tangent stays its own generic, and the product stays a plain
+/// multiply-accumulate of two operands.
+
+// CHECK-LABEL: func.func @tangent_product
+// CHECK-SAME:    (%[[A:.+]]: tensor<8x16xf32>, %[[Y:.+]]: tensor<8x16xf32>, %[[TA:.+]]: tensor<8x16xf32>, %[[W:.+]]: tensor<16x4xf32>
+// CHECK:         %[[T:.+]] = linalg.generic
+// CHECK-SAME:      ins(%[[Y]], %[[TA]] : tensor<8x16xf32>, tensor<8x16xf32>)
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME:      ins(%[[T]], %[[W]] : tensor<8x16xf32>, tensor<16x4xf32>)
+// CHECK-NEXT:    ^bb0(%[[L:.+]]: f32, %[[R:.+]]: f32, %[[O:.+]]: f32):
+// CHECK-NEXT:      %[[P:.+]] = arith.mulf %[[L]], %[[R]] : f32
+// CHECK-NEXT:      %[[S:.+]] = arith.addf %[[O]], %[[P]] : f32
+// CHECK-NEXT:      linalg.yield %[[S]] : f32
+func.func @tangent_product(%a: tensor<8x16xf32>, %y: tensor<8x16xf32>, %ta: tensor<8x16xf32>,
+                           %w: tensor<16x4xf32>, %acc: tensor<8x4xf32>) -> tensor<8x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  // ELU' from the output y: 1 where y > 0, y + 1 elsewhere.
+  %t = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %ta : tensor<8x16xf32>, tensor<8x16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%v: f32, %dv: f32, %o: f32):
+    %pos = arith.cmpf ogt, %v, %zero : f32
+    %p1 = arith.addf %v, %one : f32
+    %neg = arith.mulf %dv, %p1 : f32
+    %r = arith.select %pos, %dv, %neg : f32
+    linalg.yield %r : f32
+  } -> tensor<8x16xf32>
+  %r = linalg.generic {indexing_maps = [#mm_a, #mm_a, #mm_b, #mm_c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %t, %w : tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x4xf32>) outs(%acc : tensor<8x4xf32>) {
+  ^bb0(%unused: f32, %l: f32, %rr: f32, %o: f32):
+    %p = arith.mulf %l, %rr : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x4xf32>
+  return %r : tensor<8x4xf32>
+}
+
+// -----
+
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+
+/// A reduction that is not a product still takes its producer: the squared
+/// error of a loss is computed inside the sum.
+
+// CHECK-LABEL: func.func @loss_reduction
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "reduction"]
+// CHECK:           arith.subf
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK-NOT:     linalg.generic
+func.func @loss_reduction(%a: tensor<8x2xf32>, %b: tensor<8x2xf32>, %acc: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8x2xf32>
+  %d = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %b : tensor<8x2xf32>, tensor<8x2xf32>) outs(%e : tensor<8x2xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %r = arith.subf %x, %y : f32
+    %sq = arith.mulf %r, %r : f32
+    linalg.yield %sq : f32
+  } -> tensor<8x2xf32>
+  %s = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%d : tensor<8x2xf32>) outs(%acc : tensor<8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.addf %o, %x : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  return %s : tensor<8xf32>
+}
+
+// -----
+
+#id = affine_map<(i, j) -> (i, j)>
+
+/// A producer with two users is computed once, not fused into both.
+
+// CHECK-LABEL: func.func @two_users
+// CHECK-COUNT-3: linalg.generic
+func.func @two_users(%a: tensor<8x2xf32>) -> (tensor<8x2xf32>, tensor<8x2xf32>) {
+  %e = tensor.empty() : tensor<8x2xf32>
+  %x = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<8x2xf32>) outs(%e : tensor<8x2xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.exp %v : f32
+    linalg.yield %r : f32
+  } -> tensor<8x2xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x2xf32>) outs(%e : tensor<8x2xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.mulf %v, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<8x2xf32>
+  %z = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x2xf32>) outs(%e : tensor<8x2xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.addf %v, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<8x2xf32>
+  return %y, %z : tensor<8x2xf32>, tensor<8x2xf32>
+}
