@@ -32,6 +32,13 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   pm.addPass(fm::createFmExpandFlow());
   pm.addPass(fm::createFmConvertToLinalg());
   pm.addPass(fm::createFmAutodiff());
+  // Every call inlined: the network's layers, the network in its solvers and
+  // losses, and the generated derivative functions, which then go (private
+  // functions nobody calls). CSE computes once what several calls shared,
+  // such as the forward pass of the D JVPs of an exact divergence.
+  pm.addPass(createInlinerPass());
+  pm.addPass(createSymbolDCEPass());
+  pm.addPass(createCSEPass());
   pm.addPass(fm::createFmFuseElementwise());
   // Every structured op as a generic. The reverse sweep's products come out
   // of fm-autodiff with bodies that only canonicalization turns into a

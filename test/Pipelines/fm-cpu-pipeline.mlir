@@ -15,6 +15,9 @@
 // PASSES-NEXT: fm-expand-flow,
 // PASSES-NEXT: fm-convert-to-linalg,
 // PASSES-NEXT: fm-autodiff,
+// PASSES-NEXT: inline{{.*}},
+// PASSES-NEXT: symbol-dce,
+// PASSES-NEXT: cse,
 // PASSES-NEXT: fm-fuse-elementwise,
 // PASSES-NEXT: linalg-generalize-named-ops,
 // PASSES-NEXT: canonicalize
