@@ -37,8 +37,13 @@ namespace mlir::fm {
 using namespace mlir;
 using namespace mlir::fm;
 
-/// Whether `v` is zero by construction: a float constant or a fill of one.
+/// Whether `v` is zero by construction: a float constant or a fill of one,
+/// possibly behind `tensor.cast`s.
 static bool isKnownZero(Value v) {
+  // A change of static type only: a constant batch of tangents passed where
+  // the callee takes a dynamic batch.
+  while (auto cast = v.getDefiningOp<tensor::CastOp>())
+    v = cast.getSource();
   if (matchPattern(v, m_AnyZeroFloat()))
     return true;
   auto fill = v.getDefiningOp<linalg::FillOp>();

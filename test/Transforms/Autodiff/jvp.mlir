@@ -106,6 +106,39 @@ func.func @primal_only(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+/// So is a constant zero seen through a tensor.cast (a constant batch of
+/// tangents passed where the callee takes a dynamic one, as MeanFlow's
+/// training step passes r's): @row_scale_jvp computes t's tangent alone.
+
+// CHECK-LABEL: func.func private @row_scale_jvp
+// CHECK-SAME:    (%[[X:[a-z0-9]+]]: tensor<?xf32>, %[[T:[a-z0-9]+]]: tensor<?xf32>, %{{.+}}: tensor<?xf32>, %[[DT:[a-z0-9]+]]: tensor<?xf32>)
+// CHECK:         linalg.generic
+// CHECK:         %[[DY:.+]] = linalg.generic {{.*}} ins(%[[X]], %[[T]], %[[DT]] : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK-NEXT:    ^bb0(%[[XV:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32, %[[DTV:[a-z0-9_]+]]: f32, %{{[a-z0-9_]+}}: f32):
+// CHECK-NEXT:      %[[P:.+]] = arith.mulf %[[DTV]], %[[XV]] : f32
+// CHECK-NEXT:      linalg.yield %[[P]] : f32
+// CHECK:         return %{{.+}}, %[[DY]]
+func.func @row_scale(%x: tensor<?xf32>, %t: tensor<?xf32>) -> tensor<?xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %y = linalg.mul ins(%x, %t : tensor<?xf32>, tensor<?xf32>) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  return %y : tensor<?xf32>
+}
+
+func.func @time_only(%x: tensor<8xf32>, %t: tensor<8xf32>, %dt: tensor<8xf32>) -> tensor<?xf32> {
+  %zero = arith.constant dense<0.0> : tensor<8xf32>
+  %dx = tensor.cast %zero : tensor<8xf32> to tensor<?xf32>
+  %xd = tensor.cast %x : tensor<8xf32> to tensor<?xf32>
+  %td = tensor.cast %t : tensor<8xf32> to tensor<?xf32>
+  %dtd = tensor.cast %dt : tensor<8xf32> to tensor<?xf32>
+  %y, %dy = fm.jvp @row_scale(%xd, %td) tangents(%dx, %dtd)
+      : (tensor<?xf32>, tensor<?xf32>), (tensor<?xf32>, tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>)
+  return %dy : tensor<?xf32>
+}
+
+// -----
+
 /// Only the result tangents the callers read are computed: a caller that
 /// reads the second result's tangent alone gets a function without the
 /// first one's; two callers with the same needs share one function.

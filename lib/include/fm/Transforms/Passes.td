@@ -82,8 +82,9 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     which computes each value of `@f` followed by its tangent (forward
     mode). One function is generated per callee, set of seeded inputs and
     set of result tangents read: an input whose tangent is a constant zero
-    (`arith.constant` or a `linalg.fill` of zero: the parameters' when
-    differentiating with respect to the data) or an integer seeds nothing,
+    (`arith.constant` or a `linalg.fill` of zero, possibly behind a
+    `tensor.cast`: the parameters' when differentiating with respect to the
+    data) or an integer seeds nothing,
     and a result tangent nobody reads is zeros, with nothing computed that
     only they would need.
 
