@@ -157,7 +157,7 @@ TEST_F(DataSourceTest, ExplainsDataThatDoesNotFit) {
                                     "' holds int64 values, and the program's "
                                     "batch is tensor<4x2xf32>");
   EXPECT_EQ(failure(nan, f32),
-            "'" + nan + "': the value at row 1, element 1 is nan");
+            "'" + nan + "': the value at row 1, element 1 is NaN");
   EXPECT_EQ(failure(big, f32), "'" + big +
                                    "': the value 1.000000e+300 at row 0, "
                                    "element 1 overflows float32");

@@ -137,7 +137,10 @@ llvm::Expected<std::vector<char>> convertRows(llvm::StringRef name,
       double value = array.floats[i];
       if (!std::isfinite(value))
         return makeError(llvm::formatv("'{0}': the value at {1} is {2}", name,
-                                       where(i), value));
+                                       where(i),
+                                       std::isnan(value) ? "NaN"
+                                       : value > 0       ? "inf"
+                                                         : "-inf"));
       if (spec.element == ElementType::F64) {
         std::memcpy(bytes.data() + 8 * i, &value, 8);
         break;
