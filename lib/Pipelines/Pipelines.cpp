@@ -39,6 +39,9 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCSEPass());
+  // What no slice reads is not computed: a likelihood's divergence at the
+  // solver stages whose ℓ nobody reads.
+  pm.addPass(fm::createFmBubbleUpSlices());
   pm.addPass(fm::createFmFuseElementwise());
   // Every structured op as a generic. The reverse sweep's products come out
   // of fm-autodiff with bodies that only canonicalization turns into a

@@ -18,6 +18,7 @@
 // PASSES-NEXT: inline{{.*}},
 // PASSES-NEXT: symbol-dce,
 // PASSES-NEXT: cse,
+// PASSES-NEXT: fm-bubble-up-slices,
 // PASSES-NEXT: fm-fuse-elementwise,
 // PASSES-NEXT: linalg-generalize-named-ops,
 // PASSES-NEXT: canonicalize

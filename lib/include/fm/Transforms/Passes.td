@@ -169,4 +169,35 @@ def FmFuseElementwise : Pass<"fm-fuse-elementwise"> {
   ];
 }
 
+def FmBubbleUpSlices : Pass<"fm-bubble-up-slices"> {
+  let summary = "Compute only the slices of tensors that are read";
+  let description = [{
+    Moves `tensor.extract_slice` up through its source's producers, so
+    that what no slice reads becomes dead and goes:
+
+    - through a linalg op that has no other user and one output (upstream's
+      `linalg::populateBubbleUpExtractSliceOpPatterns`): the op runs on
+      slices of its operands;
+    - through a `tensor.insert_slice` whose slice is disjoint from the one
+      extracted (along some dimension both have static offsets, sizes and
+      unit strides, and their intervals do not meet): the extract reads
+      the insert's destination;
+    - and, by the tensor dialect's folds, through an insert of exactly the
+      extracted slice, to the inserted value.
+
+    The case it was written for: a solver's stage evaluates the velocity of
+    an augmented state [x | ℓ] (a likelihood's), and the next stage reads
+    only x's columns of `y + h·k`. With the slice moved above the stage's
+    update, the ℓ column of `k` (a divergence: D tangent passes of the
+    network) is computed only where the solver's last combination reads it
+    (midpoint: in its second stage alone).
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // FM_TRANSFORMS_PASSES_TD
