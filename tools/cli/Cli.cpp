@@ -474,10 +474,14 @@ static llvm::Error likelihood(const ToolConfig &config) {
   if ((*evaluator)->takesSteps())
     steps = solverSteps.getValue();
   std::vector<float> logp(count);
+  auto start = std::chrono::steady_clock::now();
   if (llvm::Error err = (*evaluator)
                             ->evaluate(points.data(), logp.data(), count, steps,
                                        seed, chunkRows))
     return err;
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   double sum = 0;
   for (float value : logp)
     sum += value;
@@ -489,13 +493,13 @@ static llvm::Error likelihood(const ToolConfig &config) {
       return err;
   llvm::outs() << llvm::formatv(
       "{0} points, {1} {2} divergence{3}: mean log-likelihood {4:f4} nats, "
-      "{5:f4} bits/dim\n",
+      "{5:f4} bits/dim in {6:f3} s\n",
       count, entry.solver, divergence,
       steps ? llvm::formatv(", {0} steps", *steps).str()
             : llvm::formatv(", the program's {0} steps",
                             entry.fixedSteps.value_or(0))
                   .str(),
-      mean, -mean / (static_cast<double>(dims) * std::log(2.0)));
+      mean, -mean / (static_cast<double>(dims) * std::log(2.0)), seconds);
   return llvm::Error::success();
 }
 
