@@ -75,6 +75,36 @@ TEST_F(DataSourceTest, BuiltinBatchesFollowTheStream) {
   }
 }
 
+/// A token dataset fills i64 and i32 batches with the same draws from
+/// stream 1000 of the seed; it fits integer batches of its width alone.
+TEST_F(DataSourceTest, TokenBatchesFollowTheStream) {
+  BatchSpec i64{ElementType::I64, {6, 2}}, i32{ElementType::I32, {6, 2}};
+  auto a = DataSource::create("checkerboard-tokens", 4, i64);
+  auto b = DataSource::create("checkerboard-tokens", 4, i32);
+  ASSERT_TRUE(static_cast<bool>(a)) << toString(a.takeError());
+  ASSERT_TRUE(static_cast<bool>(b)) << toString(b.takeError());
+  std::vector<int64_t> want(24), got(12);
+  std::vector<int32_t> narrow(12);
+  uint64_t used = sampleTokenDataset(TokenDataset::CheckerboardTokens,
+                                     PhiloxStream(4, 1000), 0, want.data(), 6);
+  sampleTokenDataset(TokenDataset::CheckerboardTokens, PhiloxStream(4, 1000),
+                     used, want.data() + 12, 6);
+  for (int batch = 0; batch < 2; ++batch) {
+    (*a)->fill(got.data());
+    (*b)->fill(narrow.data());
+    for (int i = 0; i < 12; ++i) {
+      EXPECT_EQ(got[i], want[12 * batch + i]) << "batch " << batch << " " << i;
+      EXPECT_EQ(narrow[i], want[12 * batch + i]) << "batch " << batch;
+    }
+  }
+  const char *tokens = "dataset 'checkerboard-tokens' is rows of 2 integer "
+                       "tokens in [0, 128), and the program's batch is ";
+  EXPECT_EQ(failure("checkerboard-tokens", BatchSpec{ElementType::F32, {4, 2}}),
+            std::string(tokens) + "tensor<4x2xf32>");
+  EXPECT_EQ(failure("checkerboard-tokens", BatchSpec{ElementType::I64, {4, 3}}),
+            std::string(tokens) + "tensor<4x3xi64>");
+}
+
 /// Rows of a file come whole, with the batch's trailing shape or flattened,
 /// in the batch's element type.
 TEST_F(DataSourceTest, FileRowsOfAnyShapeAndType) {
@@ -174,9 +204,10 @@ TEST_F(DataSourceTest, ExplainsDataThatDoesNotFit) {
   EXPECT_EQ(failure("moons", BatchSpec{ElementType::F32, {4, 3}}),
             "dataset 'moons' is 2-D float points, and the program's batch is "
             "tensor<4x3xf32>");
-  EXPECT_EQ(failure("swirls", f32),
-            "unknown dataset 'swirls' (expected moons, 8gaussians, "
-            "checkerboard, circles, spirals, or a .npy file)");
+  EXPECT_EQ(
+      failure("swirls", f32),
+      "unknown dataset 'swirls' (expected moons, 8gaussians, "
+      "checkerboard, circles, spirals, checkerboard-tokens, or a .npy file)");
   EXPECT_NE(failure(path("missing.npy"), f32).find("cannot open"),
             std::string::npos);
 }

@@ -28,7 +28,15 @@
 #include <vector>
 
 using fmrt::Dataset;
+using fmrt::isTokenDatasetHit;
+using fmrt::parseDataset;
+using fmrt::parseTokenDataset;
 using fmrt::PhiloxStream;
+using fmrt::sampleTokenDataset;
+using fmrt::TokenDataset;
+using fmrt::tokenDatasetBlocks;
+using fmrt::tokenDatasetWidth;
+using fmrt::tokenVocabulary;
 
 namespace {
 
@@ -582,3 +590,104 @@ TEST(DatasetsTest, SpiralsNoiseIsTheDocumentedNormalDraw) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Token datasets
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::vector<int64_t> drawTokens(int64_t n, uint64_t seed, uint64_t offset) {
+  std::vector<int64_t> tokens(2 * n);
+  uint64_t used =
+      sampleTokenDataset(TokenDataset::CheckerboardTokens,
+                         PhiloxStream(seed, 0), offset, tokens.data(), n);
+  EXPECT_EQ(used, tokenDatasetBlocks(TokenDataset::CheckerboardTokens, n));
+  return tokens;
+}
+
+/// The cell of side 32 a token pair falls in, as 4 * row + column.
+int cellOf(const int64_t *t) { return int(t[1] / 32) * 4 + int(t[0] / 32); }
+
+} // namespace
+
+TEST(DatasetsTest, TokenDatasetNames) {
+  EXPECT_EQ(parseTokenDataset("checkerboard-tokens"),
+            TokenDataset::CheckerboardTokens);
+  EXPECT_EQ(parseTokenDataset("checkerboard"), std::nullopt);
+  EXPECT_EQ(parseDataset("checkerboard-tokens"), std::nullopt);
+  EXPECT_EQ(tokenVocabulary(TokenDataset::CheckerboardTokens), 128);
+  EXPECT_EQ(tokenDatasetWidth(TokenDataset::CheckerboardTokens), 2);
+  // One 32-bit word a sample, four a block.
+  EXPECT_EQ(tokenDatasetBlocks(TokenDataset::CheckerboardTokens, 9), 3u);
+}
+
+/// inf_train_gen's checkerboard: every sample on one of the 8 cells whose
+/// column and row indices have an even sum, each cell hit with probability
+/// 1/8, and every token of a cell's 32 × 32 equally likely (the last two
+/// within 5 standard errors of a binomial count).
+TEST(DatasetsTest, CheckerboardTokensCoverTheOnCellsUniformly) {
+  const int64_t n = 400000;
+  std::vector<int64_t> t = drawTokens(n, 3, 0);
+  std::vector<int64_t> perCell(16), perColumnToken(128);
+  for (int64_t i = 0; i < n; ++i) {
+    ASSERT_GE(t[2 * i], 0);
+    ASSERT_LT(t[2 * i], 128);
+    ASSERT_GE(t[2 * i + 1], 0);
+    ASSERT_LT(t[2 * i + 1], 128);
+    ASSERT_TRUE(isTokenDatasetHit(TokenDataset::CheckerboardTokens, &t[2 * i]))
+        << t[2 * i] << ", " << t[2 * i + 1];
+    ++perCell[cellOf(&t[2 * i])];
+    ++perColumnToken[t[2 * i]];
+  }
+  for (int cell = 0; cell < 16; ++cell) {
+    bool on = (cell / 4 + cell % 4) % 2 == 0;
+    if (!on) {
+      EXPECT_EQ(perCell[cell], 0) << cell;
+      continue;
+    }
+    double p = 1.0 / 8, se = std::sqrt(n * p * (1 - p));
+    EXPECT_NEAR(perCell[cell], n * p, 5 * se) << cell;
+  }
+  for (int x = 0; x < 128; ++x) {
+    double p = 1.0 / 128, se = std::sqrt(n * p * (1 - p));
+    EXPECT_NEAR(perColumnToken[x], n * p, 5 * se) << x;
+  }
+}
+
+/// A draw is the stream's words in order: the same (seed, offset) gives the
+/// same batch, and a draw of 2n is two draws of n in sequence.
+TEST(DatasetsTest, CheckerboardTokensFollowTheStream) {
+  std::vector<int64_t> whole = drawTokens(8, 11, 5);
+  std::vector<int64_t> first = drawTokens(4, 11, 5);
+  std::vector<int64_t> second = drawTokens(4, 11, 6);
+  EXPECT_EQ(drawTokens(8, 11, 5), whole);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(whole[i], first[i]);
+    EXPECT_EQ(whole[8 + i], second[i]);
+  }
+}
+
+/// Uniform tokens over the vocabulary hit half the time; anything outside
+/// the grid (a mask token 128, a negative token) never does.
+TEST(DatasetsTest, CheckerboardTokenHits) {
+  std::vector<uint32_t> words;
+  PhiloxStream stream(1, 7);
+  for (uint64_t b = 0; b < 10000; ++b)
+    for (uint32_t w : stream.block(b))
+      words.push_back(w);
+  int64_t hits = 0;
+  for (size_t i = 0; i < words.size(); i += 2) {
+    int64_t pair[2] = {words[i] & 127, words[i + 1] & 127};
+    hits += isTokenDatasetHit(TokenDataset::CheckerboardTokens, pair);
+  }
+  double n = words.size() / 2.0;
+  EXPECT_NEAR(hits / n, 0.5, 5 * std::sqrt(0.25 / n));
+  int64_t corner[2] = {0, 0}, offCell[2] = {32, 0}, mask[2] = {128, 0},
+          negative[2] = {-1, 0}, top[2] = {127, 127};
+  EXPECT_TRUE(isTokenDatasetHit(TokenDataset::CheckerboardTokens, corner));
+  EXPECT_FALSE(isTokenDatasetHit(TokenDataset::CheckerboardTokens, offCell));
+  EXPECT_FALSE(isTokenDatasetHit(TokenDataset::CheckerboardTokens, mask));
+  EXPECT_FALSE(isTokenDatasetHit(TokenDataset::CheckerboardTokens, negative));
+  EXPECT_TRUE(isTokenDatasetHit(TokenDataset::CheckerboardTokens, top));
+}

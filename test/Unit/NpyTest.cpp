@@ -143,6 +143,33 @@ TEST_F(NpyTest, RoundTrip) {
   }
 }
 
+/// int64 tokens: numpy.save's bytes for np.int64 (the header differs from
+/// the float one in its descr alone), read back exactly, extremes included.
+TEST_F(NpyTest, WritesInt64LikeNumpySave) {
+  const int64_t data[] = {0,
+                          -1,
+                          127,
+                          int64_t(1) << 40,
+                          std::numeric_limits<int64_t>::min(),
+                          std::numeric_limits<int64_t>::max()};
+  std::string p = path("tokens.npy");
+  ASSERT_TRUE(fmrt::writeNpyInt64(p, data, 3, 2).ok());
+  std::string bytes = readBytes(p);
+  std::string header = std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
+                       "{'descr': '<i8', 'fortran_order': False, "
+                       "'shape': (3, 2), }" +
+                       std::string(20, ' ') + std::string(38, ' ') + "\n";
+  EXPECT_EQ(bytes.substr(0, header.size()), header);
+  EXPECT_EQ(bytes.size(), header.size() + sizeof(data));
+  fmrt::StatusOr<fmrt::NpyTensor> back = fmrt::readNpyTensor(p);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->dtype, fmrt::ElementType::I64);
+  EXPECT_EQ(back->shape, (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(back->ints, std::vector<int64_t>(std::begin(data), std::end(data)));
+  EXPECT_FALSE(fmrt::writeNpyInt64(path("bad.npy"), nullptr, 2, 2).ok());
+  EXPECT_FALSE(fmrt::writeNpyInt64(path("bad.npy"), data, -1, 2).ok());
+}
+
 TEST_F(NpyTest, WriteReplacesAnExistingFile) {
   std::string p = writeBytes("old.npy", "old contents");
   const float data[] = {1.5f, -2.5f};

@@ -384,6 +384,51 @@ TEST(PlotRenderTest, RejectsInvalidOptions) {
   EXPECT_TRUE(fmrt::renderScatter(nullptr, 0).ok());
 }
 
+/// A token grid: a cell per token pair, the first token along x and the
+/// second up y; colour by count up to the 95th percentile of the occupied
+/// cells; tokens outside the vocabulary are not drawn.
+TEST(PlotRenderTest, TokenGridCountsPerCell) {
+  // Vocabulary 4, cells of 2 pixels: an 8 × 8 image. (0, 0) once, (3, 1)
+  // three times, (5, 0) (out of range) twice. Occupied counts {1, 3}: the
+  // 95th percentile (index (2 − 1)·95/100 = 0 of the sorted counts) is 1,
+  // so both cells are drawn in the full colour.
+  std::vector<int64_t> tokens = {0, 0, 3, 1, 3, 1, 3, 1, 5, 0, 5, 0};
+  fmrt::StatusOr<RgbImage> image =
+      fmrt::renderTokenGrid(tokens.data(), 6, /*vocabulary=*/4, 2);
+  ASSERT_TRUE(image.ok()) << image.status().message();
+  ASSERT_EQ(image->width, 8);
+  ASSERT_EQ(image->height, 8);
+  Rgb full = PlotOptions{}.pointColor, empty = PlotOptions{}.background;
+  // (0, 0) is the bottom-left cell: pixels x 0-1, y 6-7.
+  EXPECT_EQ(str(image->at(0, 7)), str(full));
+  EXPECT_EQ(str(image->at(1, 6)), str(full));
+  // (3, 1): x 6-7, y 4-5.
+  EXPECT_EQ(str(image->at(7, 4)), str(full));
+  // Empty cells, and nothing drawn for the out-of-range pair.
+  EXPECT_EQ(str(image->at(2, 7)), str(empty));
+  EXPECT_EQ(str(image->at(0, 0)), str(empty));
+
+  // 20 cells of one sample and one of 3: the 95th percentile is 1, so the
+  // busy cell saturates and the others are full too; with counts 1..20
+  // the percentile is 19 and a cell of 10 is about half way.
+  std::vector<int64_t> ramp;
+  for (int64_t c = 1; c <= 20; ++c)
+    for (int64_t k = 0; k < c; ++k)
+      ramp.insert(ramp.end(), {c, 0});
+  image = fmrt::renderTokenGrid(ramp.data(), int64_t(ramp.size() / 2), 32, 1);
+  ASSERT_TRUE(image.ok()) << image.status().message();
+  Rgb half = image->at(10, 31);
+  EXPECT_EQ(half.r, std::lround(empty.r + (full.r - empty.r) * 10.0 / 19));
+  EXPECT_EQ(str(image->at(19, 31)), str(full));
+  EXPECT_EQ(str(image->at(20, 31)), str(full));
+
+  EXPECT_FALSE(fmrt::renderTokenGrid(tokens.data(), 6, 0).ok());
+  EXPECT_FALSE(fmrt::renderTokenGrid(tokens.data(), 6, 4, 0).ok());
+  EXPECT_FALSE(fmrt::renderTokenGrid(tokens.data(), 6, 4096, 8).ok());
+  EXPECT_FALSE(fmrt::renderTokenGrid(nullptr, 6, 4).ok());
+  EXPECT_FALSE(fmrt::renderTokenGrid(tokens.data(), -1, 4).ok());
+}
+
 TEST(PlotEncodeTest, RejectsInconsistentImages) {
   RgbImage image;
   image.width = 2;

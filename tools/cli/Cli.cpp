@@ -45,6 +45,7 @@
 #include <cstring>
 #if defined(__GLIBC__)
 #include <malloc.h>
+#include <sys/mman.h>
 #endif
 
 using namespace fmrt;
@@ -507,7 +508,38 @@ static llvm::Error likelihood(const ToolConfig &config) {
 // eval
 //===----------------------------------------------------------------------===//
 
+/// `eval` of token samples (an integer .npy of [N, width]) against a token
+/// dataset: the fraction of them where it has mass.
+static llvm::Error evalTokens() {
+  llvm::Expected<NpyTensor> samples = toExpected(readNpyTensor(samplesPath));
+  if (!samples)
+    return samples.takeError();
+  if (samples->isFloat() || samples->shape.size() != 2)
+    return makeError(llvm::formatv(
+        "'{0}' holds {1} values of rank {2}, and '{3}' is scored on token "
+        "samples: an int32 or int64 array [N, tokens]",
+        samplesPath, llvm::StringRef(numpyTypeName(samples->dtype)),
+        samples->shape.size(), dataName));
+  int64_t count = numSamples.getNumOccurrences() ? numSamples.getValue()
+                                                 : samples->shape[0];
+  llvm::Expected<TokenEvaluation> result =
+      evaluateTokens(samples->ints.data(), samples->shape[0], samples->shape[1],
+                     dataName, count);
+  if (!result)
+    return makeError(llvm::Twine("cannot evaluate '") + samplesPath +
+                     "': " + llvm::toString(result.takeError()));
+  llvm::outs() << llvm::formatv("{0} samples of {1}\n", result->count,
+                                dataName);
+  llvm::outs() << llvm::formatv(
+      "hit rate {0:f4} ({1} on the cells where the data lies; uniform noise "
+      "scores 0.5)\n",
+      result->hitRate(), result->hits);
+  return llvm::Error::success();
+}
+
 static llvm::Error eval() {
+  if (parseTokenDataset(dataName.getValue()))
+    return evalTokens();
   llvm::Expected<NpyArray> samples = toExpected(readNpy(samplesPath));
   if (!samples)
     return samples.takeError();
@@ -536,10 +568,24 @@ static llvm::Error eval() {
 /// call. glibc serves blocks above 128 KiB with mmap and returns them to the
 /// kernel on free, so every call would fault its pages in again (expensive
 /// on these VMs: bench/RESULTS.md): keep freed memory in the heap instead.
+/// The first call still faults in every page it touches, 4 KiB at a time:
+/// so the heap is grown once by kHugeHeap of address space (no memory until
+/// touched) and marked for transparent huge pages, where the kernel offers
+/// them on request (`madvise` mode), and first touches fault 2 MiB at once.
 static void keepFreedMemory() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  constexpr size_t kHugeHeap = size_t(256) << 20, kHugePage = size_t(2) << 20;
+  if (void *reserve = std::malloc(kHugeHeap)) {
+    auto begin = (reinterpret_cast<uintptr_t>(reserve) + kHugePage - 1) &
+                 ~(kHugePage - 1);
+    auto end =
+        (reinterpret_cast<uintptr_t>(reserve) + kHugeHeap) & ~(kHugePage - 1);
+    if (end > begin)
+      madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);
+    std::free(reserve);
+  }
 #endif
 }
 

@@ -305,3 +305,88 @@ uint64_t fmrt::sampleDataset(Dataset dataset, float noise,
   assert(used == datasetBlocks(dataset, n) && "block accounting out of sync");
   return used;
 }
+
+//===----------------------------------------------------------------------===//
+// Token datasets
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// checkerboard-tokens: a 128 × 128 grid in 4 × 4 cells of side 32.
+constexpr int64_t kTokenGrid = 128;
+constexpr int64_t kTokenCell = kTokenGrid / 4;
+} // namespace
+
+std::optional<TokenDataset> fmrt::parseTokenDataset(std::string_view name) {
+  if (name == tokenDatasetName(TokenDataset::CheckerboardTokens))
+    return TokenDataset::CheckerboardTokens;
+  return std::nullopt;
+}
+
+const char *fmrt::tokenDatasetName(TokenDataset dataset) {
+  switch (dataset) {
+  case TokenDataset::CheckerboardTokens:
+    return "checkerboard-tokens";
+  }
+  return "unknown";
+}
+
+int64_t fmrt::tokenDatasetWidth(TokenDataset dataset) {
+  switch (dataset) {
+  case TokenDataset::CheckerboardTokens:
+    return 2;
+  }
+  return 0;
+}
+
+int64_t fmrt::tokenVocabulary(TokenDataset dataset) {
+  switch (dataset) {
+  case TokenDataset::CheckerboardTokens:
+    return kTokenGrid;
+  }
+  return 0;
+}
+
+uint64_t fmrt::tokenDatasetBlocks(TokenDataset dataset, int64_t n) {
+  switch (dataset) {
+  case TokenDataset::CheckerboardTokens:
+    return blocksForWords(n);
+  }
+  return 0;
+}
+
+uint64_t fmrt::sampleTokenDataset(TokenDataset dataset,
+                                  const PhiloxStream &stream, uint64_t offset,
+                                  int64_t *out, int64_t n) {
+  assert(n >= 0 && "negative sample count");
+  if (n <= 0)
+    return 0;
+  switch (dataset) {
+  case TokenDataset::CheckerboardTokens: {
+    // inf_train_gen: x2 = s + 2G − 2G·b + (⌊x1 / G⌋ mod 2)·G.
+    WordReader next(stream, offset);
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t word = next();
+      int64_t x1 = word & (kTokenGrid - 1);
+      int64_t s = (word >> 7) & (kTokenCell - 1);
+      int64_t b = (word >> 12) & 1;
+      out[2 * i] = x1;
+      out[2 * i + 1] = s + 2 * kTokenCell - 2 * kTokenCell * b +
+                       ((x1 / kTokenCell) % 2) * kTokenCell;
+    }
+    break;
+  }
+  }
+  return tokenDatasetBlocks(dataset, n);
+}
+
+bool fmrt::isTokenDatasetHit(TokenDataset dataset, const int64_t *tokens) {
+  switch (dataset) {
+  case TokenDataset::CheckerboardTokens: {
+    int64_t x1 = tokens[0], x2 = tokens[1];
+    if (x1 < 0 || x1 >= kTokenGrid || x2 < 0 || x2 >= kTokenGrid)
+      return false;
+    return (x1 / kTokenCell + x2 / kTokenCell) % 2 == 0;
+  }
+  }
+  return false;
+}

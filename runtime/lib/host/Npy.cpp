@@ -18,10 +18,12 @@
 
 #include "Bytes.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -418,30 +420,18 @@ StatusOr<NpyArray> fmrt::readNpy(std::string_view path) {
   return array;
 }
 
-Status fmrt::writeNpy(std::string_view path, const float *data, int64_t rows,
-                      int64_t cols) {
-  auto fail = [&](const std::string &what) {
-    return Status::error("cannot write '" + std::string(path) + "': " + what);
-  };
-  int64_t count;
-  if (rows < 0 || cols < 0)
-    return fail("negative shape [" + std::to_string(rows) + ", " +
-                std::to_string(cols) + "]");
-  if (__builtin_mul_overflow(rows, cols, &count) ||
-      count > std::numeric_limits<int64_t>::max() / 4)
-    return fail("shape too large");
-  if (count > 0 && !data)
-    return fail("no data");
-  for (int64_t i = 0; i < count; ++i)
-    if (!std::isfinite(data[i]))
-      return fail(nonFiniteMessage(data[i], i, cols));
-
+/// Writes a [rows, cols] .npy file of `descr` ('<f4', '<i8') whose data
+/// `writeData` writes: numpy.save's bytes for the same array.
+static Status writeNpyFile(std::string_view path, const char *descr,
+                           int64_t rows, int64_t cols,
+                           const std::function<void(FileWriter &)> &writeData) {
   // numpy's _write_array_header and _wrap_header for version 1.0: the dict
   // with sorted keys, spare spaces for the growth axis, then spaces and a
   // newline up to a multiple of ARRAY_ALIGN.
   std::string rowsText = std::to_string(rows);
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
-                       rowsText + ", " + std::to_string(cols) + "), }";
+  std::string header = std::string("{'descr': '") + descr +
+                       "', 'fortran_order': False, 'shape': (" + rowsText +
+                       ", " + std::to_string(cols) + "), }";
   header.append(kGrowthAxisMaxDigits - rowsText.size(), ' ');
   size_t withNewline = header.size() + 1;
   size_t padding =
@@ -457,7 +447,59 @@ Status fmrt::writeNpy(std::string_view path, const float *data, int64_t rows,
     writeLittleEndian(prefix + 8, header.size(), 2);
     os.write(prefix, sizeof(prefix));
     os.write(header);
-    writeFloat32LE(os, data, count);
+    writeData(os);
     return Status::success();
+  });
+}
+
+/// The element count of a [rows, cols] array of `elementSize`-byte values,
+/// or an error for a negative or too large shape or missing data.
+static StatusOr<int64_t> checkedCount(std::string_view path, int64_t rows,
+                                      int64_t cols, int64_t elementSize,
+                                      const void *data) {
+  auto fail = [&](const std::string &what) {
+    return Status::error("cannot write '" + std::string(path) + "': " + what);
+  };
+  int64_t count;
+  if (rows < 0 || cols < 0)
+    return fail("negative shape [" + std::to_string(rows) + ", " +
+                std::to_string(cols) + "]");
+  if (__builtin_mul_overflow(rows, cols, &count) ||
+      count > std::numeric_limits<int64_t>::max() / elementSize)
+    return fail("shape too large");
+  if (count > 0 && !data)
+    return fail("no data");
+  return count;
+}
+
+Status fmrt::writeNpy(std::string_view path, const float *data, int64_t rows,
+                      int64_t cols) {
+  StatusOr<int64_t> count = checkedCount(path, rows, cols, 4, data);
+  if (!count.ok())
+    return count.status();
+  for (int64_t i = 0; i < *count; ++i)
+    if (!std::isfinite(data[i]))
+      return Status::error("cannot write '" + std::string(path) +
+                           "': " + nonFiniteMessage(data[i], i, cols));
+  return writeNpyFile(path, "<f4", rows, cols, [&](FileWriter &os) {
+    writeFloat32LE(os, data, *count);
+  });
+}
+
+Status fmrt::writeNpyInt64(std::string_view path, const int64_t *data,
+                           int64_t rows, int64_t cols) {
+  StatusOr<int64_t> count = checkedCount(path, rows, cols, 8, data);
+  if (!count.ok())
+    return count.status();
+  return writeNpyFile(path, "<i8", rows, cols, [&](FileWriter &os) {
+    char buffer[4096];
+    for (int64_t i = 0; i < *count;) {
+      int64_t chunk = std::min<int64_t>(*count - i, sizeof(buffer) / 8);
+      for (int64_t k = 0; k < chunk; ++k)
+        writeLittleEndian(buffer + 8 * k, static_cast<uint64_t>(data[i + k]),
+                          8);
+      os.write(buffer, static_cast<size_t>(chunk) * 8);
+      i += chunk;
+    }
   });
 }

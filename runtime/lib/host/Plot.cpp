@@ -271,13 +271,13 @@ StatusOr<std::vector<uint8_t>> fmrt::encodePng(const RgbImage &image) {
   return png;
 }
 
-Status fmrt::writeScatterPng(std::string_view path, const float *points,
-                             int64_t n, const PlotOptions &options) {
+/// Encodes `image` (or reports why it could not be rendered) and writes it
+/// to `path` atomically.
+static Status writePng(std::string_view path, const StatusOr<RgbImage> &image) {
   auto fail = [&](const Status &status) {
     return Status::error("cannot write '" + std::string(path) +
                          "': " + status.message());
   };
-  StatusOr<RgbImage> image = renderScatter(points, n, options);
   if (!image.ok())
     return fail(image.status());
   StatusOr<std::vector<uint8_t>> png = encodePng(*image);
@@ -287,4 +287,73 @@ Status fmrt::writeScatterPng(std::string_view path, const float *points,
     os.write(png->data(), png->size());
     return Status::success();
   });
+}
+
+Status fmrt::writeScatterPng(std::string_view path, const float *points,
+                             int64_t n, const PlotOptions &options) {
+  return writePng(path, renderScatter(points, n, options));
+}
+
+StatusOr<RgbImage> fmrt::renderTokenGrid(const int64_t *tokens, int64_t n,
+                                         int64_t vocabulary, int cellPixels) {
+  if (vocabulary < 1 || vocabulary > 4096)
+    return Status::error("the vocabulary must be in [1, 4096], got " +
+                         std::to_string(vocabulary));
+  if (cellPixels < 1 || cellPixels > 64)
+    return Status::error("a cell must be 1 to 64 pixels, got " +
+                         std::to_string(cellPixels));
+  if (vocabulary * cellPixels > 16384)
+    return Status::error("the image would be wider than 16384 pixels");
+  if (n < 0)
+    return Status::error("negative sample count " + std::to_string(n));
+  if (n > 0 && !tokens)
+    return Status::error("no tokens");
+
+  std::vector<int64_t> counts(static_cast<size_t>(vocabulary * vocabulary));
+  auto inRange = [&](int64_t t) { return t >= 0 && t < vocabulary; };
+  for (int64_t i = 0; i < n; ++i)
+    if (inRange(tokens[2 * i]) && inRange(tokens[2 * i + 1]))
+      ++counts[tokens[2 * i + 1] * vocabulary + tokens[2 * i]];
+  std::vector<int64_t> occupied;
+  for (int64_t c : counts)
+    if (c > 0)
+      occupied.push_back(c);
+  int64_t top = 1;
+  if (!occupied.empty()) {
+    auto q = occupied.begin() + (occupied.size() - 1) * 95 / 100;
+    std::nth_element(occupied.begin(), q, occupied.end());
+    top = std::max<int64_t>(*q, 1);
+  }
+
+  RgbImage image;
+  image.width = image.height = static_cast<int>(vocabulary * cellPixels);
+  image.pixels.resize(static_cast<size_t>(image.width) * image.height * 3);
+  Rgb full = PlotOptions{}.pointColor, empty = PlotOptions{}.background;
+  auto blend = [](uint8_t from, uint8_t to, double a) {
+    return static_cast<uint8_t>(std::lround(from + (to - from) * a));
+  };
+  for (int64_t y = 0; y < vocabulary; ++y) {
+    for (int64_t x = 0; x < vocabulary; ++x) {
+      double a = std::min(1.0, static_cast<double>(counts[y * vocabulary + x]) /
+                                   static_cast<double>(top));
+      Rgb colour = {blend(empty.r, full.r, a), blend(empty.g, full.g, a),
+                    blend(empty.b, full.b, a)};
+      // Row 0 of the image is the top: the largest second token.
+      int64_t row0 = (vocabulary - 1 - y) * cellPixels;
+      for (int64_t r = row0; r < row0 + cellPixels; ++r)
+        for (int64_t c = x * cellPixels; c < (x + 1) * cellPixels; ++c) {
+          uint8_t *p =
+              &image.pixels[(static_cast<size_t>(r) * image.width + c) * 3];
+          p[0] = colour.r;
+          p[1] = colour.g;
+          p[2] = colour.b;
+        }
+    }
+  }
+  return image;
+}
+
+Status fmrt::writeTokenGridPng(std::string_view path, const int64_t *tokens,
+                               int64_t n, int64_t vocabulary, int cellPixels) {
+  return writePng(path, renderTokenGrid(tokens, n, vocabulary, cellPixels));
 }

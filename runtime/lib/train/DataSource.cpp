@@ -47,7 +47,7 @@ std::string fmrt::builtinDatasetNames() {
   for (Dataset d : {Dataset::Moons, Dataset::EightGaussians,
                     Dataset::Checkerboard, Dataset::Circles, Dataset::Spirals})
     names += (names.empty() ? "" : ", ") + std::string(datasetName(d));
-  return names;
+  return names + ", " + tokenDatasetName(TokenDataset::CheckerboardTokens);
 }
 
 DataSource::~DataSource() = default;
@@ -76,6 +76,31 @@ private:
   PhiloxStream stream;
   uint64_t offset = 0;
   std::vector<float> points;
+};
+
+/// Batches of a built-in token dataset, drawn in sequence from the stream
+/// as int64 (converted where the batch is i32: every token fits).
+class TokenSource : public DataSource {
+public:
+  TokenSource(BatchSpec spec, TokenDataset dataset, PhiloxStream stream)
+      : DataSource(std::move(spec)), dataset(dataset), stream(stream) {
+    if (this->spec().element == ElementType::I32)
+      tokens.resize(numElements(this->spec().shape));
+  }
+
+  void fill(void *out) override {
+    auto *to = tokens.empty() ? static_cast<int64_t *>(out) : tokens.data();
+    offset += sampleTokenDataset(dataset, stream, offset, to, spec().rows());
+    if (!tokens.empty())
+      std::transform(tokens.begin(), tokens.end(), static_cast<int32_t *>(out),
+                     [](int64_t token) { return static_cast<int32_t>(token); });
+  }
+
+private:
+  TokenDataset dataset;
+  PhiloxStream stream;
+  uint64_t offset = 0;
+  std::vector<int64_t> tokens;
 };
 
 /// Rows of an array already in the batch's element type, drawn uniformly
@@ -188,6 +213,16 @@ DataSource::create(llvm::StringRef name, uint64_t seed, const BatchSpec &spec,
           "dataset '{0}' is 2-D float points, and the program's batch is {1}",
           name, spec.str()));
     return std::make_unique<BuiltinSource>(spec, *dataset, stream);
+  }
+  if (std::optional<TokenDataset> dataset = parseTokenDataset(name.str())) {
+    int64_t width = tokenDatasetWidth(*dataset);
+    if (spec.shape.size() != 2 || spec.shape[1] != width ||
+        !(spec.element == ElementType::I32 || spec.element == ElementType::I64))
+      return makeError(llvm::formatv(
+          "dataset '{0}' is rows of {1} integer tokens in [0, {2}), and the "
+          "program's batch is {3}",
+          name, width, tokenVocabulary(*dataset), spec.str()));
+    return std::make_unique<TokenSource>(spec, *dataset, stream);
   }
   if (!name.ends_with(".npy"))
     return makeError("unknown dataset '" + name + "' (expected " +

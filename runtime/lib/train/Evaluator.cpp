@@ -61,3 +61,24 @@ llvm::Expected<Evaluation> fmrt::evaluateSamples(const float *samples,
       return makeError(describeMetricError(r->error));
   return Evaluation{count, w2.value, energy.value, mmd.value};
 }
+
+llvm::Expected<TokenEvaluation> fmrt::evaluateTokens(const int64_t *samples,
+                                                     int64_t n, int64_t width,
+                                                     llvm::StringRef data,
+                                                     int64_t count) {
+  std::optional<TokenDataset> dataset = parseTokenDataset(data.str());
+  if (!dataset)
+    return makeError("'" + data + "' is not a token dataset (expected " +
+                     tokenDatasetName(TokenDataset::CheckerboardTokens) + ")");
+  if (width != tokenDatasetWidth(*dataset))
+    return makeError(llvm::formatv(
+        "samples of {0} tokens, and '{1}' has {2} tokens a sample", width, data,
+        tokenDatasetWidth(*dataset)));
+  if (count <= 0)
+    return makeError("the number of samples scored must be positive");
+  TokenEvaluation result;
+  result.count = std::min(count, n);
+  for (int64_t i = 0; i < result.count; ++i)
+    result.hits += isTokenDatasetHit(*dataset, samples + i * width);
+  return result;
+}

@@ -89,6 +89,52 @@ uint64_t datasetBlocks(Dataset dataset, int64_t n);
 uint64_t sampleDataset(Dataset dataset, float noise, const PhiloxStream &stream,
                        uint64_t offset, float *out, int64_t n);
 
+//===----------------------------------------------------------------------===//
+// Token datasets
+//===----------------------------------------------------------------------===//
+
+/// The built-in datasets of tokens, drawn into int64 rows.
+enum class TokenDataset : uint8_t {
+  /// "checkerboard-tokens": the flow_matching library's 2-D discrete
+  /// example (examples/2d_discrete_flow_matching.ipynb, `inf_train_gen`), a
+  /// checkerboard on a 128 × 128 grid of tokens. With G = 128 / 4 = 32, a
+  /// sample is (x1, x2) with x1 uniform in [0, 128) and
+  /// x2 = s + 2G − 2G·b + (⌊x1 / G⌋ mod 2)·G, s uniform in [0, G) and b a
+  /// fair bit: uniform on the 8 cells of side G whose ⌊x1 / G⌋ + ⌊x2 / G⌋
+  /// is even (the "on" cells), which cover half of the grid.
+  CheckerboardTokens,
+};
+
+/// The token dataset called `name` ("checkerboard-tokens"), or nullopt.
+std::optional<TokenDataset> parseTokenDataset(std::string_view name);
+
+/// The name `parseTokenDataset` accepts for `dataset`.
+const char *tokenDatasetName(TokenDataset dataset);
+
+/// The tokens of a sample (2 for checkerboard-tokens).
+int64_t tokenDatasetWidth(TokenDataset dataset);
+
+/// The vocabulary: every token is in [0, tokenVocabulary) (128 for
+/// checkerboard-tokens).
+int64_t tokenVocabulary(TokenDataset dataset);
+
+/// The number of Philox blocks that a draw of `n` samples uses.
+uint64_t tokenDatasetBlocks(TokenDataset dataset, int64_t n);
+
+/// Draws `n` samples of `dataset` into out[0, n·width) (row-major [n,
+/// width]) from `stream`, starting at block `offset`, and returns the number
+/// of blocks used, `tokenDatasetBlocks(dataset, n)`. Allocates nothing.
+/// checkerboard-tokens takes one 32-bit word per sample: x1 from its low 7
+/// bits, s from the next 5 and b from the next one (every range a power of
+/// two, so each draw is exactly uniform).
+uint64_t sampleTokenDataset(TokenDataset dataset, const PhiloxStream &stream,
+                            uint64_t offset, int64_t *out, int64_t n);
+
+/// Whether the sample `tokens` (tokenDatasetWidth values) lies where
+/// `dataset` has mass: for checkerboard-tokens, both tokens in [0, 128) and
+/// on an "on" cell. A uniform draw over the vocabulary scores 1/2.
+bool isTokenDatasetHit(TokenDataset dataset, const int64_t *tokens);
+
 } // namespace fmrt
 
 #endif // FM_RUNTIME_DATASETS_H

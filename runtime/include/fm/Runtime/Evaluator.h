@@ -8,6 +8,8 @@
 // of a built-in dataset (Philox stream 3000 of a seed) or the first rows of
 // a `.npy` file, by the exact 2-Wasserstein distance, the energy distance
 // and the multi-bandwidth RBF MMD² (fm/Runtime/Metrics.h).
+// fmrt::evaluateTokens scores token samples against a built-in token
+// dataset: the fraction of them where the dataset has mass.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +38,24 @@ struct Evaluation {
 llvm::Expected<Evaluation> evaluateSamples(const float *samples, int64_t n,
                                            int64_t dims, llvm::StringRef data,
                                            int64_t count, uint64_t seed);
+
+/// The score of token samples against a token dataset.
+struct TokenEvaluation {
+  /// Samples scored, and how many of them lie where the dataset has mass.
+  int64_t count = 0, hits = 0;
+  double hitRate() const {
+    return count ? static_cast<double>(hits) / static_cast<double>(count) : 0;
+  }
+};
+
+/// Scores the first `count` of `n` token samples (row-major [n, width]
+/// int64) against the built-in token dataset `data`
+/// (`isTokenDatasetHit`). Fails where `data` is no token dataset or the
+/// width is not its width.
+llvm::Expected<TokenEvaluation> evaluateTokens(const int64_t *samples,
+                                               int64_t n, int64_t width,
+                                               llvm::StringRef data,
+                                               int64_t count);
 
 } // namespace fmrt
 

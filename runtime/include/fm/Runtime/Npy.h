@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Reading and writing NumPy's .npy format (numpy/lib/format.py) for the 2-D
-// float arrays the runtime exchanges: datasets, samples, trajectories.
+// Reading and writing NumPy's .npy format (numpy/lib/format.py) for the
+// arrays the runtime exchanges: datasets, samples (float points or integer
+// tokens), trajectories.
 //
 // A .npy file is the magic string "\x93NUMPY", a major and a minor version
 // byte, the header length (2 bytes little-endian in version 1.0, 4 bytes in
@@ -83,6 +84,13 @@ StatusOr<NpyArray> readNpy(std::string_view path);
 /// NaN or ±inf values (which readNpy would reject) are errors.
 Status writeNpy(std::string_view path, const float *data, int64_t rows,
                 int64_t cols);
+
+/// Writes the [rows, cols] row-major int64 array `data` to `path` as a
+/// version 1.0, '<i8', C-order .npy file (numpy.save's bytes for an int64
+/// array, the dtype of a torch.long tensor), atomically. Negative sizes and
+/// a null `data` with elements are errors.
+Status writeNpyInt64(std::string_view path, const int64_t *data, int64_t rows,
+                     int64_t cols);
 
 } // namespace fmrt
 

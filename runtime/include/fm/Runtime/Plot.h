@@ -23,6 +23,10 @@
 // where pixel (c, r) covers [c, c + 1) × [r, r + 1) and has its centre at
 // (c + 0.5, r + 0.5).
 //
+// Token samples (pairs of integers in [0, V)) are drawn as a V × V grid
+// instead: each cell's colour says how many samples fell on it, as the
+// flow_matching library's 2-D discrete example shows them with hist2d.
+//
 // This header belongs to the runtime's host layer: plain C++17, no LLVM.
 //
 //===----------------------------------------------------------------------===//
@@ -123,6 +127,24 @@ StatusOr<std::vector<uint8_t>> encodePng(const RgbImage &image);
 /// untouched, no temporary file remains, and the error names `path`.
 Status writeScatterPng(std::string_view path, const float *points, int64_t n,
                        const PlotOptions &options = {});
+
+/// Draws the `n` token pairs of the [n, 2] row-major array `tokens` as a
+/// `vocabulary` × `vocabulary` grid of square cells of `cellPixels`
+/// pixels, the first token along x (left to right) and the second along y
+/// (bottom to top). A cell's colour goes from white (no sample) to
+/// `PlotOptions{}.pointColor` at the 95th percentile of the counts of the
+/// occupied cells and above (the library's plots clip at the same
+/// quantile). Pairs with a token outside [0, vocabulary) (a mask token) are
+/// not drawn. Fails on a vocabulary outside [1, 4096], a cell size outside
+/// [1, 64], an image wider than 16384 pixels, a negative `n` or a null
+/// `tokens` with n > 0.
+StatusOr<RgbImage> renderTokenGrid(const int64_t *tokens, int64_t n,
+                                   int64_t vocabulary, int cellPixels = 4);
+
+/// Renders `tokens` with renderTokenGrid and writes the image to `path` as
+/// a PNG file, atomically, as writeScatterPng does.
+Status writeTokenGridPng(std::string_view path, const int64_t *tokens,
+                         int64_t n, int64_t vocabulary, int cellPixels = 4);
 
 } // namespace fmrt
 
