@@ -26,14 +26,31 @@ namespace mlir::fm {
 using namespace mlir;
 
 /// Whether the producer of `fused` may be folded into its user: it has no
-/// other user, and that user is not a product the backends would otherwise
-/// hand to a library.
+/// other user, that user is not a product the backends would otherwise hand
+/// to a library, and the fusion is sound. Upstream's fusion keeps a
+/// producer that reads its own outputs (`out + x`, as fm-autodiff's
+/// gradients do) as an extra output of the fused op, indexed through the
+/// consumer's map: where that map broadcasts the producer over a loop, the
+/// fused op would read and rewrite the same element once per iteration of
+/// that loop, accumulating the producer's value (a gradient reduced over
+/// rows, then broadcast over a vocabulary, came out multiplied by the
+/// vocabulary index plus one).
 static bool shouldFuse(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   if (!producer || !producer->hasOneUse())
     return false;
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-  return !consumer || !linalg::isaContractionOpInterface(consumer);
+  if (!consumer)
+    return true;
+  if (linalg::isaContractionOpInterface(consumer))
+    return false;
+  auto generic = dyn_cast<linalg::GenericOp>(producer);
+  bool readsItsOutputs =
+      generic && llvm::any_of(generic.getDpsInitsMutable(), [&](OpOperand &o) {
+        return generic.payloadUsesValueFromOperand(&o);
+      });
+  return !readsItsOutputs ||
+         consumer.getMatchingIndexingMap(fused).isPermutation();
 }
 
 namespace {

@@ -146,3 +146,45 @@ func.func @two_users(%a: tensor<8x2xf32>) -> (tensor<8x2xf32>, tensor<8x2xf32>) 
   } -> tensor<8x2xf32>
   return %y, %z : tensor<8x2xf32>, tensor<8x2xf32>
 }
+
+// -----
+
+#id2 = affine_map<(i, j) -> (i, j)>
+#id3 = affine_map<(i, j, k) -> (i, j, k)>
+#tok = affine_map<(i, j, k) -> (i, j)>
+
+/// A producer that reads its own output (`out + x`, as fm-autodiff's
+/// gradients are written) stays apart from a consumer that broadcasts it
+/// over a loop: fused, upstream's pattern would keep the producer as a
+/// second output indexed by (i, j) inside the (i, j, k) loops and add x
+/// into it once per k.
+
+// CHECK-LABEL: func.func @accumulating_producer_broadcast
+// CHECK:         %[[P:.+]] = linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "parallel"]
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "parallel", "parallel"]
+// CHECK-SAME:      ins(%{{.+}}, %[[P]] : tensor<2x1x3xf64>, tensor<2x1xf64>)
+func.func @accumulating_producer_broadcast(%s: tensor<2x1xf64>, %l: tensor<2x1x3xf64>)
+    -> tensor<2x1x3xf64> {
+  %zero = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<2x1xf64>
+  %z = linalg.fill ins(%zero : f64) outs(%e : tensor<2x1xf64>) -> tensor<2x1xf64>
+  %inv = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<2x1xf64>) outs(%z : tensor<2x1xf64>) {
+  ^bb0(%a: f64, %o: f64):
+    %one = arith.constant 1.0 : f64
+    %r = arith.divf %one, %a : f64
+    %acc = arith.addf %o, %r : f64
+    linalg.yield %acc : f64
+  } -> tensor<2x1xf64>
+  %e3 = tensor.empty() : tensor<2x1x3xf64>
+  %g = linalg.generic {indexing_maps = [#id3, #tok, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%l, %inv : tensor<2x1x3xf64>, tensor<2x1xf64>) outs(%e3 : tensor<2x1x3xf64>) {
+  ^bb0(%x: f64, %w: f64, %o: f64):
+    %ex = math.exp %x : f64
+    %r = arith.mulf %w, %ex : f64
+    linalg.yield %r : f64
+  } -> tensor<2x1x3xf64>
+  return %g : tensor<2x1x3xf64>
+}
