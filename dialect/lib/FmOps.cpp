@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -366,6 +367,111 @@ LogicalResult RandomLogitNormalOp::verify() {
     return emitOpError("std must be a finite number > 0, got ")
            << formatF64(std);
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RandomTokensOp, MixtureSampleOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RandomTokensOp::verify() {
+  int64_t vocabulary = getVocabulary();
+  if (vocabulary < 1 || vocabulary > std::numeric_limits<int32_t>::max())
+    return emitOpError("vocabulary must be in [1, 2^31), got ") << vocabulary;
+  return success();
+}
+
+LogicalResult MixtureSampleOp::verify() {
+  auto tokens = llvm::cast<RankedTensorType>(getX0().getType());
+  auto time = llvm::cast<RankedTensorType>(getT().getType());
+  if (tokens.getRank() < 1)
+    return emitOpError("tokens must have a leading batch dimension, got a "
+                       "0-d tensor");
+  if (time.getRank() != 1)
+    return emitOpError("time must be a 1-D tensor with one entry per batch "
+                       "row, got rank ")
+           << time.getRank();
+  int64_t batch = tokens.getDimSize(0), times = time.getDimSize(0);
+  if (!ShapedType::isDynamic(times) && batch != times)
+    return emitOpError("time has ")
+           << times << " entries but the batch has " << batch << " rows";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SoftmaxOp, LogSoftmaxOp, GeneralizedKLLossOp, CrossEntropyLossOp
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifySoftmaxInput(Operation *op, Type type) {
+  if (llvm::cast<RankedTensorType>(type).getRank() < 1)
+    return op->emitOpError("takes a tensor of rank >= 1 (the last dimension "
+                           "is normalized), got a 0-d tensor");
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return verifySoftmaxInput(*this, getInput().getType());
+}
+
+LogicalResult LogSoftmaxOp::verify() {
+  return verifySoftmaxInput(*this, getInput().getType());
+}
+
+/// Checks that `logits` is `tokens`' shape with a vocabulary dimension
+/// appended, and that the loss has the logits' element type.
+static LogicalResult verifyTokenLogits(Operation *op, Type logitsType,
+                                       Type tokensType, Type lossType) {
+  auto logits = llvm::cast<RankedTensorType>(logitsType);
+  auto tokens = llvm::cast<RankedTensorType>(tokensType);
+  if (tokens.getRank() < 1)
+    return op->emitOpError("tokens must have a leading batch dimension, got "
+                           "a 0-d tensor");
+  if (logits.getRank() != tokens.getRank() + 1)
+    return op->emitOpError("logits must have the tokens' shape and a "
+                           "vocabulary dimension, but the logits are ")
+           << logits << " and the tokens " << tokens;
+  for (int64_t d = 0; d < tokens.getRank(); ++d) {
+    int64_t a = logits.getDimSize(d), b = tokens.getDimSize(d);
+    if (!ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b)
+      return op->emitOpError("logits ") << logits << " do not match the tokens "
+                                        << tokens << " in dimension " << d;
+  }
+  int64_t vocabulary = logits.getDimSize(logits.getRank() - 1);
+  if (vocabulary == 0)
+    return op->emitOpError("the vocabulary (the logits' last dimension) is "
+                           "empty");
+  if (lossType != logits.getElementType())
+    return op->emitOpError("loss type ")
+           << lossType << " does not match the logits' element type "
+           << logits.getElementType();
+  return success();
+}
+
+LogicalResult GeneralizedKLLossOp::verify() {
+  if (failed(verifyTokenLogits(*this, getLogits().getType(), getX1().getType(),
+                               getLoss().getType())))
+    return failure();
+  auto logits = llvm::cast<RankedTensorType>(getLogits().getType());
+  auto time = llvm::cast<RankedTensorType>(getT().getType());
+  if (time.getRank() != 1)
+    return emitOpError("time must be a 1-D tensor with one entry per batch "
+                       "row, got rank ")
+           << time.getRank();
+  if (time.getElementType() != logits.getElementType())
+    return emitOpError("time element type ")
+           << time.getElementType()
+           << " does not match the logits' element type "
+           << logits.getElementType();
+  int64_t batch = logits.getDimSize(0), times = time.getDimSize(0);
+  if (!ShapedType::isDynamic(batch) && !ShapedType::isDynamic(times) &&
+      batch != times)
+    return emitOpError("time has ")
+           << times << " entries but the batch has " << batch << " rows";
+  return success();
+}
+
+LogicalResult CrossEntropyLossOp::verify() {
+  return verifyTokenLogits(*this, getLogits().getType(), getX1().getType(),
+                           getLoss().getType());
 }
 
 //===----------------------------------------------------------------------===//

@@ -56,4 +56,5 @@ void mlir::fm::populateFmToLinalgConversionPatterns(
   populateFmTrainingToLinalgPatterns(patterns);
   populateFmODEToLinalgPatterns(patterns);
   populateFmRandomToLinalgPatterns(patterns);
+  populateFmDiscreteToLinalgPatterns(patterns);
 }

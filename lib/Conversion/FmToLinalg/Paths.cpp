@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PopulatePatterns.h"
+#include "Utils.h"
 
 #include "fm/Dialect/FmOps.h"
 
@@ -118,15 +119,6 @@ struct PathSampleOpLowering : OpConversionPattern<PathSampleOp> {
   }
 };
 
-/// A coefficient as an SSA value of type `type`.
-static Value materialize(OpBuilder &b, Location loc, OpFoldResult ofr,
-                         Type type) {
-  if (auto value = llvm::dyn_cast_if_present<Value>(ofr))
-    return value;
-  return arith::ConstantOp::create(
-      b, loc, type, llvm::cast<TypedAttr>(llvm::cast<Attribute>(ofr)));
-}
-
 /// fm.convert_prediction → one linalg.generic computing A·x_t + B·p with
 /// the row's scheduler coefficients (AffineProbPath's conversions).
 struct ConvertPredictionOpLowering : OpConversionPattern<ConvertPredictionOp> {
@@ -159,10 +151,10 @@ struct ConvertPredictionOpLowering : OpConversionPattern<ConvertPredictionOp> {
           Value p = args[0], xt = args[1], t = args[2];
           SchedulerCoefficients c = scheduler.buildCoefficients(b, l, t);
           Type f = t.getType();
-          Value a = materialize(b, l, c.alpha, f);
-          Value s = materialize(b, l, c.sigma, f);
-          Value da = materialize(b, l, c.dAlpha, f);
-          Value ds = materialize(b, l, c.dSigma, f);
+          Value a = materializeCoefficient(b, l, c.alpha, f);
+          Value s = materializeCoefficient(b, l, c.sigma, f);
+          Value da = materializeCoefficient(b, l, c.dAlpha, f);
+          Value ds = materializeCoefficient(b, l, c.dSigma, f);
           auto mul = [&](Value x, Value y) -> Value {
             return arith::MulFOp::create(b, l, x, y);
           };

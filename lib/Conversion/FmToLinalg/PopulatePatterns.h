@@ -28,8 +28,12 @@ void populateFmTrainingToLinalgPatterns(RewritePatternSet &patterns);
 /// fm.integrate and fm.ode_step (ODE.cpp).
 void populateFmODEToLinalgPatterns(RewritePatternSet &patterns);
 
-/// fm.random_uniform, fm.random_normal and fm.random_logit_normal
-/// (Random.cpp).
+/// fm.softmax, fm.log_softmax, fm.generalized_kl_loss and
+/// fm.cross_entropy_loss (Discrete.cpp).
+void populateFmDiscreteToLinalgPatterns(RewritePatternSet &patterns);
+
+/// fm.random_uniform, fm.random_normal, fm.random_logit_normal,
+/// fm.random_tokens and fm.mixture_sample (Random.cpp).
 void populateFmRandomToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace fm

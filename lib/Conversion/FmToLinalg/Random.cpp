@@ -4,14 +4,16 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// fm.random_uniform, fm.random_normal and fm.random_logit_normal become one
-// linalg.generic each, whose body computes the element's Philox4x32-10 block
-// from its linear index with plain integer arithmetic: the same numbers on
-// every backend as the runtime's fmrt::PhiloxStream.
+// fm.random_uniform, fm.random_normal, fm.random_logit_normal,
+// fm.random_tokens and fm.mixture_sample become one linalg.generic each,
+// whose body computes the element's Philox4x32-10 block from its linear
+// index with plain integer arithmetic: the same numbers on every backend as
+// the runtime's fmrt::PhiloxStream.
 //
 //===----------------------------------------------------------------------===//
 
 #include "PopulatePatterns.h"
+#include "Utils.h"
 
 #include "fm/Dialect/FmOps.h"
 
@@ -84,6 +86,62 @@ private:
   Location loc;
 };
 
+/// The Philox block behind the element of a generic over `shape` at the
+/// builder's insertion point (its body): element e (row-major) takes block
+/// offset + ⌊e / 4⌋ of (seed, stream), whose words are `x`, and `word` is
+/// e mod 4 (i64).
+struct ElementBlock {
+  std::array<Value, 4> x;
+  Value word;
+
+  /// x[word]: the element's own 32-bit word.
+  Value ownWord(OpBuilder &b, Location l) const {
+    auto wordIs = [&](int64_t w) -> Value {
+      Value wv = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(w));
+      return arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, word, wv);
+    };
+    auto pick = [&](Value cond, Value a, Value c) -> Value {
+      return arith::SelectOp::create(b, l, cond, a, c);
+    };
+    return pick(wordIs(0), x[0],
+                pick(wordIs(1), x[1], pick(wordIs(2), x[2], x[3])));
+  }
+};
+
+ElementBlock emitElementBlock(OpBuilder &b, Location l, ArrayRef<int64_t> shape,
+                              Value seed, Value offset, uint32_t stream) {
+  PhiloxEmitter e(b, l);
+  // Row-major linear index of this element.
+  Value linear = arith::ConstantOp::create(b, l, b.getIndexAttr(0));
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    Value sizeValue = arith::ConstantOp::create(b, l, b.getIndexAttr(size));
+    Value scaled = arith::MulIOp::create(b, l, linear, sizeValue);
+    linear =
+        arith::AddIOp::create(b, l, scaled, linalg::IndexOp::create(b, l, d));
+  }
+  Value linear64 = arith::IndexCastUIOp::create(b, l, b.getI64Type(), linear);
+  Value two = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(2));
+  Value three = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(3));
+  Value block = arith::AddIOp::create(
+      b, l, offset, arith::ShRUIOp::create(b, l, linear64, two));
+  ElementBlock result;
+  result.word = arith::AndIOp::create(b, l, linear64, three);
+  result.x = e.philox({e.lo32(block), e.hi32(block), e.i32(stream), e.i32(0)},
+                      {e.lo32(seed), e.hi32(seed)});
+  return result;
+}
+
+/// The top 24 bits of a 32-bit word, scaled into [0, 1): fm.random_uniform's
+/// number for that word.
+Value unitFromWord(OpBuilder &b, Location l, Value word) {
+  Value eight = arith::ConstantOp::create(b, l, b.getI32IntegerAttr(8));
+  Value bits = arith::ShRUIOp::create(b, l, word, eight);
+  Value scale =
+      arith::ConstantOp::create(b, l, b.getF32FloatAttr(1.0f / 16777216.0f));
+  return arith::MulFOp::create(
+      b, l, arith::UIToFPOp::create(b, l, b.getF32Type(), bits), scale);
+}
+
 /// What a random op draws: U[0, 1), N(0, 1) (Box–Muller on pairs of
 /// uniforms), or sigmoid(N(mean, std²)).
 enum class Distribution { Uniform, Normal, LogitNormal };
@@ -119,33 +177,12 @@ struct RandomOpLowering : OpConversionPattern<RandomOp> {
         rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init}, maps,
         iterators, [&](OpBuilder &b, Location l, ValueRange) {
           PhiloxEmitter e(b, l);
-          // Row-major linear index of this element.
-          Value linear = arith::ConstantOp::create(b, l, b.getIndexAttr(0));
-          for (int64_t d = 0; d < rank; ++d) {
-            Value size = arith::ConstantOp::create(
-                b, l, b.getIndexAttr(type.getDimSize(d)));
-            Value scaled = arith::MulIOp::create(b, l, linear, size);
-            linear = arith::AddIOp::create(b, l, scaled,
-                                           linalg::IndexOp::create(b, l, d));
-          }
-          Value linear64 =
-              arith::IndexCastUIOp::create(b, l, b.getI64Type(), linear);
-          Value two = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(2));
-          Value three = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(3));
-          Value block = arith::AddIOp::create(
-              b, l, offset, arith::ShRUIOp::create(b, l, linear64, two));
-          Value word = arith::AndIOp::create(b, l, linear64, three);
-          std::array<Value, 4> x =
-              e.philox({e.lo32(block), e.hi32(block), e.i32(stream), e.i32(0)},
-                       {e.lo32(seed), e.hi32(seed)});
-
+          ElementBlock element =
+              emitElementBlock(b, l, type.getShape(), seed, offset, stream);
+          std::array<Value, 4> x = element.x;
+          Value word = element.word;
           auto pick = [&](Value cond, Value a, Value c) -> Value {
             return arith::SelectOp::create(b, l, cond, a, c);
-          };
-          auto wordIs = [&](int64_t w) -> Value {
-            Value wv = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(w));
-            return arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, word,
-                                         wv);
           };
           // 24 random bits scaled into [0, 1).
           Type f32 = b.getF32Type();
@@ -162,10 +199,7 @@ struct RandomOpLowering : OpConversionPattern<RandomOp> {
 
           Value result;
           if (kDistribution == Distribution::Uniform) {
-            Value bits =
-                pick(wordIs(0), x[0],
-                     pick(wordIs(1), x[1], pick(wordIs(2), x[2], x[3])));
-            result = toUnit(top24(bits));
+            result = unitFromWord(b, l, element.ownWord(b, l));
           } else {
             // Elements 4b, 4b+1 use (x0, x1); 4b+2, 4b+3 use (x2, x3).
             Value secondPair = arith::CmpIOp::create(
@@ -211,12 +245,98 @@ struct RandomOpLowering : OpConversionPattern<RandomOp> {
   }
 };
 
+/// fm.random_tokens → one linalg.generic: token = ⌊x · vocabulary / 2³²⌋
+/// of the element's word x.
+struct RandomTokensLowering : OpConversionPattern<RandomTokensOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RandomTokensOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getType());
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    SmallVector<AffineMap> maps = {
+        rewriter.getMultiDimIdentityMap(type.getRank())};
+    SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                               utils::IteratorType::parallel);
+    Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
+    uint32_t stream = op.getStream();
+    int64_t vocabulary = op.getVocabulary();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange) {
+          ElementBlock element =
+              emitElementBlock(b, l, type.getShape(), seed, offset, stream);
+          Type i64 = b.getI64Type();
+          Value word = arith::ExtUIOp::create(b, l, i64, element.ownWord(b, l));
+          Value product = arith::MulIOp::create(
+              b, l, word,
+              arith::ConstantOp::create(b, l, b.getI64IntegerAttr(vocabulary)));
+          Value token = arith::ShRUIOp::create(
+              b, l, product,
+              arith::ConstantOp::create(b, l, b.getI64IntegerAttr(32)));
+          if (type.getElementType() != i64)
+            token = arith::TruncIOp::create(b, l, type.getElementType(), token);
+          linalg::YieldOp::create(b, l, token);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+/// fm.mixture_sample → one linalg.generic over the tokens: x1 where the
+/// element's uniform u < κ_t (the scheduler's α_t of its row's time), x0
+/// elsewhere.
+struct MixtureSampleLowering : OpConversionPattern<MixtureSampleOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MixtureSampleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap row = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(0));
+    SmallVector<AffineMap> maps = {identity, identity, row, identity};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
+    uint32_t stream = op.getStream();
+    auto scheduler = llvm::cast<SchedulerAttrInterface>(op.getScheduler());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type},
+        ValueRange{adaptor.getX0(), adaptor.getX1(), adaptor.getT()},
+        ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          ElementBlock element =
+              emitElementBlock(b, l, type.getShape(), seed, offset, stream);
+          Value u = unitFromWord(b, l, element.ownWord(b, l));
+          Value t = args[2];
+          Value kappa = materializeCoefficient(
+              b, l, scheduler.buildCoefficients(b, l, t).alpha, t.getType());
+          Value toData =
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, u, kappa);
+          linalg::YieldOp::create(
+              b, l,
+              arith::SelectOp::create(b, l, toData, args[1], args[0])
+                  .getResult());
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::fm::populateFmRandomToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<RandomOpLowering<RandomUniformOp, Distribution::Uniform>,
-           RandomOpLowering<RandomNormalOp, Distribution::Normal>,
-           RandomOpLowering<RandomLogitNormalOp, Distribution::LogitNormal>>(
-          patterns.getContext());
+  patterns.add<RandomOpLowering<RandomUniformOp, Distribution::Uniform>,
+               RandomOpLowering<RandomNormalOp, Distribution::Normal>,
+               RandomOpLowering<RandomLogitNormalOp, Distribution::LogitNormal>,
+               RandomTokensLowering, MixtureSampleLowering>(
+      patterns.getContext());
 }

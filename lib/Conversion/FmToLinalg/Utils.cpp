@@ -6,6 +6,7 @@
 
 #include "Utils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -34,4 +35,12 @@ ValueRange mlir::fm::buildElementwise(
                    nb, nloc, body(nb, nloc, args.take_front(inputs.size())));
              })
       .getResults();
+}
+
+Value mlir::fm::materializeCoefficient(OpBuilder &b, Location loc,
+                                       OpFoldResult ofr, Type type) {
+  if (auto value = llvm::dyn_cast_if_present<Value>(ofr))
+    return value;
+  return arith::ConstantOp::create(
+      b, loc, type, llvm::cast<TypedAttr>(llvm::cast<Attribute>(ofr)));
 }

@@ -8,6 +8,7 @@
 #define FM_CONVERSION_FMTOLINALG_UTILS_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/ValueRange.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -22,6 +23,11 @@ ValueRange buildElementwise(
     OpBuilder &b, Location loc, Value like, ValueRange inputs,
     unsigned numResults,
     function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body);
+
+/// A scheduler coefficient (an SSA value, or an attribute where it does not
+/// depend on t) as an SSA value of type `type`.
+Value materializeCoefficient(OpBuilder &b, Location loc, OpFoldResult ofr,
+                             Type type);
 
 } // namespace mlir::fm
 

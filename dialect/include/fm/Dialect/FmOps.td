@@ -655,6 +655,175 @@ def Fm_RandomLogitNormalOp : Fm_Op<"random_logit_normal", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Discrete data
+//===----------------------------------------------------------------------===//
+
+def Fm_RandomTokensOp : Fm_Op<"random_tokens", [Pure]> {
+  let summary = "Draws tokens uniform over a vocabulary";
+  let description = [{
+    Fills the result with tokens uniform over [0, `vocabulary`): the source
+    samples of a discrete flow with the `uniform` source. Element e takes
+    the 32-bit word x that `fm.random_uniform` takes for it at the same
+    seed, offset and stream (word e mod 4 of Philox counter block
+    offset + ⌊e / 4⌋), and maps it by multiply-shift:
+    token = ⌊x · vocabulary / 2³²⌋. For a vocabulary that is a power of two
+    this is exactly uniform (the top bits of x); otherwise each token's
+    probability is within vocabulary / 2³² of 1/vocabulary.
+
+    A draw consumes ceil(numElements / 4) counter blocks, as the other
+    random ops. The vocabulary must be in [1, 2³¹) (a token fits an i32).
+
+    Example:
+
+    ```mlir
+    %x0 = fm.random_tokens %seed, %offset stream 0 vocabulary 128
+        : tensor<4096x2xi64>
+    ```
+  }];
+  let arguments = (ins I64:$seed, I64:$offset, I32Attr:$stream,
+                       I64Attr:$vocabulary);
+  let results = (outs StaticShapeTensorOf<[I32, I64]>:$result);
+  let assemblyFormat = [{
+    $seed `,` $offset `stream` $stream `vocabulary` $vocabulary attr-dict `:`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Fm_MixtureSampleOp : Fm_Op<"mixture_sample", [
+    Pure, AllTypesMatch<["x0", "x1", "x_t"]>]> {
+  let summary = "Samples a point of a discrete mixture path";
+  let description = [{
+    Given source tokens `x0`, data tokens `x1` and one time per batch row
+    `t`, draws the point x_t of the mixture path
+    `p_t(x | x0, x1) = κ_t·δ_{x1}(x) + (1 − κ_t)·δ_{x0}(x)` independently
+    per token, as `MixtureDiscreteProbPath.sample` of the reference
+    library: x_t = x1 where u < κ_t and x0 elsewhere, with u the uniform
+    that `fm.random_uniform` draws for the same element at the same seed,
+    offset and stream. κ_t is the `scheduler`'s α_t (`#fm.poly<2.0>`
+    is the library's `PolynomialConvexScheduler(n=2)`, κ_t = t²; any
+    scheduler attribute works), so κ_0 = 0 gives x0 and κ_1 = 1 gives x1.
+
+    `x0`, `x1` and the result have one statically shaped tensor type of i32
+    or i64 tokens whose leading dimension is the batch; `t` is a 1-D f32
+    tensor with one entry per batch row. A draw consumes
+    ceil(numElements / 4) counter blocks.
+
+    Example:
+
+    ```mlir
+    %x_t = fm.mixture_sample #fm.poly<2.0> %x0, %x1, %t, %seed, %offset
+        stream 2 : tensor<4096x2xi64>, tensor<4096xf32>
+    ```
+  }];
+  let arguments = (ins
+    Fm_SchedulerAttr:$scheduler,
+    StaticShapeTensorOf<[I32, I64]>:$x0,
+    StaticShapeTensorOf<[I32, I64]>:$x1,
+    RankedTensorOf<[F32]>:$t,
+    I64:$seed, I64:$offset, I32Attr:$stream);
+  let results = (outs StaticShapeTensorOf<[I32, I64]>:$x_t);
+  let assemblyFormat = [{
+    $scheduler $x0 `,` $x1 `,` $t `,` $seed `,` $offset `stream` $stream
+    attr-dict `:` type($x0) `,` type($t)
+  }];
+  let hasVerifier = 1;
+}
+
+class Fm_SoftmaxFamilyOp<string mnemonic, string what, string formula>
+    : Fm_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = what # " over the last dimension";
+  let description = [{
+    }] # formula # [{ over the last dimension of a float tensor of rank ≥ 1
+    (the vocabulary of a discrete network's logits [N, D, V]). The lowering
+    subtracts the maximum over that dimension first, for range, and marks
+    it `fm.stop_gradient`: the result does not depend on it, so its
+    derivative is exactly zero.
+
+    Example:
+
+    ```mlir
+    %p = fm.}] # mnemonic # [{ %logits : tensor<4096x2x128xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$input);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Fm_SoftmaxOp : Fm_SoftmaxFamilyOp<"softmax", "Softmax",
+    "exp(x_v) / Σ_w exp(x_w)">;
+def Fm_LogSoftmaxOp : Fm_SoftmaxFamilyOp<"log_softmax", "Log-softmax",
+    "x_v − log Σ_w exp(x_w)">;
+
+def Fm_GeneralizedKLLossOp : Fm_Op<"generalized_kl_loss", [
+    Pure, AllTypesMatch<["x1", "x_t"]>]> {
+  let summary = "The generalized KL loss of a discrete mixture path";
+  let description = [{
+    The training loss of discrete flow matching with a mixture path,
+    `MixturePathGeneralizedKL` of the reference library with its default
+    mean reduction. With p = softmax(logits) over the vocabulary (the
+    network's posterior p₁|ₜ) and κ the `scheduler`'s α_t, per token
+
+    ```
+    ℓ = −κ̇_t / (1 − κ_t) · [p(x_t) − δ(x1, x_t) + (1 − δ(x1, x_t))·log p(x1)]
+    ```
+
+    and the result is the mean of ℓ over all tokens. `logits` is [N, ...,
+    V]; `x1` and `x_t` are i32 or i64 tokens of its shape without the last
+    dimension; `t` has one time per batch row, of the logits' element type,
+    which is the result's type. Training samples t in [0, 1 − ε) so that
+    1 − κ_t > 0.
+
+    Example:
+
+    ```mlir
+    %loss = fm.generalized_kl_loss #fm.poly<2.0> %logits, %x1, %x_t, %t
+        : tensor<4096x2x128xf32>, tensor<4096x2xi64>, tensor<4096xf32> -> f32
+    ```
+  }];
+  let arguments = (ins
+    Fm_SchedulerAttr:$scheduler,
+    RankedTensorOf<[AnyFloat]>:$logits,
+    RankedTensorOf<[I32, I64]>:$x1,
+    RankedTensorOf<[I32, I64]>:$x_t,
+    RankedTensorOf<[AnyFloat]>:$t);
+  let results = (outs AnyFloat:$loss);
+  let assemblyFormat = [{
+    $scheduler $logits `,` $x1 `,` $x_t `,` $t attr-dict `:` type($logits) `,`
+    type($x1) `,` type($t) `->` type($loss)
+  }];
+  let hasVerifier = 1;
+}
+
+def Fm_CrossEntropyLossOp : Fm_Op<"cross_entropy_loss", [Pure]> {
+  let summary = "Mean cross-entropy of logits against target tokens";
+  let description = [{
+    `mean(−log softmax(logits)[x1])` over all tokens, as
+    `torch.nn.functional.cross_entropy` with the vocabulary last: the
+    plain alternative to `fm.generalized_kl_loss` for a discrete flow's
+    posterior. `logits` is [N, ..., V]; `x1` holds i32 or i64 tokens of its
+    shape without the last dimension; the result has the logits' element
+    type.
+
+    Example:
+
+    ```mlir
+    %loss = fm.cross_entropy_loss %logits, %x1
+        : tensor<4096x2x128xf32>, tensor<4096x2xi64> -> f32
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$logits,
+                       RankedTensorOf<[I32, I64]>:$x1);
+  let results = (outs AnyFloat:$loss);
+  let assemblyFormat = [{
+    $logits `,` $x1 attr-dict `:` type($logits) `,` type($x1) `->` type($loss)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Differentiation
 //===----------------------------------------------------------------------===//
 

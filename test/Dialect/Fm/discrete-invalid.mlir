@@ -1,0 +1,173 @@
+// RUN: fm-opt %s --split-input-file --verify-diagnostics
+
+func.func @no_vocabulary(%seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  // expected-error @+1 {{'fm.random_tokens' op vocabulary must be in [1, 2^31), got 0}}
+  %x = fm.random_tokens %seed, %offset stream 0 vocabulary 0 : tensor<8x2xi64>
+  return %x : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @huge_vocabulary(%seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  // expected-error @+1 {{'fm.random_tokens' op vocabulary must be in [1, 2^31), got 2147483648}}
+  %x = fm.random_tokens %seed, %offset stream 0 vocabulary 2147483648 : tensor<8x2xi64>
+  return %x : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @float_tokens(%seed: i64, %offset: i64) -> tensor<8x2xf32> {
+  // expected-error @+1 {{'fm.random_tokens' op result #0 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8x2xf32>'}}
+  %x = fm.random_tokens %seed, %offset stream 0 vocabulary 4 : tensor<8x2xf32>
+  return %x : tensor<8x2xf32>
+}
+
+// -----
+
+func.func @dynamic_tokens(%seed: i64, %offset: i64) -> tensor<?x2xi64> {
+  // expected-error @+1 {{'fm.random_tokens' op result #0 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<?x2xi64>'}}
+  %x = fm.random_tokens %seed, %offset stream 0 vocabulary 4 : tensor<?x2xi64>
+  return %x : tensor<?x2xi64>
+}
+
+// -----
+
+func.func @time_per_token(%x0: tensor<8x2xi64>, %x1: tensor<8x2xi64>, %t: tensor<8x2xf32>,
+                          %seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  // expected-error @+1 {{'fm.mixture_sample' op time must be a 1-D tensor with one entry per batch row, got rank 2}}
+  %x = fm.mixture_sample #fm.poly<2.0> %x0, %x1, %t, %seed, %offset stream 1
+      : tensor<8x2xi64>, tensor<8x2xf32>
+  return %x : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @time_rows(%x0: tensor<8x2xi64>, %x1: tensor<8x2xi64>, %t: tensor<4xf32>,
+                     %seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  // expected-error @+1 {{'fm.mixture_sample' op time has 4 entries but the batch has 8 rows}}
+  %x = fm.mixture_sample #fm.poly<2.0> %x0, %x1, %t, %seed, %offset stream 1
+      : tensor<8x2xi64>, tensor<4xf32>
+  return %x : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @scalar_tokens(%x0: tensor<i64>, %x1: tensor<i64>, %t: tensor<1xf32>,
+                         %seed: i64, %offset: i64) -> tensor<i64> {
+  // expected-error @+1 {{'fm.mixture_sample' op tokens must have a leading batch dimension, got a 0-d tensor}}
+  %x = fm.mixture_sample #fm.poly<2.0> %x0, %x1, %t, %seed, %offset stream 1
+      : tensor<i64>, tensor<1xf32>
+  return %x : tensor<i64>
+}
+
+// -----
+
+func.func @float_samples(%x0: tensor<8x2xf32>, %x1: tensor<8x2xf32>, %t: tensor<8xf32>,
+                         %seed: i64, %offset: i64) -> tensor<8x2xf32> {
+  // expected-error @+1 {{'fm.mixture_sample' op operand #0 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8x2xf32>'}}
+  %x = fm.mixture_sample #fm.poly<2.0> %x0, %x1, %t, %seed, %offset stream 1
+      : tensor<8x2xf32>, tensor<8xf32>
+  return %x : tensor<8x2xf32>
+}
+
+// -----
+
+func.func @f64_time(%x0: tensor<8x2xi64>, %x1: tensor<8x2xi64>, %t: tensor<8xf64>,
+                    %seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  // expected-error @+1 {{'fm.mixture_sample' op operand #2 must be ranked tensor of 32-bit float values, but got 'tensor<8xf64>'}}
+  %x = fm.mixture_sample #fm.poly<2.0> %x0, %x1, %t, %seed, %offset stream 1
+      : tensor<8x2xi64>, tensor<8xf64>
+  return %x : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @softmax_scalar(%x: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{'fm.softmax' op takes a tensor of rank >= 1 (the last dimension is normalized), got a 0-d tensor}}
+  %p = fm.softmax %x : tensor<f32>
+  return %p : tensor<f32>
+}
+
+// -----
+
+func.func @log_softmax_ints(%x: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'fm.log_softmax' op operand #0 must be ranked tensor of floating-point values, but got 'tensor<4xi32>'}}
+  %p = fm.log_softmax %x : tensor<4xi32>
+  return %p : tensor<4xi32>
+}
+
+// -----
+
+func.func @kl_no_vocabulary_dim(%l: tensor<8x2xf32>, %x1: tensor<8x2xi64>, %xt: tensor<8x2xi64>,
+                                %t: tensor<8xf32>) -> f32 {
+  // expected-error @+1 {{'fm.generalized_kl_loss' op logits must have the tokens' shape and a vocabulary dimension, but the logits are 'tensor<8x2xf32>' and the tokens 'tensor<8x2xi64>'}}
+  %loss = fm.generalized_kl_loss #fm.poly<2.0> %l, %x1, %xt, %t
+      : tensor<8x2xf32>, tensor<8x2xi64>, tensor<8xf32> -> f32
+  return %loss : f32
+}
+
+// -----
+
+func.func @kl_shape(%l: tensor<8x3x16xf32>, %x1: tensor<8x2xi64>, %xt: tensor<8x2xi64>,
+                    %t: tensor<8xf32>) -> f32 {
+  // expected-error @+1 {{'fm.generalized_kl_loss' op logits 'tensor<8x3x16xf32>' do not match the tokens 'tensor<8x2xi64>' in dimension 1}}
+  %loss = fm.generalized_kl_loss #fm.poly<2.0> %l, %x1, %xt, %t
+      : tensor<8x3x16xf32>, tensor<8x2xi64>, tensor<8xf32> -> f32
+  return %loss : f32
+}
+
+// -----
+
+func.func @kl_empty_vocabulary(%l: tensor<8x2x0xf32>, %x1: tensor<8x2xi64>, %xt: tensor<8x2xi64>,
+                               %t: tensor<8xf32>) -> f32 {
+  // expected-error @+1 {{'fm.generalized_kl_loss' op the vocabulary (the logits' last dimension) is empty}}
+  %loss = fm.generalized_kl_loss #fm.poly<2.0> %l, %x1, %xt, %t
+      : tensor<8x2x0xf32>, tensor<8x2xi64>, tensor<8xf32> -> f32
+  return %loss : f32
+}
+
+// -----
+
+func.func @kl_time_rows(%l: tensor<8x2x16xf32>, %x1: tensor<8x2xi64>, %xt: tensor<8x2xi64>,
+                        %t: tensor<4xf32>) -> f32 {
+  // expected-error @+1 {{'fm.generalized_kl_loss' op time has 4 entries but the batch has 8 rows}}
+  %loss = fm.generalized_kl_loss #fm.poly<2.0> %l, %x1, %xt, %t
+      : tensor<8x2x16xf32>, tensor<8x2xi64>, tensor<4xf32> -> f32
+  return %loss : f32
+}
+
+// -----
+
+func.func @kl_time_type(%l: tensor<8x2x16xf32>, %x1: tensor<8x2xi64>, %xt: tensor<8x2xi64>,
+                        %t: tensor<8xf64>) -> f32 {
+  // expected-error @+1 {{'fm.generalized_kl_loss' op time element type 'f64' does not match the logits' element type 'f32'}}
+  %loss = fm.generalized_kl_loss #fm.poly<2.0> %l, %x1, %xt, %t
+      : tensor<8x2x16xf32>, tensor<8x2xi64>, tensor<8xf64> -> f32
+  return %loss : f32
+}
+
+// -----
+
+func.func @kl_time_rank(%l: tensor<8x2x16xf32>, %x1: tensor<8x2xi64>, %xt: tensor<8x2xi64>,
+                        %t: tensor<8x1xf32>) -> f32 {
+  // expected-error @+1 {{'fm.generalized_kl_loss' op time must be a 1-D tensor with one entry per batch row, got rank 2}}
+  %loss = fm.generalized_kl_loss #fm.poly<2.0> %l, %x1, %xt, %t
+      : tensor<8x2x16xf32>, tensor<8x2xi64>, tensor<8x1xf32> -> f32
+  return %loss : f32
+}
+
+// -----
+
+func.func @ce_loss_type(%l: tensor<8x2x16xf32>, %x1: tensor<8x2xi64>) -> f64 {
+  // expected-error @+1 {{'fm.cross_entropy_loss' op loss type 'f64' does not match the logits' element type 'f32'}}
+  %loss = fm.cross_entropy_loss %l, %x1 : tensor<8x2x16xf32>, tensor<8x2xi64> -> f64
+  return %loss : f64
+}
+
+// -----
+
+func.func @ce_scalar_tokens(%l: tensor<16xf32>, %x1: tensor<i64>) -> f32 {
+  // expected-error @+1 {{'fm.cross_entropy_loss' op tokens must have a leading batch dimension, got a 0-d tensor}}
+  %loss = fm.cross_entropy_loss %l, %x1 : tensor<16xf32>, tensor<i64> -> f32
+  return %loss : f32
+}
