@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -398,6 +399,75 @@ LogicalResult MixtureSampleOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  auto weight = llvm::cast<RankedTensorType>(getWeight().getType());
+  auto tokens = llvm::cast<RankedTensorType>(getTokens().getType());
+  auto result = llvm::cast<RankedTensorType>(getResult().getType());
+  if (weight.getRank() != 2 || weight.getDimSize(0) == 0)
+    return emitOpError("weight must be [vocabulary, features] with a "
+                       "vocabulary, got ")
+           << weight;
+  SmallVector<int64_t> shape(tokens.getShape());
+  shape.push_back(weight.getDimSize(1));
+  auto expected = RankedTensorType::get(shape, weight.getElementType());
+  if (result != expected)
+    return emitOpError("result must be ")
+           << expected << " (the tokens' shape, then the weight's "
+           << weight.getDimSize(1) << " features), got " << result;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RandomCategoricalOp, MixtureEulerStepOp
+//===----------------------------------------------------------------------===//
+
+/// Checks that `probs` is `tokens`' shape with a non-empty vocabulary
+/// dimension appended.
+static LogicalResult verifyTokenProbs(Operation *op, Type probsType,
+                                      Type tokensType) {
+  auto probs = llvm::cast<RankedTensorType>(probsType);
+  auto tokens = llvm::cast<RankedTensorType>(tokensType);
+  if (tokens.getRank() < 1)
+    return op->emitOpError("tokens must have a leading batch dimension, got "
+                           "a 0-d tensor");
+  if (probs.getShape().drop_back() != tokens.getShape() ||
+      probs.getRank() != tokens.getRank() + 1)
+    return op->emitOpError("the weights must have the tokens' shape and a "
+                           "vocabulary dimension, but they are ")
+           << probs << " and the tokens " << tokens;
+  if (probs.getShape().back() == 0)
+    return op->emitOpError("the vocabulary (the weights' last dimension) is "
+                           "empty");
+  return success();
+}
+
+LogicalResult RandomCategoricalOp::verify() {
+  return verifyTokenProbs(*this, getProbs().getType(), getResult().getType());
+}
+
+LogicalResult MixtureEulerStepOp::verify() {
+  if (failed(verifyTokenProbs(*this, getProbs().getType(), getXT().getType())))
+    return failure();
+  if (getSource() == Source::Gaussian)
+    return emitOpError("source gaussian draws float samples; a token step "
+                       "takes source(uniform) or source(mask)");
+  auto time = llvm::cast<RankedTensorType>(getT().getType());
+  int64_t batch = llvm::cast<RankedTensorType>(getXT().getType()).getDimSize(0);
+  if (time.getRank() != 1 || time.getDimSize(0) != batch)
+    return emitOpError("time must have one entry per batch row (")
+           << batch << "), got " << time;
+  FloatAttr coefficient;
+  if (matchPattern(getDivFree(), m_Constant(&coefficient)) &&
+      !(coefficient.getValueAsDouble() >= 0))
+    return emitOpError("the divergence-free coefficient must be >= 0, got ")
+           << formatF64(coefficient.getValueAsDouble());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // SoftmaxOp, LogSoftmaxOp, GeneralizedKLLossOp, CrossEntropyLossOp
 //===----------------------------------------------------------------------===//
 
@@ -526,6 +596,11 @@ LogicalResult FlowOp::verify() {
     if (dim <= 0)
       return emitOpError("data_shape dimension #")
              << i << " must be > 0, got " << dim;
+  if (getSource() != Source::Gaussian)
+    return emitOpError("source ")
+           << stringifySource(getSource())
+           << " draws tokens, and this flow's data are float samples: it "
+              "takes source(gaussian)";
   return success();
 }
 

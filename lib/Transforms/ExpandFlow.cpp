@@ -470,6 +470,10 @@ static void buildTrainStep(OpBuilder &b, TrainerOp trainer, FlowOp flow,
   case Source::Gaussian:
     x0 = RandomNormalOp::create(b, loc, batchType, seed, offset, kSourceStream);
     break;
+  case Source::Uniform:
+  case Source::Mask:
+    llvm_unreachable("the flow verifier admits token sources only for "
+                     "token data");
   }
   Value t =
       drawTimes(b, loc, trainer.getTime(), timeType, seed, offset, kTimeStream);

@@ -36,9 +36,10 @@ struct FmConvertToLinalgPass : FmConvertToLinalgBase<FmConvertToLinalgPass> {
     ConversionTarget target(*context);
     target.addIllegalDialect<FmDialect>();
     // fm.vjp and fm.jvp are fm-autodiff's to expand, after this pass has
-    // lowered the fm ops inside the functions they differentiate, and
-    // fm.stop_gradient is fm-autodiff's to remove.
-    target.addLegalOp<VJPOp, JVPOp, StopGradientOp>();
+    // lowered the fm ops inside the functions they differentiate;
+    // fm.stop_gradient is fm-autodiff's to remove, and fm.embedding, whose
+    // gradient is a scatter no linalg op expresses, fm-autodiff's to lower.
+    target.addLegalOp<VJPOp, JVPOp, StopGradientOp, EmbeddingOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(context);
     populateFmToLinalgConversionPatterns(patterns);

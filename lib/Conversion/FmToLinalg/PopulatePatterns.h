@@ -33,7 +33,8 @@ void populateFmODEToLinalgPatterns(RewritePatternSet &patterns);
 void populateFmDiscreteToLinalgPatterns(RewritePatternSet &patterns);
 
 /// fm.random_uniform, fm.random_normal, fm.random_logit_normal,
-/// fm.random_tokens and fm.mixture_sample (Random.cpp).
+/// fm.random_tokens, fm.random_categorical, fm.mixture_sample and
+/// fm.mixture_euler_step (Random.cpp).
 void populateFmRandomToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace fm

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -108,8 +109,11 @@ struct ElementBlock {
   }
 };
 
+/// With `wholeBlock`, element e takes block offset + e to itself instead
+/// (its four words are its own; `word` is then meaningless).
 ElementBlock emitElementBlock(OpBuilder &b, Location l, ArrayRef<int64_t> shape,
-                              Value seed, Value offset, uint32_t stream) {
+                              Value seed, Value offset, uint32_t stream,
+                              bool wholeBlock = false) {
   PhiloxEmitter e(b, l);
   // Row-major linear index of this element.
   Value linear = arith::ConstantOp::create(b, l, b.getIndexAttr(0));
@@ -123,7 +127,9 @@ ElementBlock emitElementBlock(OpBuilder &b, Location l, ArrayRef<int64_t> shape,
   Value two = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(2));
   Value three = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(3));
   Value block = arith::AddIOp::create(
-      b, l, offset, arith::ShRUIOp::create(b, l, linear64, two));
+      b, l, offset,
+      wholeBlock ? linear64
+                 : arith::ShRUIOp::create(b, l, linear64, two).getResult());
   ElementBlock result;
   result.word = arith::AndIOp::create(b, l, linear64, three);
   result.x = e.philox({e.lo32(block), e.hi32(block), e.i32(stream), e.i32(0)},
@@ -331,12 +337,234 @@ struct MixtureSampleLowering : OpConversionPattern<MixtureSampleOp> {
   }
 };
 
+/// The category of the row of weights w(v), v in [0, size), whose
+/// cumulative weight first exceeds u·Σw, by two loops over v in the body
+/// of a generic: the total, then the scan. Where rounding leaves u·Σw at or
+/// above every partial sum, the last category of nonzero weight.
+Value emitInverseCdf(OpBuilder &b, Location l, int64_t size, Value u,
+                     function_ref<Value(OpBuilder &, Location, Value)> weight,
+                     Type tokenType) {
+  Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0f));
+  Value lower = arith::ConstantOp::create(b, l, b.getIndexAttr(0));
+  Value upper = arith::ConstantOp::create(b, l, b.getIndexAttr(size));
+  Value one = arith::ConstantOp::create(b, l, b.getIndexAttr(1));
+  auto total = scf::ForOp::create(
+      b, l, lower, upper, one, ValueRange{zero},
+      [&](OpBuilder &nb, Location nl, Value v, ValueRange acc) {
+        Value sum = arith::AddFOp::create(nb, nl, acc[0], weight(nb, nl, v));
+        scf::YieldOp::create(nb, nl, sum);
+      });
+  Value target = arith::MulFOp::create(b, l, u, total.getResult(0));
+  Value none = arith::ConstantOp::create(b, l, b.getIndexAttr(-1));
+  auto scan = scf::ForOp::create(
+      b, l, lower, upper, one, ValueRange{zero, none, none},
+      [&](OpBuilder &nb, Location nl, Value v, ValueRange acc) {
+        Value w = weight(nb, nl, v);
+        Value sum = arith::AddFOp::create(nb, nl, acc[0], w);
+        Value unchosen = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                               acc[1], none);
+        Value crosses = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                              sum, target);
+        Value take = arith::AndIOp::create(nb, nl, unchosen, crosses);
+        Value chosen = arith::SelectOp::create(nb, nl, take, v, acc[1]);
+        Value positive =
+            arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, w, zero);
+        Value last = arith::SelectOp::create(nb, nl, positive, v, acc[2]);
+        scf::YieldOp::create(nb, nl, ValueRange{sum, chosen, last});
+      });
+  Value chosen = scan.getResult(1);
+  Value missed =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, chosen, none);
+  Value index =
+      arith::SelectOp::create(b, l, missed, scan.getResult(2), chosen);
+  return arith::IndexCastOp::create(b, l, tokenType, index);
+}
+
+/// The token's position in the generic's loops (linalg.index must sit in
+/// the generic's body itself, not in the loops over the vocabulary).
+SmallVector<Value> tokenPosition(OpBuilder &b, Location l, int64_t tokenRank) {
+  SmallVector<Value> indices;
+  for (int64_t d = 0; d < tokenRank; ++d)
+    indices.push_back(linalg::IndexOp::create(b, l, d));
+  return indices;
+}
+
+/// weights[position..., v].
+Value weightAt(OpBuilder &b, Location l, Value weights,
+               ArrayRef<Value> position, Value v) {
+  SmallVector<Value> indices(position);
+  indices.push_back(v);
+  return tensor::ExtractOp::create(b, l, weights, indices);
+}
+
+/// fm.random_categorical → one generic over the tokens, each an inverse-CDF
+/// scan of its row of weights with the element's uniform.
+struct RandomCategoricalLowering : OpConversionPattern<RandomCategoricalOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RandomCategoricalOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    Value probs = adaptor.getProbs();
+    int64_t size =
+        llvm::cast<RankedTensorType>(probs.getType()).getShape().back();
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
+    uint32_t stream = op.getStream();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange) {
+          ElementBlock element =
+              emitElementBlock(b, l, type.getShape(), seed, offset, stream);
+          Value u = unitFromWord(b, l, element.ownWord(b, l));
+          SmallVector<Value> position = tokenPosition(b, l, rank);
+          Value token = emitInverseCdf(
+              b, l, size, u,
+              [&](OpBuilder &nb, Location nl, Value v) -> Value {
+                return weightAt(nb, nl, probs, position, v);
+              },
+              type.getElementType());
+          linalg::YieldOp::create(b, l, token);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+/// fm.mixture_euler_step → one generic over the tokens: X1 by inverse CDF
+/// of p, the rates u_y, the jump and the new value by inverse CDF of u.
+struct MixtureEulerStepLowering : OpConversionPattern<MixtureEulerStepOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MixtureEulerStepOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    Value probs = adaptor.getProbs();
+    int64_t size =
+        llvm::cast<RankedTensorType>(probs.getType()).getShape().back();
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap row = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(0));
+    SmallVector<AffineMap> maps = {identity, row, identity};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
+    Value h = adaptor.getH(), c = adaptor.getDivFree();
+    uint32_t stream = op.getStream();
+    bool mask = op.getSource() == Source::Mask;
+    auto scheduler = llvm::cast<SchedulerAttrInterface>(op.getScheduler());
+    Type tokenType = type.getElementType();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type},
+        ValueRange{adaptor.getXT(), adaptor.getT()}, ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value xt = args[0], t = args[1];
+          auto f = [&](double v) -> Value {
+            return arith::ConstantOp::create(
+                b, l, b.getF32FloatAttr(static_cast<float>(v)));
+          };
+          ElementBlock element = emitElementBlock(
+              b, l, type.getShape(), seed, offset, stream, /*wholeBlock=*/true);
+          Value u1 = unitFromWord(b, l, element.x[0]);
+          Value u2 = unitFromWord(b, l, element.x[1]);
+          Value u3 = unitFromWord(b, l, element.x[2]);
+          SmallVector<Value> position = tokenPosition(b, l, rank);
+          auto p = [&](OpBuilder &nb, Location nl, Value v) -> Value {
+            return weightAt(nb, nl, probs, position, v);
+          };
+          Value x1 = emitInverseCdf(b, l, size, u1, p, tokenType);
+
+          SchedulerCoefficients k = scheduler.buildCoefficients(b, l, t);
+          Value kappa = materializeCoefficient(b, l, k.alpha, t.getType());
+          Value dKappa = materializeCoefficient(b, l, k.dAlpha, t.getType());
+          Value oneMinus = arith::SubFOp::create(b, l, f(1.0), kappa);
+          Value rate = arith::DivFOp::create(b, l, dKappa, oneMinus);
+          // c·κ̇/(κ(1 − κ)), zero where c = 0 (κ = 0 at t = 0 would make
+          // it 0·∞).
+          Value positive =
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, c, f(0));
+          Value divFree = arith::SelectOp::create(
+              b, l, positive,
+              arith::DivFOp::create(
+                  b, l, arith::MulFOp::create(b, l, c, dKappa),
+                  arith::MulFOp::create(b, l, kappa, oneMinus)),
+              f(0));
+          Value sourceMass = f(1.0 / static_cast<double>(size));
+          // u_y: the rate toward X1, the divergence-free term, none toward
+          // the current token.
+          auto uOf = [&](OpBuilder &nb, Location nl, Value v) -> Value {
+            auto g = [&](double x) -> Value {
+              return arith::ConstantOp::create(
+                  nb, nl, nb.getF32FloatAttr(static_cast<float>(x)));
+            };
+            Value vt = arith::IndexCastOp::create(nb, nl, tokenType, v);
+            Value isX1 =
+                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, vt, x1);
+            Value isXt =
+                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, vt, xt);
+            Value toX1 = arith::SelectOp::create(nb, nl, isX1, g(1), g(0));
+            Value p0 = sourceMass;
+            if (mask) {
+              Value last = arith::ConstantOp::create(
+                  nb, nl, nb.getIntegerAttr(tokenType, size - 1));
+              Value isMask = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::eq, vt, last);
+              p0 = arith::SelectOp::create(nb, nl, isMask, g(1), g(0));
+            }
+            Value mix = arith::AddFOp::create(
+                nb, nl, arith::MulFOp::create(nb, nl, oneMinus, p0),
+                arith::MulFOp::create(nb, nl, kappa, toX1));
+            Value uy = arith::AddFOp::create(
+                nb, nl, arith::MulFOp::create(nb, nl, rate, toX1),
+                arith::MulFOp::create(nb, nl, divFree, mix));
+            return arith::SelectOp::create(nb, nl, isXt, g(0), uy);
+          };
+          // λ = Σ_y u_y; jump with probability 1 − exp(−h·λ).
+          Value lower = arith::ConstantOp::create(b, l, b.getIndexAttr(0));
+          Value upper = arith::ConstantOp::create(b, l, b.getIndexAttr(size));
+          Value one = arith::ConstantOp::create(b, l, b.getIndexAttr(1));
+          auto lambda = scf::ForOp::create(
+              b, l, lower, upper, one, ValueRange{f(0)},
+              [&](OpBuilder &nb, Location nl, Value v, ValueRange acc) {
+                scf::YieldOp::create(
+                    nb, nl,
+                    arith::AddFOp::create(nb, nl, acc[0], uOf(nb, nl, v))
+                        .getResult());
+              });
+          Value stay = math::ExpOp::create(
+              b, l,
+              arith::NegFOp::create(
+                  b, l, arith::MulFOp::create(b, l, h, lambda.getResult(0))));
+          Value jump =
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, u2,
+                                    arith::SubFOp::create(b, l, f(1.0), stay));
+          Value next = emitInverseCdf(b, l, size, u3, uOf, tokenType);
+          linalg::YieldOp::create(
+              b, l, arith::SelectOp::create(b, l, jump, next, xt).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::fm::populateFmRandomToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<RandomOpLowering<RandomUniformOp, Distribution::Uniform>,
                RandomOpLowering<RandomNormalOp, Distribution::Normal>,
                RandomOpLowering<RandomLogitNormalOp, Distribution::LogitNormal>,
-               RandomTokensLowering, MixtureSampleLowering>(
+               RandomTokensLowering, MixtureSampleLowering,
+               RandomCategoricalLowering, MixtureEulerStepLowering>(
       patterns.getContext());
 }

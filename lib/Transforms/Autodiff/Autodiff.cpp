@@ -18,6 +18,7 @@
 
 #include "fm/Transforms/Passes.h"
 
+#include "Embedding.h"
 #include "JVPBuilder.h"
 #include "VJPBuilder.h"
 
@@ -237,6 +238,15 @@ struct FmAutodiffPass : mlir::fm::impl::FmAutodiffBase<FmAutodiffPass> {
     // What differentiation did not consume is the identity.
     getOperation().walk([](StopGradientOp op) {
       op.replaceAllUsesWith(op.getInput());
+      op.erase();
+    });
+    // Embedding lookups were kept for their derivative rules; they are now
+    // gathers.
+    getOperation().walk([](EmbeddingOp op) {
+      OpBuilder b(op);
+      Value gather = autodiff::buildEmbeddingGather(
+          b, op.getLoc(), op.getWeight(), op.getTokens(), op.getType());
+      op.replaceAllUsesWith(gather);
       op.erase();
     });
   }

@@ -14,6 +14,7 @@
 
 #include "Normalize.h"
 #include "ScalarDerivatives.h"
+#include "fm/Dialect/FmOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -127,10 +128,10 @@ LogicalResult JVPBuilder::differentiate(Operation *op) {
 
   // Tensor ops that are linear in their float operands: the same op on the
   // tangents (zeros for an operand without one), with the same indices and
-  // sizes.
+  // sizes; an embedding looks up the weight's tangent.
   if (isa<tensor::ExtractOp, tensor::InsertOp, tensor::ExtractSliceOp,
           tensor::InsertSliceOp, tensor::ConcatOp, tensor::CastOp,
-          tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+          tensor::ExpandShapeOp, tensor::CollapseShapeOp, EmbeddingOp>(op)) {
     IRMapping mapping;
     for (Value v : op->getOperands())
       if (isDifferentiableType(v.getType()) && !mapping.contains(v))

@@ -238,8 +238,18 @@ FailureOr<Value> autodiff::tangentScalar(OpBuilder &b, Operation *op,
 }
 
 bool autodiff::isNonDifferentiable(Operation *op) {
-  return isa<arith::CmpFOp, arith::CmpIOp, arith::ConstantOp, linalg::IndexOp,
-             tensor::EmptyOp, tensor::DimOp, StopGradientOp>(op);
+  if (isa<arith::CmpFOp, arith::CmpIOp, arith::ConstantOp, linalg::IndexOp,
+          tensor::EmptyOp, tensor::DimOp, StopGradientOp>(op))
+    return true;
+  // A value computed from integers alone (a float made of a token or an
+  // index, sitofp and the like) is a constant to differentiation.
+  auto isFloatLike = [](Type type) {
+    if (auto shaped = dyn_cast<ShapedType>(type))
+      type = shaped.getElementType();
+    return isa<FloatType>(type);
+  };
+  return op->getNumOperands() > 0 && op->getNumRegions() == 0 &&
+         llvm::none_of(op->getOperandTypes(), isFloatLike);
 }
 
 //===----------------------------------------------------------------------===//

@@ -46,7 +46,8 @@ FailureOr<Value> tangentScalar(OpBuilder &b, Operation *op,
                                function_ref<Value(Value)> tangentOf);
 
 /// Whether the results of `op` carry no derivative whatever its operands
-/// (comparisons, constants, indices, shapes, fm.stop_gradient).
+/// (comparisons, constants, indices, shapes, fm.stop_gradient, and any op
+/// whose operands are all integers, such as arith.sitofp of a token).
 bool isNonDifferentiable(Operation *op);
 
 /// Whether the derivative of `kind` can be written with its output y alone,

@@ -12,8 +12,10 @@
 
 #include "VJPBuilder.h"
 
+#include "Embedding.h"
 #include "Normalize.h"
 #include "ScalarDerivatives.h"
+#include "fm/Dialect/FmOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -183,6 +185,13 @@ LogicalResult VJPBuilder::differentiate(Operation *op) {
       })
       .Case([&](tensor::ConcatOp concat) {
         return differentiateConcat(concat, adj);
+      })
+      .Case([&](EmbeddingOp embedding) {
+        // A scatter-add of the rows' gradients; the tokens carry none.
+        accumulate(embedding.getWeight(),
+                   buildEmbeddingScatterAdd(b, loc, adj, embedding.getTokens(),
+                                            embedding.getWeight().getType()));
+        return success();
       })
       .Case([&](tensor::CastOp cast) {
         accumulate(

@@ -107,3 +107,42 @@ func.func @generalized_kl(%l: tensor<4x2x8xf32>, %x1: tensor<4x2xi64>, %xt: tens
       : tensor<4x2x8xf32>, tensor<4x2xi64>, tensor<4xf32> -> f32
   return %loss : f32
 }
+
+// -----
+
+/// A categorical draw: one generic over the tokens; in its body, the total
+/// weight and then the inverse-CDF scan, two loops over the vocabulary that
+/// read the token's row of weights.
+
+// CHECK-LABEL: func.func @categorical
+// CHECK-SAME: (%[[P:[a-z0-9]+]]: tensor<4x2x8xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.+}} : tensor<4x2xi64>)
+// CHECK: scf.for
+// CHECK: tensor.extract %[[P]][%{{.+}}, %{{.+}}, %{{.+}}] : tensor<4x2x8xf32>
+// CHECK: scf.for
+// CHECK: arith.cmpf ogt
+// CHECK: arith.index_cast %{{.+}} : index to i64
+func.func @categorical(%p: tensor<4x2x8xf32>, %seed: i64, %offset: i64) -> tensor<4x2xi64> {
+  %x = fm.random_categorical %p, %seed, %offset stream 0 : tensor<4x2x8xf32> -> tensor<4x2xi64>
+  return %x : tensor<4x2xi64>
+}
+
+// -----
+
+/// An Euler step: one generic over the tokens reading x_t and the row's
+/// time; loops over the vocabulary for X1 (total and scan) and λ, the jump
+/// test 1 − exp(−h·λ), then loops for the new value (total and scan).
+
+// CHECK-LABEL: func.func @euler_step
+// CHECK: linalg.generic
+// CHECK-COUNT-3: scf.for
+// CHECK: math.exp
+// CHECK-COUNT-2: scf.for
+// CHECK: arith.select %{{.+}}, %{{.+}}, %{{.+}} : i64
+func.func @euler_step(%x: tensor<4x2xi64>, %p: tensor<4x2x8xf32>, %t: tensor<4xf32>,
+                      %h: f32, %c: f32, %seed: i64, %offset: i64) -> tensor<4x2xi64> {
+  %y = fm.mixture_euler_step #fm.poly<2.0> source(uniform) %x, %p, %t, %h, %c, %seed, %offset stream 1
+      : tensor<4x2xi64>, tensor<4x2x8xf32>, tensor<4xf32>
+  return %y : tensor<4x2xi64>
+}

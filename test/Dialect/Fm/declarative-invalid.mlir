@@ -158,9 +158,9 @@ fm.flow @flow_duplicate_names network(@v) path(#fm.cond_ot) source(gaussian) dat
 func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
   return %x : tensor<?x2xf32>
 }
-// expected-error @+2 {{expected one of [gaussian] for source distribution of a flow, got: uniform}}
+// expected-error @+2 {{expected one of [gaussian, uniform, mask] for source distribution of a flow, got: laplace}}
 // expected-error @+1 {{invalid value for property source, expected source distribution of a flow}}
-fm.flow @flow_unknown_source network(@v) path(#fm.cond_ot) source(uniform) data_shape [2]
+fm.flow @flow_unknown_source network(@v) path(#fm.cond_ot) source(laplace) data_shape [2]
 
 // -----
 

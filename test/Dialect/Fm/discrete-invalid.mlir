@@ -171,3 +171,92 @@ func.func @ce_scalar_tokens(%l: tensor<16xf32>, %x1: tensor<i64>) -> f32 {
   %loss = fm.cross_entropy_loss %l, %x1 : tensor<16xf32>, tensor<i64> -> f32
   return %loss : f32
 }
+
+// -----
+
+func.func @categorical_shape(%p: tensor<8x2x16xf32>, %seed: i64, %offset: i64) -> tensor<8x3xi64> {
+  // expected-error @+1 {{'fm.random_categorical' op the weights must have the tokens' shape and a vocabulary dimension, but they are 'tensor<8x2x16xf32>' and the tokens 'tensor<8x3xi64>'}}
+  %x = fm.random_categorical %p, %seed, %offset stream 0 : tensor<8x2x16xf32> -> tensor<8x3xi64>
+  return %x : tensor<8x3xi64>
+}
+
+// -----
+
+func.func @categorical_empty(%p: tensor<8x0xf32>, %seed: i64, %offset: i64) -> tensor<8xi64> {
+  // expected-error @+1 {{'fm.random_categorical' op the vocabulary (the weights' last dimension) is empty}}
+  %x = fm.random_categorical %p, %seed, %offset stream 0 : tensor<8x0xf32> -> tensor<8xi64>
+  return %x : tensor<8xi64>
+}
+
+// -----
+
+func.func @euler_gaussian(%x: tensor<8x2xi64>, %p: tensor<8x2x16xf32>, %t: tensor<8xf32>,
+                          %h: f32, %c: f32, %seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  // expected-error @+1 {{'fm.mixture_euler_step' op source gaussian draws float samples; a token step takes source(uniform) or source(mask)}}
+  %y = fm.mixture_euler_step #fm.poly<2.0> source(gaussian) %x, %p, %t, %h, %c, %seed, %offset stream 0
+      : tensor<8x2xi64>, tensor<8x2x16xf32>, tensor<8xf32>
+  return %y : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @euler_negative_div_free(%x: tensor<8x2xi64>, %p: tensor<8x2x16xf32>, %t: tensor<8xf32>,
+                                   %h: f32, %seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  %c = arith.constant -0.5 : f32
+  // expected-error @+1 {{'fm.mixture_euler_step' op the divergence-free coefficient must be >= 0, got -0.5}}
+  %y = fm.mixture_euler_step #fm.poly<2.0> source(uniform) %x, %p, %t, %h, %c, %seed, %offset stream 0
+      : tensor<8x2xi64>, tensor<8x2x16xf32>, tensor<8xf32>
+  return %y : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @euler_time(%x: tensor<8x2xi64>, %p: tensor<8x2x16xf32>, %t: tensor<4xf32>,
+                      %h: f32, %c: f32, %seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  // expected-error @+1 {{'fm.mixture_euler_step' op time must have one entry per batch row (8), got 'tensor<4xf32>'}}
+  %y = fm.mixture_euler_step #fm.poly<2.0> source(mask) %x, %p, %t, %h, %c, %seed, %offset stream 0
+      : tensor<8x2xi64>, tensor<8x2x16xf32>, tensor<4xf32>
+  return %y : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @euler_vocabulary(%x: tensor<8x2xi64>, %p: tensor<8x16xf32>, %t: tensor<8xf32>,
+                            %h: f32, %c: f32, %seed: i64, %offset: i64) -> tensor<8x2xi64> {
+  // expected-error @+1 {{'fm.mixture_euler_step' op the weights must have the tokens' shape and a vocabulary dimension, but they are 'tensor<8x16xf32>' and the tokens 'tensor<8x2xi64>'}}
+  %y = fm.mixture_euler_step #fm.poly<2.0> source(uniform) %x, %p, %t, %h, %c, %seed, %offset stream 0
+      : tensor<8x2xi64>, tensor<8x16xf32>, tensor<8xf32>
+  return %y : tensor<8x2xi64>
+}
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op source uniform draws tokens, and this flow's data are float samples: it takes source(gaussian)}}
+fm.flow @f network(@v) path(#fm.cond_ot) source(uniform) data_shape [2]
+
+// -----
+
+func.func @embedding_rank(%w: tensor<16xf32>, %x: tensor<8x2xi64>) -> tensor<8x2x16xf32> {
+  // expected-error @+1 {{'fm.embedding' op weight must be [vocabulary, features] with a vocabulary, got 'tensor<16xf32>'}}
+  %e = fm.embedding %w[%x] : tensor<16xf32>, tensor<8x2xi64> -> tensor<8x2x16xf32>
+  return %e : tensor<8x2x16xf32>
+}
+
+// -----
+
+func.func @embedding_result(%w: tensor<16x4xf32>, %x: tensor<8x2xi64>) -> tensor<8x2x16xf32> {
+  // expected-error @+1 {{'fm.embedding' op result must be 'tensor<8x2x4xf32>' (the tokens' shape, then the weight's 4 features), got 'tensor<8x2x16xf32>'}}
+  %e = fm.embedding %w[%x] : tensor<16x4xf32>, tensor<8x2xi64> -> tensor<8x2x16xf32>
+  return %e : tensor<8x2x16xf32>
+}
+
+// -----
+
+func.func @embedding_float_tokens(%w: tensor<16x4xf32>, %x: tensor<8x2xf32>) -> tensor<8x2x4xf32> {
+  // expected-error @+1 {{'fm.embedding' op operand #1 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<8x2xf32>'}}
+  %e = fm.embedding %w[%x] : tensor<16x4xf32>, tensor<8x2xf32> -> tensor<8x2x4xf32>
+  return %e : tensor<8x2x4xf32>
+}

@@ -211,7 +211,9 @@ def Fm_ODEMethodAttr : EnumAttr<Fm_Dialect, Fm_ODEMethod, "ode_method"> {
 //===----------------------------------------------------------------------===//
 
 def Fm_Source : I32EnumAttr<"Source", "source distribution of a flow", [
-    I32EnumAttrCase<"Gaussian", 0, "gaussian">]> {
+    I32EnumAttrCase<"Gaussian", 0, "gaussian">,
+    I32EnumAttrCase<"Uniform", 1, "uniform">,
+    I32EnumAttrCase<"Mask", 2, "mask">]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::fm";
 }
@@ -219,7 +221,9 @@ def Fm_Source : I32EnumAttr<"Source", "source distribution of a flow", [
 def Fm_SourceAttr : EnumAttr<Fm_Dialect, Fm_Source, "source"> {
   let summary = "The source distribution of a flow";
   let description = [{
-    `gaussian`: x0 ~ N(0, I), drawn with `fm.random_normal`.
+    `gaussian`: x0 ~ N(0, I), drawn with `fm.random_normal`. For tokens:
+    `uniform`, x0 uniform over the vocabulary (`fm.random_tokens`), and
+    `mask`, x0 the mask token (the last of the vocabulary) everywhere.
   }];
 }
 

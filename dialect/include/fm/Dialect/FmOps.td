@@ -730,6 +730,119 @@ def Fm_MixtureSampleOp : Fm_Op<"mixture_sample", [
   let hasVerifier = 1;
 }
 
+def Fm_RandomCategoricalOp : Fm_Op<"random_categorical", [Pure]> {
+  let summary = "Draws one token per row of category weights";
+  let description = [{
+    For each token position of `probs` [..., V] (the weights of V
+    categories, not necessarily normalized, all ≥ 0), draws one category
+    by inverse CDF: the smallest v with w_0 + … + w_v > u·Σw, where u is
+    the uniform `fm.random_uniform` draws at the same seed, offset and
+    stream for that position of the result's shape. Where rounding leaves
+    u·Σw at or above the last partial sum, the last category with a
+    nonzero weight is drawn. A draw consumes ceil(numTokens / 4) counter
+    blocks. The result holds i32 or i64 tokens of `probs`' shape without
+    its last dimension.
+
+    Example:
+
+    ```mlir
+    %x1 = fm.random_categorical %p, %seed, %offset stream 5
+        : tensor<10000x2x128xf32> -> tensor<10000x2xi64>
+    ```
+  }];
+  let arguments = (ins StaticShapeTensorOf<[F32]>:$probs, I64:$seed,
+                       I64:$offset, I32Attr:$stream);
+  let results = (outs StaticShapeTensorOf<[I32, I64]>:$result);
+  let assemblyFormat = [{
+    $probs `,` $seed `,` $offset `stream` $stream attr-dict `:` type($probs)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Fm_MixtureEulerStepOp : Fm_Op<"mixture_euler_step", [
+    Pure, AllTypesMatch<["x_t", "result"]>]> {
+  let summary = "One step of the CTMC sampler of a discrete mixture path";
+  let description = [{
+    One non-final step of `MixtureDiscreteEulerSolver` from t to t + h,
+    per token, with p = `probs` (the posterior p₁|ₜ over the vocabulary V,
+    [..., V]), κ the `scheduler`'s α_t and c = `div_free` ≥ 0:
+
+    1. X1 ~ Cat(p);
+    2. u_y = κ̇/(1 − κ)·δ_{X1}(y), plus, where c > 0, the divergence-free
+       term c·κ̇/(κ(1 − κ))·((1 − κ)·p0(y) + κ·δ_{X1}(y)), p0 the source:
+       1/V for every y (`uniform`) or all mass on the last token
+       (`mask`, the mask token V − 1);
+    3. u_{x_t} = 0 and λ = Σ_y u_y;
+    4. the token jumps with probability 1 − exp(−h·λ), to y ~ Cat(u/λ).
+
+    The last step of a sampler is `fm.random_categorical` of p instead (x ←
+    X1). Token e of the result uses counter block offset + e of the stream:
+    word 0 draws X1, word 1 the jump and word 2 the new value, each as
+    `fm.random_uniform` would turn it into u ∈ [0, 1), and categories by
+    inverse CDF as `fm.random_categorical` does. A step consumes numTokens
+    blocks. `t` has one time per batch row; `h` and `div_free` are f32
+    scalars (a constant, or any function of t the caller computes; the
+    verifier rejects a negative constant).
+
+    Example:
+
+    ```mlir
+    %x = fm.mixture_euler_step #fm.poly<2.0> source(uniform) %x_t, %p, %t,
+        %h, %c, %seed, %offset stream 6
+        : tensor<10000x2xi64>, tensor<10000x2x128xf32>, tensor<10000xf32>
+    ```
+  }];
+  let arguments = (ins
+    Fm_SchedulerAttr:$scheduler,
+    Fm_EnumProp<Fm_Source, Fm_SourceAttr>:$source,
+    StaticShapeTensorOf<[I32, I64]>:$x_t,
+    StaticShapeTensorOf<[F32]>:$probs,
+    StaticShapeTensorOf<[F32]>:$t,
+    F32:$h, F32:$div_free,
+    I64:$seed, I64:$offset, I32Attr:$stream);
+  let results = (outs StaticShapeTensorOf<[I32, I64]>:$result);
+  let assemblyFormat = [{
+    $scheduler `source` `(` $source `)` $x_t `,` $probs `,` $t `,` $h `,`
+    $div_free `,` $seed `,` $offset `stream` $stream attr-dict `:`
+    type($x_t) `,` type($probs) `,` type($t)
+  }];
+  let hasVerifier = 1;
+}
+
+def Fm_EmbeddingOp : Fm_Op<"embedding", [Pure]> {
+  let summary = "Looks up one row of a weight per token";
+  let description = [{
+    `result[i..., h] = weight[tokens[i...], h]`: PyTorch's `nn.Embedding`
+    applied to i32 or i64 tokens, with `weight` [V, H] (V tokens, H
+    features) and a result of the tokens' shape followed by H. A token
+    outside [0, V) reads the nearest row (the runtime checks token data
+    against the vocabulary before it gets here).
+
+    The op stays through `fm-convert-to-linalg` for `fm-autodiff`: the
+    gradient of the weight is a scatter-add of the result's gradient into
+    the rows the tokens pick (repeated tokens sum), which no linalg op
+    expresses, and the tangent is the lookup of the weight's tangent;
+    tokens carry no derivative. `fm-autodiff` then lowers every lookup to a
+    gather (`linalg.generic` reading the weight by `tensor.extract`).
+
+    Example:
+
+    ```mlir
+    %e = fm.embedding %weight[%tokens]
+        : tensor<128x128xf32>, tensor<4096x2xi64> -> tensor<4096x2x128xf32>
+    ```
+  }];
+  let arguments = (ins StaticShapeTensorOf<[AnyFloat]>:$weight,
+                       RankedTensorOf<[I32, I64]>:$tokens);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $weight `[` $tokens `]` attr-dict `:` type($weight) `,` type($tokens)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 class Fm_SoftmaxFamilyOp<string mnemonic, string what, string formula>
     : Fm_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = what # " over the last dimension";

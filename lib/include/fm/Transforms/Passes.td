@@ -115,7 +115,8 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     Supported scalar ops: `arith.addf/subf/mulf/divf/negf/maximumf/minimumf/
     maxnumf/minnumf/select/extf/truncf`, `math.exp/expm1/log/log1p/tanh/
     sqrt/rsqrt/sin/cos/powf/absf/erf`; comparisons, constants and
-    `linalg.index` carry no derivative. Both modes share these rules: the
+    `linalg.index` carry no derivative, nor does any op whose operands are
+    all integers (`arith.sitofp` of a token). Both modes share these rules: the
     forward mode's tangent of a scalar op is the sum, over its operands, of
     the reverse rule's contribution with the operand's tangent in place of
     the adjoint. Tensor ops: `tensor.extract`, `extract_slice`,
@@ -123,7 +124,12 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     `empty`, constants, and in the forward mode `tensor.insert` (which the
     reverse sweep emits). `fm.stop_gradient` carries no derivative either
     (a zero adjoint, a zero tangent); the pass replaces the ones that
-    remain by their operands. Integers are never differentiated. Anything
+    remain by their operands. `fm.embedding` (a lookup of weight rows by
+    token) has the adjoint of its weight as a scatter-add of the result's
+    adjoint (`scf.for` loops over the positions and features, `tensor.insert`
+    into zeros; repeated tokens sum) and its tangent as the lookup of the
+    weight's tangent; the pass then lowers every lookup to a gather, a
+    `linalg.generic` that reads the weight with `tensor.extract`. Integers are never differentiated. Anything
     else on the path from an input to a result is an error that names the
     op; an inactive op (one that does not depend on the inputs) is never an
     error. The forward mode also accepts float scalars that a generic's

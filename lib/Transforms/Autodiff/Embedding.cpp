@@ -1,0 +1,105 @@
+//===- Embedding.cpp - fm.embedding's gather and scatter-add --------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Embedding.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+/// The row of a weight with `vocabulary` rows that `token` picks: the token
+/// as an index, clamped into [0, vocabulary).
+static Value rowOf(OpBuilder &b, Location loc, Value token,
+                   int64_t vocabulary) {
+  Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), token);
+  Value first = arith::ConstantOp::create(b, loc, b.getIndexAttr(0));
+  Value last =
+      arith::ConstantOp::create(b, loc, b.getIndexAttr(vocabulary - 1));
+  return arith::MinSIOp::create(
+      b, loc, arith::MaxSIOp::create(b, loc, index, first), last);
+}
+
+Value mlir::fm::autodiff::buildEmbeddingGather(OpBuilder &b, Location loc,
+                                               Value weight, Value tokens,
+                                               Type resultType) {
+  auto result = cast<RankedTensorType>(resultType);
+  auto tokenType = cast<RankedTensorType>(tokens.getType());
+  int64_t vocabulary = cast<RankedTensorType>(weight.getType()).getDimSize(0);
+  int64_t rank = result.getRank();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, tokens);
+  sizes.push_back(b.getIndexAttr(result.getDimSize(rank - 1)));
+  Value init = tensor::EmptyOp::create(b, loc, sizes, result.getElementType());
+  SmallVector<AffineExpr> tokenDims;
+  for (int64_t d = 0; d < tokenType.getRank(); ++d)
+    tokenDims.push_back(b.getAffineDimExpr(d));
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank, 0, tokenDims, b.getContext()),
+      b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{result}, ValueRange{tokens}, ValueRange{init},
+             maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value row = rowOf(nb, l, args[0], vocabulary);
+               Value feature = linalg::IndexOp::create(nb, l, rank - 1);
+               Value v = tensor::ExtractOp::create(nb, l, weight,
+                                                   ValueRange{row, feature});
+               linalg::YieldOp::create(nb, l, v);
+             })
+      .getResult(0);
+}
+
+Value mlir::fm::autodiff::buildEmbeddingScatterAdd(OpBuilder &b, Location loc,
+                                                   Value grad, Value tokens,
+                                                   Type weightType) {
+  auto weight = cast<RankedTensorType>(weightType);
+  auto tokenType = cast<RankedTensorType>(tokens.getType());
+  Type element = weight.getElementType();
+  int64_t vocabulary = weight.getDimSize(0), features = weight.getDimSize(1);
+  Value zero =
+      arith::ConstantOp::create(b, loc, element, b.getFloatAttr(element, 0.0));
+  Value init = tensor::EmptyOp::create(b, loc, weight.getShape(), element);
+  Value zeros = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+
+  // The positions as one dimension: tokens [T], grad [T, H].
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t d = 0; d < tokenType.getRank(); ++d)
+    all[0].push_back(d);
+  SmallVector<ReassociationIndices> rows = all;
+  rows.push_back({tokenType.getRank()});
+  Value flatTokens = tensor::CollapseShapeOp::create(b, loc, tokens, all);
+  Value flatGrad = tensor::CollapseShapeOp::create(b, loc, grad, rows);
+
+  Value c0 = arith::ConstantOp::create(b, loc, b.getIndexAttr(0));
+  Value c1 = arith::ConstantOp::create(b, loc, b.getIndexAttr(1));
+  Value positions = tensor::DimOp::create(b, loc, flatTokens, 0);
+  Value featureCount =
+      arith::ConstantOp::create(b, loc, b.getIndexAttr(features));
+  auto outer = scf::ForOp::create(
+      b, loc, c0, positions, c1, ValueRange{zeros},
+      [&](OpBuilder &ob, Location l, Value i, ValueRange acc) {
+        Value token = tensor::ExtractOp::create(ob, l, flatTokens, i);
+        Value row = rowOf(ob, l, token, vocabulary);
+        auto inner = scf::ForOp::create(
+            ob, l, c0, featureCount, c1, ValueRange{acc[0]},
+            [&](OpBuilder &ib, Location il, Value h, ValueRange dw) {
+              Value g =
+                  tensor::ExtractOp::create(ib, il, flatGrad, ValueRange{i, h});
+              Value w =
+                  tensor::ExtractOp::create(ib, il, dw[0], ValueRange{row, h});
+              Value sum = arith::AddFOp::create(ib, il, w, g);
+              Value next = tensor::InsertOp::create(ib, il, sum, dw[0],
+                                                    ValueRange{row, h});
+              scf::YieldOp::create(ib, il, next);
+            });
+        scf::YieldOp::create(ob, l, inner.getResult(0));
+      });
+  return outer.getResult(0);
+}
