@@ -148,6 +148,30 @@ Value unitFromWord(OpBuilder &b, Location l, Value word) {
       b, l, arith::UIToFPOp::create(b, l, b.getF32Type(), bits), scale);
 }
 
+/// One all-parallel linalg.generic over the static shape of `type` that
+/// writes a fresh tensor of it: `inputs` are read through `inputMaps`, and
+/// `body` gets their elements and returns the element to write. The random
+/// ops' lowerings all have this form.
+Value buildParallelGeneric(
+    OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+    ArrayRef<AffineMap> inputMaps,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  int64_t rank = type.getRank();
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, inputs, ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l, body(nb, l, args.take_front(inputs.size())));
+             })
+      .getResult(0);
+}
+
 /// What a random op draws: U[0, 1), N(0, 1) (Box–Muller on pairs of
 /// uniforms), or sigmoid(N(mean, std²)).
 enum class Distribution { Uniform, Normal, LogitNormal };
@@ -259,35 +283,31 @@ struct RandomTokensLowering : OpConversionPattern<RandomTokensOp> {
   LogicalResult
   matchAndRewrite(RandomTokensOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     auto type = llvm::cast<RankedTensorType>(op.getType());
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                         type.getElementType());
-    SmallVector<AffineMap> maps = {
-        rewriter.getMultiDimIdentityMap(type.getRank())};
-    SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                               utils::IteratorType::parallel);
     Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
     uint32_t stream = op.getStream();
     int64_t vocabulary = op.getVocabulary();
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init}, maps,
-        iterators, [&](OpBuilder &b, Location l, ValueRange) {
-          ElementBlock element =
-              emitElementBlock(b, l, type.getShape(), seed, offset, stream);
-          Type i64 = b.getI64Type();
-          Value word = arith::ExtUIOp::create(b, l, i64, element.ownWord(b, l));
-          Value product = arith::MulIOp::create(
-              b, l, word,
-              arith::ConstantOp::create(b, l, b.getI64IntegerAttr(vocabulary)));
-          Value token = arith::ShRUIOp::create(
-              b, l, product,
-              arith::ConstantOp::create(b, l, b.getI64IntegerAttr(32)));
-          if (type.getElementType() != i64)
-            token = arith::TruncIOp::create(b, l, type.getElementType(), token);
-          linalg::YieldOp::create(b, l, token);
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(
+        op, buildParallelGeneric(
+                rewriter, op.getLoc(), type, ValueRange{}, {},
+                [&](OpBuilder &b, Location l, ValueRange) -> Value {
+                  ElementBlock element = emitElementBlock(b, l, type.getShape(),
+                                                          seed, offset, stream);
+                  Type i64 = b.getI64Type();
+                  Value word =
+                      arith::ExtUIOp::create(b, l, i64, element.ownWord(b, l));
+                  Value product = arith::MulIOp::create(
+                      b, l, word,
+                      arith::ConstantOp::create(
+                          b, l, b.getI64IntegerAttr(vocabulary)));
+                  Value token = arith::ShRUIOp::create(
+                      b, l, product,
+                      arith::ConstantOp::create(b, l, b.getI64IntegerAttr(32)));
+                  if (type.getElementType() != i64)
+                    token = arith::TruncIOp::create(b, l, type.getElementType(),
+                                                    token);
+                  return token;
+                }));
     return success();
   }
 };
@@ -301,38 +321,31 @@ struct MixtureSampleLowering : OpConversionPattern<MixtureSampleOp> {
   LogicalResult
   matchAndRewrite(MixtureSampleOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     auto type = llvm::cast<RankedTensorType>(op.getType());
     int64_t rank = type.getRank();
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                         type.getElementType());
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
     AffineMap row = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(0));
-    SmallVector<AffineMap> maps = {identity, identity, row, identity};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
     Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
     uint32_t stream = op.getStream();
     auto scheduler = llvm::cast<SchedulerAttrInterface>(op.getScheduler());
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type},
-        ValueRange{adaptor.getX0(), adaptor.getX1(), adaptor.getT()},
-        ValueRange{init}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          ElementBlock element =
-              emitElementBlock(b, l, type.getShape(), seed, offset, stream);
-          Value u = unitFromWord(b, l, element.ownWord(b, l));
-          Value t = args[2];
-          Value kappa = materializeCoefficient(
-              b, l, scheduler.buildCoefficients(b, l, t).alpha, t.getType());
-          Value toData =
-              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, u, kappa);
-          linalg::YieldOp::create(
-              b, l,
-              arith::SelectOp::create(b, l, toData, args[1], args[0])
-                  .getResult());
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(
+        op,
+        buildParallelGeneric(
+            rewriter, op.getLoc(), type,
+            ValueRange{adaptor.getX0(), adaptor.getX1(), adaptor.getT()},
+            {identity, identity, row},
+            [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+              ElementBlock element =
+                  emitElementBlock(b, l, type.getShape(), seed, offset, stream);
+              Value u = unitFromWord(b, l, element.ownWord(b, l));
+              Value t = args[2];
+              Value kappa = materializeCoefficient(
+                  b, l, scheduler.buildCoefficients(b, l, t).alpha,
+                  t.getType());
+              Value toData = arith::CmpFOp::create(
+                  b, l, arith::CmpFPredicate::OLT, u, kappa);
+              return arith::SelectOp::create(b, l, toData, args[1], args[0]);
+            }));
     return success();
   }
 };
@@ -405,35 +418,28 @@ struct RandomCategoricalLowering : OpConversionPattern<RandomCategoricalOp> {
   LogicalResult
   matchAndRewrite(RandomCategoricalOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     auto type = llvm::cast<RankedTensorType>(op.getType());
-    int64_t rank = type.getRank();
     Value probs = adaptor.getProbs();
     int64_t size =
         llvm::cast<RankedTensorType>(probs.getType()).getShape().back();
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                         type.getElementType());
-    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
     Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
     uint32_t stream = op.getStream();
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init}, maps,
-        iterators, [&](OpBuilder &b, Location l, ValueRange) {
-          ElementBlock element =
-              emitElementBlock(b, l, type.getShape(), seed, offset, stream);
-          Value u = unitFromWord(b, l, element.ownWord(b, l));
-          SmallVector<Value> position = tokenPosition(b, l, rank);
-          Value token = emitInverseCdf(
-              b, l, size, u,
-              [&](OpBuilder &nb, Location nl, Value v) -> Value {
-                return weightAt(nb, nl, probs, position, v);
-              },
-              type.getElementType());
-          linalg::YieldOp::create(b, l, token);
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(
+        op, buildParallelGeneric(
+                rewriter, op.getLoc(), type, ValueRange{}, {},
+                [&](OpBuilder &b, Location l, ValueRange) -> Value {
+                  ElementBlock element = emitElementBlock(b, l, type.getShape(),
+                                                          seed, offset, stream);
+                  Value u = unitFromWord(b, l, element.ownWord(b, l));
+                  SmallVector<Value> position =
+                      tokenPosition(b, l, type.getRank());
+                  return emitInverseCdf(
+                      b, l, size, u,
+                      [&](OpBuilder &nb, Location nl, Value v) -> Value {
+                        return weightAt(nb, nl, probs, position, v);
+                      },
+                      type.getElementType());
+                }));
     return success();
   }
 };
@@ -452,23 +458,17 @@ struct MixtureEulerStepLowering : OpConversionPattern<MixtureEulerStepOp> {
     Value probs = adaptor.getProbs();
     int64_t size =
         llvm::cast<RankedTensorType>(probs.getType()).getShape().back();
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                         type.getElementType());
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
     AffineMap row = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(0));
-    SmallVector<AffineMap> maps = {identity, row, identity};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
     Value seed = adaptor.getSeed(), offset = adaptor.getOffset();
     Value h = adaptor.getH(), c = adaptor.getDivFree();
     uint32_t stream = op.getStream();
     bool mask = op.getSource() == Source::Mask;
     auto scheduler = llvm::cast<SchedulerAttrInterface>(op.getScheduler());
     Type tokenType = type.getElementType();
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type},
-        ValueRange{adaptor.getXT(), adaptor.getT()}, ValueRange{init}, maps,
-        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+    Value result = buildParallelGeneric(
+        rewriter, loc, type, ValueRange{adaptor.getXT(), adaptor.getT()},
+        {identity, row}, [&](OpBuilder &b, Location l, ValueRange args) {
           Value xt = args[0], t = args[1];
           auto f = [&](double v) -> Value {
             return arith::ConstantOp::create(
@@ -550,10 +550,9 @@ struct MixtureEulerStepLowering : OpConversionPattern<MixtureEulerStepOp> {
               arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, u2,
                                     arith::SubFOp::create(b, l, f(1.0), stay));
           Value next = emitInverseCdf(b, l, size, u3, uOf, tokenType);
-          linalg::YieldOp::create(
-              b, l, arith::SelectOp::create(b, l, jump, next, xt).getResult());
+          return arith::SelectOp::create(b, l, jump, next, xt).getResult();
         });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
