@@ -410,6 +410,9 @@ LogicalResult EmbeddingOp::verify() {
     return emitOpError("weight must be [vocabulary, features] with a "
                        "vocabulary, got ")
            << weight;
+  if (tokens.getRank() < 1)
+    return emitOpError("tokens must have a leading batch dimension, got a "
+                       "0-d tensor");
   SmallVector<int64_t> shape(tokens.getShape());
   shape.push_back(weight.getDimSize(1));
   auto expected = RankedTensorType::get(shape, weight.getElementType());

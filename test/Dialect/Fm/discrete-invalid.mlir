@@ -260,3 +260,11 @@ func.func @embedding_float_tokens(%w: tensor<16x4xf32>, %x: tensor<8x2xf32>) -> 
   %e = fm.embedding %w[%x] : tensor<16x4xf32>, tensor<8x2xf32> -> tensor<8x2x4xf32>
   return %e : tensor<8x2x4xf32>
 }
+
+// -----
+
+func.func @embedding_scalar_token(%w: tensor<16x4xf32>, %x: tensor<i64>) -> tensor<4xf32> {
+  // expected-error @+1 {{'fm.embedding' op tokens must have a leading batch dimension, got a 0-d tensor}}
+  %e = fm.embedding %w[%x] : tensor<16x4xf32>, tensor<i64> -> tensor<4xf32>
+  return %e : tensor<4xf32>
+}
