@@ -75,6 +75,14 @@ LogicalResult ConvertPredictionOp::verify() {
 // VJPOp
 //===----------------------------------------------------------------------===//
 
+/// Types the differentiation ops pass through: floats, integers and indices
+/// (which are not differentiated), and ranked tensors of them.
+static bool isPassThroughType(Type type) {
+  if (auto tensor = llvm::dyn_cast<RankedTensorType>(type))
+    type = tensor.getElementType();
+  return llvm::isa<FloatType, IntegerType, IndexType>(type);
+}
+
 /// Differentiable values are floats and ranked tensors of floats.
 static bool isDifferentiableType(Type type) {
   if (auto tensor = llvm::dyn_cast<RankedTensorType>(type))
@@ -107,11 +115,11 @@ LogicalResult VJPOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       return emitOpError("input #")
              << i << " has type " << operand.getType()
              << " but the callee expects " << type.getInput(i);
-    if (!isDifferentiableType(operand.getType()))
+    if (!isPassThroughType(operand.getType()))
       return emitOpError("input #")
              << i << " of type " << operand.getType()
-             << " is not differentiable (expected a float or a ranked "
-                "tensor of floats)";
+             << " is not supported (expected a float, an integer, an index "
+                "or a ranked tensor of them)";
     if (getGradients()[i].getType() != operand.getType())
       return emitOpError("gradient #")
              << i << " has type " << getGradients()[i].getType()
@@ -141,21 +149,13 @@ LogicalResult VJPOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 // JVPOp
 //===----------------------------------------------------------------------===//
 
-/// Types fm.jvp passes through: floats, integers and indices (which are not
-/// differentiated), and ranked tensors of them.
-static bool isForwardModeType(Type type) {
-  if (auto tensor = llvm::dyn_cast<RankedTensorType>(type))
-    type = tensor.getElementType();
-  return llvm::isa<FloatType, IntegerType, IndexType>(type);
-}
-
 LogicalResult JVPOp::verify() {
   if (getTangents().size() != getInputs().size())
     return emitOpError("expects one tangent per input, got ")
            << getInputs().size() << " inputs and " << getTangents().size()
            << " tangents";
   for (auto [i, input, tangent] : llvm::enumerate(getInputs(), getTangents())) {
-    if (!isForwardModeType(input.getType()))
+    if (!isPassThroughType(input.getType()))
       return emitOpError("input #")
              << i << " of type " << input.getType()
              << " is not supported (expected a float, an integer, an index "
@@ -206,7 +206,7 @@ LogicalResult JVPOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       return emitOpError("result #")
              << j << " has type " << result.getType() << " but callee result #"
              << j << " has type " << type.getResult(j);
-    if (!isForwardModeType(result.getType()))
+    if (!isPassThroughType(result.getType()))
       return emitOpError("result #")
              << j << " of type " << result.getType()
              << " is not supported (expected a float, an integer, an index "

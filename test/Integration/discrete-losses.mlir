@@ -30,6 +30,15 @@ func.func @kl(%logits: tensor<2x1x3xf64>, %t: tensor<2xf64>) -> f64 {
   return %l : f64
 }
 
+/// The same loss with the tokens as inputs: fm.vjp passes integers through,
+/// and their gradients are zeros.
+func.func @kl_tokens(%logits: tensor<2x1x3xf64>, %x1: tensor<2x1xi64>, %xt: tensor<2x1xi64>,
+                     %t: tensor<2xf64>) -> f64 {
+  %l = fm.generalized_kl_loss #fm.poly<2.0> %logits, %x1, %xt, %t
+      : tensor<2x1x3xf64>, tensor<2x1xi64>, tensor<2xf64> -> f64
+  return %l : f64
+}
+
 /// max |got − want| over a tensor.
 func.func @max_error(%got: tensor<6xf64>, %want: tensor<6xf64>) -> f64 {
   %zero = arith.constant 0.0 : f64
@@ -80,6 +89,21 @@ func.func @main() {
   vector.print %okg : i1
   // CHECK: gradient ok: 1
 
+  %xt = arith.constant dense<[[0], [1]]> : tensor<2x1xi64>
+  %l2, %g2, %gx1, %gxt, %gt2 = fm.vjp @kl_tokens(%logits, %x1, %xt, %t) cotangents(%one)
+      : (tensor<2x1x3xf64>, tensor<2x1xi64>, tensor<2x1xi64>, tensor<2xf64>), (f64)
+      -> (f64, tensor<2x1x3xf64>, tensor<2x1xi64>, tensor<2x1xi64>, tensor<2xf64>)
+  %g2flat = tensor.collapse_shape %g2 [[0, 1, 2]] : tensor<2x1x3xf64> into tensor<6xf64>
+  %ge2 = call @max_error(%g2flat, %gwant) : (tensor<6xf64>, tensor<6xf64>) -> f64
+  %okg2 = arith.cmpf olt, %ge2, %tol : f64
+  vector.print str "gradient with token inputs ok: "
+  vector.print %okg2 : i1
+  // CHECK: gradient with token inputs ok: 1
+  %gx1u = tensor.cast %gx1 : tensor<2x1xi64> to tensor<*xi64>
+  call @printMemrefI64(%gx1u) : (tensor<*xi64>) -> ()
+  // CHECK: {{\[}}[0],
+  // CHECK-NEXT: [0]]
+
   %ce = fm.cross_entropy_loss %logits, %x1 : tensor<2x1x3xf64>, tensor<2x1xi64> -> f64
   %cewant = arith.constant 0.92814899518281310 : f64
   %dce = arith.subf %ce, %cewant : f64
@@ -103,3 +127,4 @@ func.func @main() {
 }
 
 func.func private @printMemrefF32(tensor<*xf32>)
+func.func private @printMemrefI64(tensor<*xi64>)

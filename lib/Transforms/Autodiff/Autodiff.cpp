@@ -165,7 +165,8 @@ private:
     // Gradients follow the callee's results among the op's results.
     SmallVector<bool, 16> wanted;
     for (Value grad : op->getResults().drop_front(callee.getNumResults()))
-      wanted.push_back(!grad.use_empty());
+      wanted.push_back(!grad.use_empty() &&
+                       autodiff::isDifferentiableType(grad.getType()));
     func::FuncOp &vjp = vjps[{callee, wanted}];
     if (!vjp) {
       FailureOr<func::FuncOp> built =

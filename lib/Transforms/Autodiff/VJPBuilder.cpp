@@ -131,8 +131,9 @@ Value VJPBuilder::zerosLike(Location loc, Value value) {
   Type type = value.getType();
   auto tensorType = dyn_cast<RankedTensorType>(type);
   Type elementType = tensorType ? tensorType.getElementType() : type;
-  Value zero = arith::ConstantOp::create(b, loc, elementType,
-                                         b.getFloatAttr(elementType, 0.0));
+  // An integer input's gradient is zeros of its type too.
+  Value zero = arith::ConstantOp::create(
+      b, loc, elementType, cast<TypedAttr>(b.getZeroAttr(elementType)));
   if (!tensorType)
     return zero;
   Value init = tensor::EmptyOp::create(

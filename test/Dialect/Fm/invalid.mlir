@@ -203,14 +203,14 @@ func.func @vjp_input_type(%x: f64, %ct: f32) {
 
 // -----
 
-func.func @g(%n: i32) -> f32 {
+func.func @g(%n: !llvm.ptr) -> f32 {
   %c = arith.constant 1.0 : f32
   return %c : f32
 }
 
-func.func @vjp_integer_input(%n: i32, %ct: f32) {
-  // expected-error @+1 {{'fm.vjp' op input #0 of type 'i32' is not differentiable (expected a float or a ranked tensor of floats)}}
-  %y, %dn = fm.vjp @g(%n) cotangents(%ct) : (i32), (f32) -> (f32, i32)
+func.func @vjp_pointer_input(%n: !llvm.ptr, %ct: f32) {
+  // expected-error @+1 {{'fm.vjp' op input #0 of type '!llvm.ptr' is not supported (expected a float, an integer, an index or a ranked tensor of them)}}
+  %y, %dn = fm.vjp @g(%n) cotangents(%ct) : (!llvm.ptr), (f32) -> (f32, !llvm.ptr)
   return
 }
 

@@ -958,8 +958,10 @@ def Fm_VJPOp : Fm_Op<"vjp", [
     and `math`: a network from any frontend that produces linalg on tensors
     differentiates the same way. `fm-autodiff` replaces the op with a call
     to a generated function `@<callee>_vjp` that recomputes the forward pass
-    and runs the reverse sweep. Inputs and cotangents must be float
-    tensors or floats.
+    and runs the reverse sweep. Cotangents are floats or float tensors.
+    Inputs may also be integers, indices or tensors of them (tokens, a
+    seed, a step): they are never differentiated, and their gradients are
+    zeros of their type.
 
     Example: the gradient of a loss with respect to all network inputs.
 
