@@ -26,8 +26,8 @@ namespace mlir::fm {
 using namespace mlir;
 
 /// Whether the producer of `fused` may be folded into its user: it has no
-/// other user, that user is not a product the backends would otherwise hand
-/// to a library, and the fusion is sound. Upstream's fusion keeps a
+/// other user, neither is a product the backends would otherwise hand to a
+/// library, and the fusion is sound. Upstream's fusion keeps a
 /// producer that reads its own outputs (`out + x`, as fm-autodiff's
 /// gradients do) as an extra output of the fused op, indexed through the
 /// consumer's map: where that map broadcasts the producer over a loop, the
@@ -39,6 +39,11 @@ static bool shouldFuse(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   if (!producer || !producer->hasOneUse())
     return false;
+  // Nor is a reshape folded into a product (by expansion, it would become
+  // a product of higher rank that no backend matches).
+  if (auto product = dyn_cast<linalg::LinalgOp>(producer))
+    if (linalg::isaContractionOpInterface(product))
+      return false;
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
   if (!consumer)
     return true;

@@ -188,3 +188,26 @@ func.func @accumulating_producer_broadcast(%s: tensor<2x1xf64>, %l: tensor<2x1x3
   } -> tensor<2x1x3xf64>
   return %g : tensor<2x1x3xf64>
 }
+
+// -----
+
+#mm_x = affine_map<(m, n, k) -> (m, k)>
+#mm_w = affine_map<(m, n, k) -> (n, k)>
+#mm_y = affine_map<(m, n, k) -> (m, n)>
+
+/// A reshape of a product's result stays a reshape: folded by expansion,
+/// the product would become a 4-D contraction that no backend matches (a
+/// discrete network's logits [B, 2·V] viewed as [B, 2, V]).
+
+// CHECK-LABEL: func.func @reshaped_product
+// CHECK:         %[[P:.+]] = linalg.matmul
+// CHECK:         tensor.expand_shape %[[P]] {{\[}}[0], [1, 2]]
+func.func @reshaped_product(%x: tensor<8x4xf32>, %w: tensor<6x4xf32>) -> tensor<8x2x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x6xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<8x6xf32>) -> tensor<8x6xf32>
+  %p = linalg.matmul indexing_maps = [#mm_x, #mm_w, #mm_y]
+      ins(%x, %w : tensor<8x4xf32>, tensor<6x4xf32>) outs(%z : tensor<8x6xf32>) -> tensor<8x6xf32>
+  %r = tensor.expand_shape %p [[0], [1, 2]] output_shape [8, 2, 3] : tensor<8x6xf32> into tensor<8x2x3xf32>
+  return %r : tensor<8x2x3xf32>
+}

@@ -157,12 +157,18 @@ def FmFuseElementwise : Pass<"fm-fuse-elementwise"> {
     Fuses an elementwise `linalg.generic` into the generic that consumes
     it, as upstream's `linalg-fuse-elementwise-ops` does (a producer with
     one use; fills and splat constants folded into their consumers; reshapes
-    folded by expansion; dead operands erased), with one difference: a
-    producer is never fused into a contraction (a generic whose body is a
-    multiply-accumulate, `linalg::isaContractionOpInterface`). Such a
-    product stays a plain contraction that the backends hand to a library
-    or to register-blocked kernels; fused, it would recompute its operand's
-    elementwise body once per step of the reduction and match neither.
+    folded by expansion; dead operands erased), with two differences.
+    Products are kept whole: a producer is never fused into a contraction
+    (a generic whose body is a multiply-accumulate,
+    `linalg::isaContractionOpInterface`), nor a reshape folded into one.
+    Such a product stays a plain contraction that the backends hand to a
+    library or to register-blocked kernels; fused, it would recompute its
+    operand's elementwise body once per step of the reduction, or become a
+    contraction of higher rank, and match neither. And a producer that reads
+    its own outputs (`out + x`, as gradients are written) is not fused into
+    a consumer that broadcasts it, which upstream's pattern gets wrong (the
+    fused op would add x into the same element once per broadcast
+    iteration).
 
     Forward mode is where this matters: the tangent of `x·W` where `x =
     act(h)` is `(act'(h)·ẋ)·W`, and `act'(h)·ẋ` has that product as its
