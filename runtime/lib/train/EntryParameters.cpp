@@ -45,6 +45,17 @@ llvm::Error EntryParameters::set(llvm::StringRef name,
   return makeError("'" + entry->name + "' has no parameter '" + name + "'");
 }
 
+llvm::Error EntryParameters::checkTypes(const EntryPoint &entry,
+                                        llvm::StringRef user) {
+  for (const EntryValue &input : entry.inputs)
+    if (input.role == ValueRole::Param &&
+        (!input.type.isTensor() || input.type.element != ElementType::F32))
+      return makeError("parameter '" + input.name + "' of '" + entry.name +
+                       "' is " + input.type.str() + "; the " + user +
+                       " passes f32 tensors");
+  return llvm::Error::success();
+}
+
 llvm::Error EntryParameters::checkSet() const {
   for (auto [i, input] : llvm::enumerate(entry->inputs))
     if (input.role == ValueRole::Param && values[i].empty() &&

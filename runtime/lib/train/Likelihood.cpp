@@ -47,13 +47,11 @@ LikelihoodEvaluator::create(Program &program, llvm::StringRef solver,
 
   std::unique_ptr<LikelihoodEvaluator> result(
       new LikelihoodEvaluator(program, *found));
+  if (llvm::Error err = EntryParameters::checkTypes(*found, "evaluator"))
+    return std::move(err);
   for (auto [i, input] : llvm::enumerate(found->inputs)) {
     switch (input.role.value_or(ValueRole::Loss)) {
     case ValueRole::Param:
-      if (!input.type.isTensor() || input.type.element != ElementType::F32)
-        return makeError("parameter '" + input.name + "' of '" + found->name +
-                         "' is " + input.type.str() +
-                         "; the evaluator passes f32 tensors");
       break;
     case ValueRole::State:
       if (!input.type.isTensor() || input.type.element != ElementType::F32 ||

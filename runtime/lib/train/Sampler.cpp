@@ -48,13 +48,11 @@ Sampler::create(Program &program, llvm::StringRef solver) {
         ")");
 
   std::unique_ptr<Sampler> result(new Sampler(program, *found));
+  if (llvm::Error err = EntryParameters::checkTypes(*found, "sampler"))
+    return std::move(err);
   for (auto [i, input] : llvm::enumerate(found->inputs)) {
     switch (input.role.value_or(ValueRole::Loss)) {
     case ValueRole::Param:
-      if (!input.type.isTensor() || input.type.element != ElementType::F32)
-        return makeError("parameter '" + input.name + "' of '" + found->name +
-                         "' is " + input.type.str() +
-                         "; the sampler passes f32 tensors");
       break;
     case ValueRole::State:
       if (!input.type.isTensor() || input.type.element != ElementType::F32 ||

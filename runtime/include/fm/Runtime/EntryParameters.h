@@ -27,6 +27,11 @@ public:
   explicit EntryParameters(const EntryPoint &entry)
       : entry(&entry), values(entry.inputs.size()) {}
 
+  /// Fails, naming it, where a parameter input of `entry` is not an f32
+  /// tensor (the values this class holds); `user` ("sampler") says who
+  /// passes them.
+  static llvm::Error checkTypes(const EntryPoint &entry, llvm::StringRef user);
+
   /// Takes every parameter from `checkpoint` by name, checking its shape.
   llvm::Error load(const SafeTensorsFile &checkpoint);
   /// Sets parameter `name` (row-major f32 of its shape).
