@@ -195,13 +195,7 @@ meanOverTokens(OpBuilder &b, Location loc, VocabularyBuilder &vb,
           })
           .getResult(0);
   Value total = tensor::ExtractOp::create(b, loc, sum, ValueRange{});
-  Value count = arith::ConstantOp::create(b, loc, b.getIndexAttr(1));
-  for (int64_t d = 0; d < rank; ++d)
-    count = arith::MulIOp::create(b, loc, count,
-                                  tensor::DimOp::create(b, loc, vb.logits, d));
-  Value count64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), count);
-  return arith::DivFOp::create(
-      b, loc, total, arith::UIToFPOp::create(b, loc, vb.element, count64));
+  return divideByElementCount(b, loc, total, vb.logits, rank);
 }
 
 /// fm.softmax and fm.log_softmax.

@@ -63,18 +63,8 @@ struct MSELossOpLowering : OpConversionPattern<MSELossOp> {
         });
     Value total = tensor::ExtractOp::create(rewriter, loc, sum.getResult(0),
                                             ValueRange{});
-    // Element count, as a float of the element type.
-    Value count =
-        arith::ConstantOp::create(rewriter, loc, rewriter.getIndexAttr(1));
-    for (int64_t d = 0; d < rank; ++d) {
-      Value size =
-          tensor::DimOp::create(rewriter, loc, adaptor.getPrediction(), d);
-      count = arith::MulIOp::create(rewriter, loc, count, size);
-    }
-    Value count64 = arith::IndexCastUIOp::create(rewriter, loc,
-                                                 rewriter.getI64Type(), count);
-    Value countF = arith::UIToFPOp::create(rewriter, loc, element, count64);
-    rewriter.replaceOpWithNewOp<arith::DivFOp>(op, total, countF);
+    rewriter.replaceOp(op, divideByElementCount(rewriter, loc, total,
+                                                adaptor.getPrediction(), rank));
     return success();
   }
 };

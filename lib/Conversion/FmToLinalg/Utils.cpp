@@ -44,3 +44,14 @@ Value mlir::fm::materializeCoefficient(OpBuilder &b, Location loc,
   return arith::ConstantOp::create(
       b, loc, type, llvm::cast<TypedAttr>(llvm::cast<Attribute>(ofr)));
 }
+
+Value mlir::fm::divideByElementCount(OpBuilder &b, Location loc, Value total,
+                                     Value tensor, int64_t rank) {
+  Value count = arith::ConstantOp::create(b, loc, b.getIndexAttr(1));
+  for (int64_t d = 0; d < rank; ++d)
+    count = arith::MulIOp::create(b, loc, count,
+                                  tensor::DimOp::create(b, loc, tensor, d));
+  Value count64 = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), count);
+  Value countF = arith::UIToFPOp::create(b, loc, total.getType(), count64);
+  return arith::DivFOp::create(b, loc, total, countF);
+}

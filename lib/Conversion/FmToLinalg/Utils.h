@@ -29,6 +29,12 @@ ValueRange buildElementwise(
 Value materializeCoefficient(OpBuilder &b, Location loc, OpFoldResult ofr,
                              Type type);
 
+/// `total` divided by the number of elements of the first `rank` dimensions
+/// of `tensor`, as a float of `total`'s type: the mean of a loss summed over
+/// them.
+Value divideByElementCount(OpBuilder &b, Location loc, Value total,
+                           Value tensor, int64_t rank);
+
 } // namespace mlir::fm
 
 #endif // FM_CONVERSION_FMTOLINALG_UTILS_H
