@@ -268,3 +268,11 @@ func.func @embedding_scalar_token(%w: tensor<16x4xf32>, %x: tensor<i64>) -> tens
   %e = fm.embedding %w[%x] : tensor<16x4xf32>, tensor<i64> -> tensor<4xf32>
   return %e : tensor<4xf32>
 }
+
+// -----
+
+func.func @categorical_scalar(%p: tensor<16xf32>, %seed: i64, %offset: i64) -> tensor<i64> {
+  // expected-error @+1 {{'fm.random_categorical' op tokens must have a leading batch dimension, got a 0-d tensor}}
+  %x = fm.random_categorical %p, %seed, %offset stream 0 : tensor<16xf32> -> tensor<i64>
+  return %x : tensor<i64>
+}
