@@ -85,6 +85,13 @@ static LogicalResult verifyTokenProbs(Operation *op, Type probsType,
   if (tokens.getRank() < 1)
     return op->emitOpError("tokens must have a leading batch dimension, got "
                            "a 0-d tensor");
+  // Only the batch may be dynamic: a token's random block follows from its
+  // position and the sizes of the dimensions after the first.
+  for (RankedTensorType type : {probs, tokens})
+    if (llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
+      return op->emitOpError("only the leading (batch) dimension may be "
+                             "dynamic, got ")
+             << type;
   if (probs.getShape().drop_back() != tokens.getShape() ||
       probs.getRank() != tokens.getRank() + 1)
     return op->emitOpError("the weights must have the tokens' shape and a "
@@ -107,10 +114,10 @@ LogicalResult MixtureEulerStepOp::verify() {
     return emitOpError("source gaussian draws float samples; a token step "
                        "takes source(uniform) or source(mask)");
   auto time = llvm::cast<RankedTensorType>(getT().getType());
-  int64_t batch = llvm::cast<RankedTensorType>(getXT().getType()).getDimSize(0);
-  if (time.getRank() != 1 || time.getDimSize(0) != batch)
-    return emitOpError("time must have one entry per batch row (")
-           << batch << "), got " << time;
+  auto tokens = llvm::cast<RankedTensorType>(getXT().getType());
+  if (time.getRank() != 1 || time.getDimSize(0) != tokens.getDimSize(0))
+    return emitOpError("time must have one entry per batch row, got ")
+           << time << " for tokens " << tokens;
   FloatAttr coefficient;
   if (matchPattern(getDivFree(), m_Constant(&coefficient)) &&
       !(coefficient.getValueAsDouble() >= 0))

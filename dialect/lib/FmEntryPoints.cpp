@@ -74,6 +74,7 @@ static LogicalResult checkType(function_ref<InFlightDiagnostic()> emitError,
     return success();
   case fmrt::ValueRole::Seed:
   case fmrt::ValueRole::Step:
+  case fmrt::ValueRole::FirstRow:
     if (!type.isInteger(64))
       return emitError() << "must be i64, got " << type;
     return success();
@@ -170,7 +171,8 @@ static LogicalResult verifyEntryPoint(FunctionOpInterface func,
   };
   // Scalars appear at most once; the roles an entry point needs, once.
   for (fmrt::ValueRole role :
-       {fmrt::ValueRole::Seed, fmrt::ValueRole::Step, fmrt::ValueRole::Steps})
+       {fmrt::ValueRole::Seed, fmrt::ValueRole::Step, fmrt::ValueRole::Steps,
+        fmrt::ValueRole::FirstRow})
     if (count(inputs, role) > 1)
       return emitCountError("at most one input of role", role);
   if (entry == fmrt::EntryRole::Init &&
@@ -408,6 +410,27 @@ LogicalResult FmDialect::verifyOperationAttribute(Operation *op,
       return op->emitOpError("'")
              << name << "' must be \"exact\" or \"hutchinson\", got "
              << attr.getValue();
+    if (!op->hasAttr(StringRef(fmrt::kEntryAttr)))
+      return op->emitOpError("'")
+             << name << "' needs an '" << StringRef(fmrt::kEntryAttr) << "'";
+    return success();
+  }
+  if (name == StringRef(fmrt::kSourceAttr) ||
+      name == StringRef(fmrt::kVocabularyAttr)) {
+    bool valid = false;
+    if (auto value = llvm::dyn_cast<StringAttr>(attr.getValue()))
+      valid = name == StringRef(fmrt::kSourceAttr) &&
+              (value.getValue() == "uniform" || value.getValue() == "mask");
+    if (auto value = llvm::dyn_cast<IntegerAttr>(attr.getValue()))
+      valid = name == StringRef(fmrt::kVocabularyAttr) &&
+              value.getType().isInteger(64) && value.getInt() >= 1 &&
+              value.getInt() < (int64_t(1) << 31) - 1;
+    if (!valid)
+      return op->emitOpError("'") << name << "' must be "
+                                  << (name == StringRef(fmrt::kSourceAttr)
+                                          ? "\"uniform\" or \"mask\""
+                                          : "an i64 in [1, 2^31 - 1)")
+                                  << ", got " << attr.getValue();
     if (!op->hasAttr(StringRef(fmrt::kEntryAttr)))
       return op->emitOpError("'")
              << name << "' needs an '" << StringRef(fmrt::kEntryAttr) << "'";

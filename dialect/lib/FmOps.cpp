@@ -420,11 +420,99 @@ LogicalResult FlowOp::verify() {
     if (dim <= 0)
       return emitOpError("data_shape dimension #")
              << i << " must be > 0, got " << dim;
-  if (getSource() != Source::Gaussian)
+  bool discrete = getKind() == FlowKind::Discrete;
+  bool tokenSource = getSource() != Source::Gaussian;
+  if (tokenSource && !discrete)
     return emitOpError("source ")
            << stringifySource(getSource())
            << " draws tokens, and this flow's data are float samples: it "
-              "takes source(gaussian)";
+              "takes source(gaussian), or kind(discrete) for token data";
+  if (discrete && !tokenSource)
+    return emitOpError("a discrete flow's source is uniform or mask, not ")
+           << stringifySource(getSource());
+  std::optional<uint64_t> vocabulary = getVocabulary();
+  if (discrete && !vocabulary)
+    return emitOpError("a discrete flow needs its vocabulary(V)");
+  if (!discrete && vocabulary)
+    return emitOpError("vocabulary is for a flow of kind discrete, this one "
+                       "is of kind ")
+           << stringifyFlowKind(getKind());
+  // Tokens, the mask token included, fit an i32.
+  if (vocabulary &&
+      (static_cast<int64_t>(*vocabulary) < 1 ||
+       static_cast<int64_t>(*vocabulary) >= (int64_t(1) << 31) - 1))
+    return emitOpError("vocabulary must be in [1, 2^31 - 1), got ")
+           << static_cast<int64_t>(*vocabulary);
+  return success();
+}
+
+/// The signature of a velocity or mean flow's network:
+/// (x: tensor<N x D x f32>, t[, r]: tensor<N x f32>, params...) -> x's type.
+static LogicalResult verifyContinuousNetwork(FlowOp flow,
+                                             func::FuncOp network) {
+  FunctionType type = network.getFunctionType();
+  bool mean = flow.getKind() == FlowKind::Mean;
+  unsigned first = FlowOp::getNumDataInputs(flow.getKind());
+  // x: tensor<N x D x f32>, t: tensor<N x f32>, result: x's type.
+  Type f32 = Float32Type::get(flow.getContext());
+  SmallVector<int64_t> dynamicShape = {ShapedType::kDynamic};
+  llvm::append_range(dynamicShape, flow.getDataShape());
+  auto dynamicX = RankedTensorType::get(dynamicShape, f32);
+  auto xType = llvm::dyn_cast<RankedTensorType>(type.getInput(0));
+  if (!xType || xType.getElementType() != f32 ||
+      xType.getShape().drop_front() != ArrayRef(dynamicShape).drop_front() ||
+      xType.getRank() != static_cast<int64_t>(dynamicShape.size()))
+    return flow.emitOpError("network argument x has type ")
+           << type.getInput(0) << " but data_shape "
+           << formatShape(flow.getDataShape()) << " needs " << dynamicX
+           << " or the same with a static batch size";
+  auto tType = RankedTensorType::get({xType.getDimSize(0)}, f32);
+  for (unsigned i = 1; i < first; ++i)
+    if (type.getInput(i) != tType)
+      return flow.emitOpError("network argument ")
+             << (mean && i == 1 ? "r" : "t") << " has type " << type.getInput(i)
+             << " but needs " << tType << ", one time per row of x"
+             << (mean ? " (a mean flow's network takes (z, r, t, params...))"
+                      : "");
+  if (type.getNumResults() != 1 || type.getResult(0) != xType)
+    return flow.emitOpError("network '")
+           << flow.getNetwork() << "' has type " << type
+           << " but must return one velocity of x's type " << xType;
+  return success();
+}
+
+/// The signature of a discrete flow's network: (x: tensor<N x D x iK>,
+/// t: tensor<N x f32>, params...) -> tensor<N x D x V' x f32>.
+static LogicalResult verifyDiscreteNetwork(FlowOp flow, func::FuncOp network) {
+  FunctionType type = network.getFunctionType();
+  Type f32 = Float32Type::get(flow.getContext());
+  ArrayRef<int64_t> dataShape = flow.getDataShape();
+  auto xType = llvm::dyn_cast<RankedTensorType>(type.getInput(0));
+  if (!xType || !xType.getElementType().isSignlessInteger() ||
+      (xType.getElementType().getIntOrFloatBitWidth() != 32 &&
+       xType.getElementType().getIntOrFloatBitWidth() != 64) ||
+      xType.getRank() != static_cast<int64_t>(dataShape.size()) + 1 ||
+      xType.getShape().drop_front() != dataShape)
+    return flow.emitOpError("network argument x has type ")
+           << type.getInput(0) << " but a discrete flow with data_shape "
+           << formatShape(dataShape)
+           << " takes tokens tensor<? x ... x i32 or i64> of that shape "
+              "after the batch";
+  auto tType = RankedTensorType::get({xType.getDimSize(0)}, f32);
+  if (type.getInput(1) != tType)
+    return flow.emitOpError("network argument t has type ")
+           << type.getInput(1) << " but needs " << tType
+           << ", one time per row of x";
+  SmallVector<int64_t> logitsShape(xType.getShape());
+  logitsShape.push_back(flow.getTokenCount());
+  auto logitsType = RankedTensorType::get(logitsShape, f32);
+  if (type.getNumResults() != 1 || type.getResult(0) != logitsType)
+    return flow.emitOpError("network '")
+           << flow.getNetwork() << "' has type " << type
+           << " but must return the logits " << logitsType << " ("
+           << flow.getTokenCount() << " = vocabulary " << *flow.getVocabulary()
+           << (flow.getSource() == Source::Mask ? " + the mask token" : "")
+           << ")";
   return success();
 }
 
@@ -447,31 +535,10 @@ LogicalResult FlowOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
                       "parameters, but it takes ")
            << type.getNumInputs() << " argument(s)";
 
-  // x: tensor<N x D x f32>, t: tensor<N x f32>, result: x's type.
-  Type f32 = Float32Type::get(getContext());
-  SmallVector<int64_t> dynamicShape = {ShapedType::kDynamic};
-  llvm::append_range(dynamicShape, getDataShape());
-  auto dynamicX = RankedTensorType::get(dynamicShape, f32);
-  auto xType = llvm::dyn_cast<RankedTensorType>(type.getInput(0));
-  if (!xType || xType.getElementType() != f32 ||
-      xType.getShape().drop_front() != ArrayRef(dynamicShape).drop_front() ||
-      xType.getRank() != static_cast<int64_t>(dynamicShape.size()))
-    return emitOpError("network argument x has type ")
-           << type.getInput(0) << " but data_shape "
-           << formatShape(getDataShape()) << " needs " << dynamicX
-           << " or the same with a static batch size";
-  auto tType = RankedTensorType::get({xType.getDimSize(0)}, f32);
-  for (unsigned i = 1; i < first; ++i)
-    if (type.getInput(i) != tType)
-      return emitOpError("network argument ")
-             << (mean && i == 1 ? "r" : "t") << " has type " << type.getInput(i)
-             << " but needs " << tType << ", one time per row of x"
-             << (mean ? " (a mean flow's network takes (z, r, t, params...))"
-                      : "");
-  if (type.getNumResults() != 1 || type.getResult(0) != xType)
-    return emitOpError("network '")
-           << getNetwork() << "' has type " << type
-           << " but must return one velocity of x's type " << xType;
+  if (failed(kind == FlowKind::Discrete
+                 ? verifyDiscreteNetwork(*this, network)
+                 : verifyContinuousNetwork(*this, network)))
+    return failure();
 
   // Parameters: static f32 tensors, initializable, uniquely named.
   ArrayRef<Type> params = getParameterTypes(network, kind);
@@ -479,7 +546,7 @@ LogicalResult FlowOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   for (auto [i, param] : llvm::enumerate(params)) {
     auto paramType = llvm::dyn_cast<RankedTensorType>(param);
     if (!paramType || !paramType.hasStaticShape() ||
-        paramType.getElementType() != f32 || paramType.getRank() == 0)
+        !paramType.getElementType().isF32() || paramType.getRank() == 0)
       return emitOpError("network parameter #")
              << i << " (argument #" << i + first
              << ") must be a statically shaped f32 tensor of rank >= 1, got "
@@ -535,13 +602,29 @@ LogicalResult TrainerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!flow)
     return failure();
   // The flow verifies its network; only check what the trainer adds.
-  bool mean = flow.getKind() == FlowKind::Mean;
-  if (mean != (getLoss() == Loss::MeanFlow))
+  FlowKind kind = flow.getKind();
+  Loss loss = getLoss();
+  bool fits = false;
+  StringRef expected;
+  switch (kind) {
+  case FlowKind::Velocity:
+    fits = loss == Loss::MSE;
+    expected = "a velocity flow trains with loss(mse)";
+    break;
+  case FlowKind::Mean:
+    fits = loss == Loss::MeanFlow;
+    expected = "a mean flow trains with loss(meanflow)";
+    break;
+  case FlowKind::Discrete:
+    fits = loss == Loss::GeneralizedKL || loss == Loss::CrossEntropy;
+    expected = "a discrete flow trains with loss(generalized_kl) or "
+               "loss(cross_entropy)";
+    break;
+  }
+  if (!fits)
     return emitOpError("loss ")
-           << stringifyLoss(getLoss()) << " cannot train flow '" << getFlow()
-           << "' of kind " << stringifyFlowKind(flow.getKind()) << ": "
-           << (mean ? "a mean flow trains with loss(meanflow)"
-                    : "loss(meanflow) needs a flow of kind mean");
+           << stringifyLoss(loss) << " cannot train flow '" << getFlow()
+           << "' of kind " << stringifyFlowKind(kind) << ": " << expected;
   unsigned first = FlowOp::getNumDataInputs(flow.getKind());
   auto network = symbolTable.lookupNearestSymbolFrom<func::FuncOp>(
       flow, flow.getNetworkAttr());
@@ -566,6 +649,10 @@ LogicalResult TrainerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult SamplerOp::verify() {
+  if (std::optional<APFloat> c = getDivFree();
+      c && !(c->convertToDouble() >= 0.0))
+    return emitOpError("div_free must be >= 0, got ")
+           << formatF64(c->convertToDouble());
   std::optional<ArrayRef<double>> grid = getTimeGrid();
   IntegerAttr steps = getStepsAttr();
   if (grid && steps)
@@ -622,6 +709,24 @@ LogicalResult SamplerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   FlowOp flow = lookupFlow(*this, symbolTable, getFlowAttr());
   if (!flow)
     return failure();
+  if (flow.getKind() == FlowKind::Discrete) {
+    if (getSolver() != SamplerMethod::Euler)
+      return emitOpError("solver ")
+             << stringifySamplerMethod(getSolver()) << " cannot sample flow '"
+             << getFlow()
+             << "' of kind discrete: a discrete flow samples with "
+                "solver(euler), its CTMC steps";
+    if (getDirection() != Direction::Forward)
+      return emitOpError("a discrete flow only samples forward, from the "
+                         "source to data");
+    if (getTimeGridAttr())
+      return emitOpError("a discrete flow samples on the grid k/K of its "
+                         "steps, not a time_grid");
+    return success();
+  }
+  if (getDivFreeAttr())
+    return emitOpError("div_free is for a discrete flow, and '")
+           << getFlow() << "' is of kind " << stringifyFlowKind(flow.getKind());
   bool mean = flow.getKind() == FlowKind::Mean;
   if (mean != (getSolver() == SamplerMethod::MeanFlow))
     return emitOpError("solver ")

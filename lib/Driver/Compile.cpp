@@ -139,6 +139,12 @@ static llvm::Expected<EntryPoint> describeEntryPoint(mlir::func::FuncOp func,
   if (auto divergence = func->getAttrOfType<mlir::StringAttr>(
           llvm::StringRef(kDivergenceAttr)))
     entry.divergence = divergence.str();
+  if (auto source =
+          func->getAttrOfType<mlir::StringAttr>(llvm::StringRef(kSourceAttr)))
+    entry.source = source.str();
+  if (auto vocabulary = func->getAttrOfType<mlir::IntegerAttr>(
+          llvm::StringRef(kVocabularyAttr)))
+    entry.vocabulary = vocabulary.getInt();
   if (auto steps = func->getAttrOfType<mlir::IntegerAttr>(
           llvm::StringRef(kFixedStepsAttr)))
     entry.fixedSteps = steps.getInt();

@@ -211,3 +211,31 @@ TEST_F(DataSourceTest, ExplainsDataThatDoesNotFit) {
   EXPECT_NE(failure(path("missing.npy"), f32).find("cannot open"),
             std::string::npos);
 }
+
+/// A discrete flow's batch takes tokens of its vocabulary only: a file's
+/// token outside [0, V), negative ones included, and a dataset of a larger
+/// vocabulary are errors; tokens inside it load.
+TEST_F(DataSourceTest, TokensMustLieInTheVocabulary) {
+  std::string inside = writeBytes(
+      "inside.npy", npyBytes<int64_t>("<i8", "(2, 2)", {0, 3, 127, 5}));
+  std::string above = writeBytes(
+      "above.npy", npyBytes<int64_t>("<i8", "(2, 2)", {0, 3, 128, 5}));
+  std::string negative = writeBytes(
+      "negative.npy", npyBytes<int32_t>("<i4", "(2, 2)", {0, -1, 1, 5}));
+  BatchSpec tokens{ElementType::I64, {4, 2}, 128};
+  BatchSpec narrow{ElementType::I32, {4, 2}, 128};
+  EXPECT_EQ(failure(inside, tokens), "<made>");
+  EXPECT_EQ(failure(above, tokens), "'" + above +
+                                        "': the token 128 at row 1, element "
+                                        "0 is outside the program's "
+                                        "vocabulary [0, 128)");
+  EXPECT_EQ(failure(negative, narrow), "'" + negative +
+                                           "': the token -1 at row 0, "
+                                           "element 1 is outside the "
+                                           "program's vocabulary [0, 128)");
+  EXPECT_EQ(failure("checkerboard-tokens", tokens), "<made>");
+  EXPECT_EQ(
+      failure("checkerboard-tokens", BatchSpec{ElementType::I64, {4, 2}, 64}),
+      "dataset 'checkerboard-tokens' has tokens in [0, 128), more than "
+      "the program's vocabulary [0, 64)");
+}

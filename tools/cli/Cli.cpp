@@ -144,7 +144,8 @@ static cl::opt<std::string> plotPath("plot",
 static cl::opt<std::string> solver(
     "solver",
     cl::desc("The sampler's solver: euler, midpoint, heun, rk4, meanflow, ... "
-             "(those the program has)"),
+             "(those the program has; sample defaults to midpoint, or to the "
+             "program's only forward sampler)"),
     cl::init("midpoint"), cl::sub(sampleCommand), cl::sub(likelihoodCommand),
     cl::cat(category()));
 static cl::opt<int64_t> solverSteps("steps", cl::desc("ODE steps"), cl::init(8),
@@ -329,6 +330,21 @@ static llvm::Error train(const ToolConfig &config) {
 // sample
 //===----------------------------------------------------------------------===//
 
+/// The solver to sample with: --solver, or where it is not given and the
+/// program has no forward sampler with the default solver, its only one.
+static std::string samplerSolver(const Program &program) {
+  if (solver.getNumOccurrences())
+    return solver;
+  std::vector<const EntryPoint *> forward;
+  for (const EntryPoint *entry : program.entriesWithRole(EntryRole::Sampler))
+    if (entry->direction == "forward") {
+      if (entry->solver == solver.getValue())
+        return solver;
+      forward.push_back(entry);
+    }
+  return forward.size() == 1 ? forward.front()->solver : solver.getValue();
+}
+
 static llvm::Error sample(const ToolConfig &config) {
   int64_t count =
       numSamples.getNumOccurrences() ? numSamples.getValue() : 10000;
@@ -347,7 +363,7 @@ static llvm::Error sample(const ToolConfig &config) {
   if (!program)
     return program.takeError();
   llvm::Expected<std::unique_ptr<Sampler>> sampler =
-      Sampler::create(**program, solver);
+      Sampler::create(**program, samplerSolver(**program));
   if (!sampler)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
@@ -358,9 +374,11 @@ static llvm::Error sample(const ToolConfig &config) {
                      " has its steps fixed by the program; drop --steps");
   int64_t dims = (*sampler)->pointSize();
   llvm::SmallVector<int64_t, 4> shape = (*sampler)->pointsShape(count);
+  bool tokens = (*sampler)->samplesTokens();
   if (!plotPath.empty() && (shape.size() != 2 || dims != 2))
-    return makeError(llvm::formatv(
-        "--plot draws 2-D samples, these have {0} dimensions", dims));
+    return makeError(llvm::formatv("--plot draws 2-D samples, these have {0} "
+                                   "{1}",
+                                   dims, tokens ? "tokens" : "dimensions"));
 
   llvm::Expected<SafeTensorsFile> checkpoint =
       toExpected(readSafeTensors(checkpointPath));
@@ -372,11 +390,20 @@ static llvm::Error sample(const ToolConfig &config) {
   std::optional<int64_t> steps;
   if ((*sampler)->takesSteps())
     steps = solverSteps.getValue();
-  std::vector<float> samples(count * dims);
+  std::vector<float> samples;
+  std::vector<int64_t> tokenSamples;
   auto start = std::chrono::steady_clock::now();
-  if (llvm::Error err = (*sampler)->sampleFromNoise(samples.data(), count, seed,
-                                                    steps, chunkRows))
-    return err;
+  if (tokens) {
+    tokenSamples.resize(count * dims);
+    if (llvm::Error err = (*sampler)->sampleTokens(tokenSamples.data(), count,
+                                                   seed, steps, chunkRows))
+      return err;
+  } else {
+    samples.resize(count * dims);
+    if (llvm::Error err = (*sampler)->sampleFromNoise(samples.data(), count,
+                                                      seed, steps, chunkRows))
+      return err;
+  }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -384,12 +411,15 @@ static llvm::Error sample(const ToolConfig &config) {
     if (!std::isfinite(samples[i]))
       return makeError(llvm::formatv(
           "sample {0} is not finite; nothing was written", i / dims));
-  if (llvm::Error err =
-          toError(writeNpy(outputPath, samples.data(), count, dims)))
+  if (llvm::Error err = toError(
+          tokens ? writeNpyInt64(outputPath, tokenSamples.data(), count, dims)
+                 : writeNpy(outputPath, samples.data(), count, dims)))
     return err;
   if (!plotPath.empty())
     if (llvm::Error err =
-            toError(writeScatterPng(plotPath, samples.data(), count)))
+            toError(tokens ? writeTokenGridPng(plotPath, tokenSamples.data(),
+                                               count, (*sampler)->vocabulary())
+                           : writeScatterPng(plotPath, samples.data(), count)))
       return err;
   std::string how =
       steps ? llvm::formatv("{0} {1} steps", *steps, entry.solver).str()

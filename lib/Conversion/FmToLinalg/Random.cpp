@@ -115,13 +115,14 @@ ElementBlock emitElementBlock(OpBuilder &b, Location l, ArrayRef<int64_t> shape,
                               Value seed, Value offset, uint32_t stream,
                               bool wholeBlock = false) {
   PhiloxEmitter e(b, l);
-  // Row-major linear index of this element.
-  Value linear = arith::ConstantOp::create(b, l, b.getIndexAttr(0));
-  for (auto [d, size] : llvm::enumerate(shape)) {
+  // Row-major linear index of this element; it never reads the size of the
+  // first dimension, which may be dynamic.
+  Value linear = linalg::IndexOp::create(b, l, 0);
+  for (auto [d, size] : llvm::enumerate(shape.drop_front())) {
     Value sizeValue = arith::ConstantOp::create(b, l, b.getIndexAttr(size));
     Value scaled = arith::MulIOp::create(b, l, linear, sizeValue);
-    linear =
-        arith::AddIOp::create(b, l, scaled, linalg::IndexOp::create(b, l, d));
+    linear = arith::AddIOp::create(b, l, scaled,
+                                   linalg::IndexOp::create(b, l, d + 1));
   }
   Value linear64 = arith::IndexCastUIOp::create(b, l, b.getI64Type(), linear);
   Value two = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(2));
@@ -148,17 +149,21 @@ Value unitFromWord(OpBuilder &b, Location l, Value word) {
       b, l, arith::UIToFPOp::create(b, l, b.getF32Type(), bits), scale);
 }
 
-/// One all-parallel linalg.generic over the static shape of `type` that
-/// writes a fresh tensor of it: `inputs` are read through `inputMaps`, and
-/// `body` gets their elements and returns the element to write. The random
-/// ops' lowerings all have this form.
+/// One all-parallel linalg.generic over the shape of `type` that writes a
+/// fresh tensor of it: `inputs` are read through `inputMaps`, and `body`
+/// gets their elements and returns the element to write. The random ops'
+/// lowerings all have this form. A dynamic first dimension of `type` takes
+/// the size of `like`'s first dimension.
 Value buildParallelGeneric(
     OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
     ArrayRef<AffineMap> inputMaps,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body,
+    Value like = {}) {
   int64_t rank = type.getRank();
-  Value init =
-      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<Value> dynamicSizes;
+  if (rank > 0 && type.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, like, 0));
+  Value init = tensor::EmptyOp::create(b, loc, type, dynamicSizes);
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
@@ -439,7 +444,8 @@ struct RandomCategoricalLowering : OpConversionPattern<RandomCategoricalOp> {
                         return weightAt(nb, nl, probs, position, v);
                       },
                       type.getElementType());
-                }));
+                },
+                probs));
     return success();
   }
 };
@@ -468,7 +474,8 @@ struct MixtureEulerStepLowering : OpConversionPattern<MixtureEulerStepOp> {
     Type tokenType = type.getElementType();
     Value result = buildParallelGeneric(
         rewriter, loc, type, ValueRange{adaptor.getXT(), adaptor.getT()},
-        {identity, row}, [&](OpBuilder &b, Location l, ValueRange args) {
+        {identity, row},
+        [&](OpBuilder &b, Location l, ValueRange args) {
           Value xt = args[0], t = args[1];
           auto f = [&](double v) -> Value {
             return arith::ConstantOp::create(
@@ -551,7 +558,8 @@ struct MixtureEulerStepLowering : OpConversionPattern<MixtureEulerStepOp> {
                                     arith::SubFOp::create(b, l, f(1.0), stay));
           Value next = emitInverseCdf(b, l, size, u3, uOf, tokenType);
           return arith::SelectOp::create(b, l, jump, next, xt).getResult();
-        });
+        },
+        adaptor.getXT());
     rewriter.replaceOp(op, result);
     return success();
   }

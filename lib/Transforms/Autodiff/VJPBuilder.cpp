@@ -206,13 +206,13 @@ LogicalResult VJPBuilder::differentiate(Operation *op) {
                                         expand.getReassociationIndices()));
         return success();
       })
-      .Case([&](tensor::CollapseShapeOp collapse) -> LogicalResult {
-        if (!collapse.getSrcType().hasStaticShape())
-          return op->emitError("fm-autodiff: cannot differentiate '")
-                 << op->getName() << "' with a dynamic shape";
-        accumulate(collapse.getSrc(), tensor::ExpandShapeOp::create(
-                                          b, loc, collapse.getSrcType(), adj,
-                                          collapse.getReassociationIndices()));
+      .Case([&](tensor::CollapseShapeOp collapse) {
+        // The source's sizes, dynamic ones included, shape the expansion.
+        accumulate(collapse.getSrc(),
+                   tensor::ExpandShapeOp::create(
+                       b, loc, collapse.getSrcType(), adj,
+                       collapse.getReassociationIndices(),
+                       tensor::getMixedSizes(b, loc, collapse.getSrc())));
         return success();
       })
       .Default([&](Operation *other) -> LogicalResult {

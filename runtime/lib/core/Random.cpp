@@ -72,3 +72,15 @@ void PhiloxStream::fillNormal(float *out, int64_t n, uint64_t offset) const {
       out[i + 3] = z23[1];
   }
 }
+
+void PhiloxStream::fillTokens(int64_t *out, int64_t n, uint64_t offset,
+                              uint32_t vocabulary) const {
+  assert(n >= 0 && "negative element count");
+  for (int64_t i = 0; i < n; i += 4) {
+    std::array<uint32_t, 4> w = block(offset + static_cast<uint64_t>(i / 4));
+    int64_t count = n - i < 4 ? n - i : 4;
+    for (int64_t j = 0; j < count; ++j)
+      out[i + j] = static_cast<int64_t>(
+          (static_cast<uint64_t>(w[j]) * vocabulary) >> 32);
+  }
+}

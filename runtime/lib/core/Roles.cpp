@@ -19,17 +19,19 @@ constexpr std::array<std::pair<EntryRole, std::string_view>, 4> kEntryRoles = {{
     {EntryRole::Likelihood, "likelihood"},
 }};
 
-constexpr std::array<std::pair<ValueRole, std::string_view>, 9> kValueRoles = {{
-    {ValueRole::Param, "param"},
-    {ValueRole::OptState, "opt_state"},
-    {ValueRole::Batch, "batch"},
-    {ValueRole::Seed, "seed"},
-    {ValueRole::Step, "step"},
-    {ValueRole::Loss, "loss"},
-    {ValueRole::State, "state"},
-    {ValueRole::Steps, "steps"},
-    {ValueRole::LogP, "logp"},
-}};
+constexpr std::array<std::pair<ValueRole, std::string_view>, 10> kValueRoles = {
+    {
+        {ValueRole::Param, "param"},
+        {ValueRole::OptState, "opt_state"},
+        {ValueRole::Batch, "batch"},
+        {ValueRole::Seed, "seed"},
+        {ValueRole::Step, "step"},
+        {ValueRole::Loss, "loss"},
+        {ValueRole::State, "state"},
+        {ValueRole::Steps, "steps"},
+        {ValueRole::LogP, "logp"},
+        {ValueRole::FirstRow, "first_row"},
+    }};
 
 template <typename Table, typename Enum>
 std::string_view lookupName(const Table &table, Enum value) {
@@ -74,7 +76,8 @@ bool fmrt::isInputRoleOf(EntryRole entry, ValueRole role) {
            role == ValueRole::Step;
   case EntryRole::Sampler:
     return role == ValueRole::Param || role == ValueRole::State ||
-           role == ValueRole::Steps;
+           role == ValueRole::Steps || role == ValueRole::Seed ||
+           role == ValueRole::FirstRow;
   case EntryRole::Likelihood:
     return role == ValueRole::Param || role == ValueRole::State ||
            role == ValueRole::Steps || role == ValueRole::Seed;

@@ -161,6 +161,10 @@ std::string fmrt::printManifest(const Manifest &manifest) {
       object["direction"] = entry.direction;
     if (!entry.divergence.empty())
       object["divergence"] = entry.divergence;
+    if (!entry.source.empty())
+      object["source"] = entry.source;
+    if (entry.vocabulary)
+      object["vocabulary"] = *entry.vocabulary;
     if (entry.fixedSteps)
       object["steps"] = *entry.fixedSteps;
     if (!entry.timeGrid.empty())
@@ -277,9 +281,19 @@ llvm::Expected<Manifest> fmrt::parseManifest(llvm::StringRef text) {
     }
     for (auto [key, field] : {std::pair("solver", &entry.solver),
                               std::pair("direction", &entry.direction),
-                              std::pair("divergence", &entry.divergence)})
+                              std::pair("divergence", &entry.divergence),
+                              std::pair("source", &entry.source)})
       if (std::optional<llvm::StringRef> text = object->getString(key))
         *field = text->str();
+    if (!entry.source.empty() && entry.source != "uniform" &&
+        entry.source != "mask")
+      return malformed("an unknown source '" + entry.source + "'");
+    if (const llvm::json::Value *vocabulary = object->get("vocabulary")) {
+      entry.vocabulary = vocabulary->getAsInteger();
+      if (!entry.vocabulary || *entry.vocabulary < 1 ||
+          *entry.vocabulary >= (int64_t(1) << 31) - 1)
+        return malformed("a malformed vocabulary");
+    }
     if (const llvm::json::Value *steps = object->get("steps")) {
       entry.fixedSteps = steps->getAsInteger();
       if (!entry.fixedSteps || *entry.fixedSteps <= 0)

@@ -156,6 +156,13 @@ llvm::Expected<std::vector<char>> convertRows(llvm::StringRef name,
     return llvm::formatv("row {0}, element {1}", i / width, i % width).str();
   };
   for (int64_t i = 0; i < count; ++i) {
+    // A discrete flow's batch: integers, as checked above.
+    if (spec.vocabulary &&
+        (array.ints[i] < 0 || array.ints[i] >= *spec.vocabulary))
+      return makeError(llvm::formatv("'{0}': the token {1} at {2} is outside "
+                                     "the program's vocabulary [0, {3})",
+                                     name, array.ints[i], where(i),
+                                     *spec.vocabulary));
     switch (spec.element) {
     case ElementType::F32:
     case ElementType::F64: {
@@ -222,6 +229,11 @@ DataSource::create(llvm::StringRef name, uint64_t seed, const BatchSpec &spec,
           "dataset '{0}' is rows of {1} integer tokens in [0, {2}), and the "
           "program's batch is {3}",
           name, width, tokenVocabulary(*dataset), spec.str()));
+    if (spec.vocabulary && tokenVocabulary(*dataset) > *spec.vocabulary)
+      return makeError(llvm::formatv(
+          "dataset '{0}' has tokens in [0, {1}), more than the program's "
+          "vocabulary [0, {2})",
+          name, tokenVocabulary(*dataset), *spec.vocabulary));
     return std::make_unique<TokenSource>(spec, *dataset, stream);
   }
   if (!name.ends_with(".npy"))

@@ -13,6 +13,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <map>
 
 using namespace fmrt;
 
@@ -54,23 +55,44 @@ Sampler::create(Program &program, llvm::StringRef solver) {
     switch (input.role.value_or(ValueRole::Loss)) {
     case ValueRole::Param:
       break;
-    case ValueRole::State:
-      if (!input.type.isTensor() || input.type.element != ElementType::F32 ||
-          input.type.shape.size() < 2)
+    case ValueRole::State: {
+      bool tokens = input.type.element == ElementType::I32 ||
+                    input.type.element == ElementType::I64;
+      if (!input.type.isTensor() || input.type.shape.size() < 2 ||
+          (found->vocabulary ? !tokens
+                             : input.type.element != ElementType::F32))
         return makeError("'" + found->name +
-                         "' must take its points as a tensor of f32 [n, ...], "
-                         "got " +
-                         input.type.str());
+                         "' must take its points as a tensor of " +
+                         (found->vocabulary ? "i32 or i64 tokens" : "f32") +
+                         " [n, ...], got " + input.type.str());
       result->stateInput = i;
       break;
+    }
     case ValueRole::Steps:
       result->stepsInput = i;
+      break;
+    case ValueRole::Seed:
+      result->seedInput = i;
+      break;
+    case ValueRole::FirstRow:
+      result->firstRowInput = i;
       break;
     default:
       return makeError(llvm::formatv(
           "'{0}' input #{1} has no role a sampler takes", found->name, i));
     }
   }
+  // A discrete flow's sampler draws from the run's seed; the others take
+  // the points the runtime draws.
+  bool discrete = found->vocabulary.has_value();
+  if (discrete != (result->seedInput && result->firstRowInput) ||
+      discrete != (found->source == "uniform" || found->source == "mask"))
+    return makeError(
+        "'" + found->name + "' " +
+        (discrete ? "samples tokens and needs a source, a 'seed' and a "
+                    "'first_row' input"
+                  : "samples f32 points and takes no 'seed' or 'first_row' "
+                    "input"));
   return result;
 }
 
@@ -96,6 +118,23 @@ Sampler::parameterShapes() const {
 }
 
 llvm::Error Sampler::loadParameters(const SafeTensorsFile &checkpoint) {
+  // A discrete flow's checkpoint records its tokens (where a Trainer wrote
+  // it): the same parameter shapes can hide another vocabulary or source.
+  const std::map<std::string, std::string> &metadata = checkpoint.getMetadata();
+  auto vocabulary = metadata.find("fm.vocabulary");
+  auto source = metadata.find("fm.source");
+  if (vocabulary != metadata.end() && source != metadata.end()) {
+    std::string trained =
+        "vocabulary " + vocabulary->second + ", source " + source->second;
+    std::string sampled =
+        samplesTokens() ? "vocabulary " + std::to_string(this->vocabulary()) +
+                              ", source " + sampler->source
+                        : std::string("f32 points");
+    if (trained != sampled)
+      return makeError("checkpoint '" + checkpoint.getPath() +
+                       "' holds a discrete flow of " + trained + ", and '" +
+                       sampler->name + "' samples " + sampled);
+  }
   return params.load(checkpoint);
 }
 
@@ -104,8 +143,8 @@ llvm::Error Sampler::setParameter(llvm::StringRef name,
   return params.set(name, value);
 }
 
-llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
-                            std::optional<int64_t> steps, int64_t chunkRows) {
+llvm::Error Sampler::checkCall(int64_t n, std::optional<int64_t> steps,
+                               int64_t chunkRows) const {
   if (n <= 0)
     return makeError("the number of points must be positive");
   if (chunkRows <= 0)
@@ -116,7 +155,14 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
   if (!takesSteps() && steps)
     return makeError("'" + sampler->name +
                      "' has its steps fixed by the program");
-  if (llvm::Error err = params.checkSet())
+  return params.checkSet();
+}
+
+llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
+                            std::optional<int64_t> steps, int64_t chunkRows) {
+  if (samplesTokens())
+    return makeError("'" + sampler->name + "' samples tokens, not f32 points");
+  if (llvm::Error err = checkCall(n, steps, chunkRows))
     return err;
 
   int64_t width = pointSize();
@@ -153,4 +199,62 @@ llvm::Error Sampler::sampleFromNoise(float *out, int64_t n, uint64_t seed,
   std::vector<float> x0(n * width);
   PhiloxStream(seed, kSampleNoiseStream).fillNormal(x0.data(), x0.size(), 0);
   return sample(x0.data(), out, n, steps, chunkRows);
+}
+
+llvm::Error Sampler::sampleTokens(int64_t *out, int64_t n, uint64_t seed,
+                                  std::optional<int64_t> steps,
+                                  int64_t chunkRows) {
+  if (!samplesTokens())
+    return makeError("'" + sampler->name + "' samples f32 points, not tokens");
+  if (llvm::Error err = checkCall(n, steps, chunkRows))
+    return err;
+  int64_t width = pointSize();
+  int64_t vocab = vocabulary();
+  // The source tokens, all at once.
+  if (sampler->source == "mask")
+    std::fill(out, out + n * width, vocab);
+  else
+    PhiloxStream(seed, kSampleNoiseStream)
+        .fillTokens(out, n * width, 0, static_cast<uint32_t>(vocab));
+
+  // The sampler's draws for a row depend on its index among all rows (its
+  // final draw packs 4 tokens to a block): chunks of 4k rows.
+  int64_t rowsPerCall = std::max<int64_t>(4, chunkRows / 4 * 4);
+  bool narrow = sampler->inputs[stateInput].type.element == ElementType::I32;
+  std::vector<int32_t> narrowIn, narrowOut;
+  std::vector<int64_t> wideIn;
+  for (int64_t first = 0; first < n; first += rowsPerCall) {
+    int64_t rows = std::min(rowsPerCall, n - first);
+    int64_t *chunkOut = out + first * width;
+    // Compiled code may write into its arguments' buffers: pass a copy.
+    TensorRef in, result;
+    if (narrow) {
+      narrowIn.assign(chunkOut, chunkOut + rows * width);
+      narrowOut.resize(rows * width);
+      in = TensorRef(narrowIn.data(), pointsShape(rows));
+      result = TensorRef(narrowOut.data(), pointsShape(rows));
+    } else {
+      wideIn.assign(chunkOut, chunkOut + rows * width);
+      in = TensorRef(wideIn.data(), pointsShape(rows));
+      result = TensorRef(chunkOut, pointsShape(rows));
+    }
+    std::vector<Argument> args;
+    for (size_t i = 0; i < sampler->inputs.size(); ++i) {
+      if (i == stateInput)
+        args.push_back(in);
+      else if (stepsInput && i == *stepsInput)
+        args.push_back(*steps);
+      else if (i == *seedInput)
+        args.push_back(static_cast<int64_t>(seed));
+      else if (i == *firstRowInput)
+        args.push_back(first);
+      else
+        args.push_back(params.argument(i));
+    }
+    if (llvm::Error err = program.call(sampler->name, args, {result}))
+      return err;
+    if (narrow)
+      std::copy(narrowOut.begin(), narrowOut.end(), chunkOut);
+  }
+  return llvm::Error::success();
 }

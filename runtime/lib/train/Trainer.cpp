@@ -131,7 +131,8 @@ llvm::Error Trainer::buildLayout() {
     }
     case ValueRole::Batch:
       slot.batch = batchSpecs.size();
-      batchSpecs.push_back({value.type.element, value.type.shape});
+      batchSpecs.push_back(
+          {value.type.element, value.type.shape, trainStep->vocabulary});
       return slot;
     case ValueRole::Loss:
       if (value.type.kind != ValueType::Kind::F32)
@@ -145,6 +146,7 @@ llvm::Error Trainer::buildLayout() {
     case ValueRole::State:
     case ValueRole::Steps:
     case ValueRole::LogP:
+    case ValueRole::FirstRow:
       break;
     }
     return fail("has role '" + llvm::StringRef(valueRoleName(*value.role)) +
@@ -293,6 +295,11 @@ Trainer::run(llvm::ArrayRef<DataSource *> data, const TrainOptions &options,
   std::map<std::string, std::string> metadata = options.metadata;
   metadata["format"] = "pt";
   metadata["fm.seed"] = std::to_string(options.seed);
+  // A discrete flow's tokens: samplers check that they share them.
+  if (trainStep->vocabulary) {
+    metadata["fm.vocabulary"] = std::to_string(*trainStep->vocabulary);
+    metadata["fm.source"] = trainStep->source;
+  }
   if (options.ema > 0)
     metadata["fm.ema"] = llvm::formatv("{0}", options.ema).str();
 

@@ -242,7 +242,7 @@ func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> ten
   return %x : tensor<?x2xf32>
 }
 fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
-// expected-error @+2 {{expected one of [mse, meanflow] for training loss of a flow, got: l1}}
+// expected-error @+2 {{expected one of [mse, meanflow, generalized_kl, cross_entropy] for training loss of a flow, got: l1}}
 // expected-error @+1 {{invalid value for property loss, expected training loss of a flow}}
 fm.trainer @trainer_unknown_loss flow(@f) loss(l1) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8)
 
@@ -433,7 +433,7 @@ func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> ten
   return %x : tensor<?x2xf32>
 }
 fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
-// expected-error @+1 {{'fm.trainer' op loss meanflow cannot train flow 'f' of kind velocity: loss(meanflow) needs a flow of kind mean}}
+// expected-error @+1 {{'fm.trainer' op loss meanflow cannot train flow 'f' of kind velocity: a velocity flow trains with loss(mse)}}
 fm.trainer @trainer_meanflow_on_velocity flow(@f) loss(meanflow) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(8)
 
 // -----

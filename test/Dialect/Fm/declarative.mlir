@@ -115,3 +115,36 @@ fm.sampler @sample_meanflow flow(@mf) solver(meanflow)
 
 // CHECK: fm.sampler @one_step flow(@mf) solver(meanflow) steps(1){{$}}
 fm.sampler @one_step flow(@mf) solver(meanflow) steps(1)
+
+/// A discrete flow: tokens in, logits over the vocabulary out (with the
+/// mask source, one more for the mask token).
+func.func @logits(%x: tensor<?x2xi64>, %t: tensor<?xf32>,
+                  %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+func.func @mask_logits(%x: tensor<8x3xi32>, %t: tensor<8xf32>,
+                       %e: tensor<5x3xf32>) -> tensor<8x3x5xf32> {
+  %l = tensor.empty() : tensor<8x3x5xf32>
+  return %l : tensor<8x3x5xf32>
+}
+
+// CHECK: fm.flow @tokens network(@logits) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(4){{$}}
+fm.flow @tokens network(@logits) path(#fm.poly<2.0>) source(uniform)
+    data_shape [2] kind(discrete) vocabulary(4)
+// CHECK: fm.flow @masked network(@mask_logits) path(#fm.cond_ot) source(mask) data_shape [3] kind(discrete) vocabulary(4){{$}}
+fm.flow @masked network(@mask_logits) path(#fm.cond_ot) source(mask)
+    data_shape [3] kind(discrete) vocabulary(4)
+
+// CHECK: fm.trainer @train_kl flow(@tokens) loss(generalized_kl) optimizer(#fm.adam<lr = 0.001>) time(#fm.uniform) batch(16){{$}}
+fm.trainer @train_kl flow(@tokens) loss(generalized_kl)
+    optimizer(#fm.adam<lr = 1.0e-3>) time(#fm.uniform) batch(16)
+// CHECK: fm.trainer @train_ce flow(@masked) loss(cross_entropy) optimizer(#fm.adam<lr = 0.001>) time(#fm.uniform) batch(8){{$}}
+fm.trainer @train_ce flow(@masked) loss(cross_entropy)
+    optimizer(#fm.adam<lr = 1.0e-3>) time(#fm.uniform) batch(8)
+
+// CHECK: fm.sampler @sample_euler flow(@tokens) solver(euler){{$}}
+fm.sampler @sample_euler flow(@tokens) solver(euler)
+// CHECK: fm.sampler @sample_div_free flow(@masked) solver(euler) steps(32) div_free(5.000000e-01){{$}}
+fm.sampler @sample_div_free flow(@masked) solver(euler) steps(32) div_free(0.5)

@@ -213,7 +213,7 @@ func.func @euler_negative_div_free(%x: tensor<8x2xi64>, %p: tensor<8x2x16xf32>, 
 
 func.func @euler_time(%x: tensor<8x2xi64>, %p: tensor<8x2x16xf32>, %t: tensor<4xf32>,
                       %h: f32, %c: f32, %seed: i64, %offset: i64) -> tensor<8x2xi64> {
-  // expected-error @+1 {{'fm.mixture_euler_step' op time must have one entry per batch row (8), got 'tensor<4xf32>'}}
+  // expected-error @+1 {{'fm.mixture_euler_step' op time must have one entry per batch row, got 'tensor<4xf32>' for tokens 'tensor<8x2xi64>'}}
   %y = fm.mixture_euler_step #fm.poly<2.0> source(mask) %x, %p, %t, %h, %c, %seed, %offset stream 0
       : tensor<8x2xi64>, tensor<8x2x16xf32>, tensor<4xf32>
   return %y : tensor<8x2xi64>
@@ -234,7 +234,7 @@ func.func @euler_vocabulary(%x: tensor<8x2xi64>, %p: tensor<8x16xf32>, %t: tenso
 func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
   return %x : tensor<?x2xf32>
 }
-// expected-error @+1 {{'fm.flow' op source uniform draws tokens, and this flow's data are float samples: it takes source(gaussian)}}
+// expected-error @+1 {{'fm.flow' op source uniform draws tokens, and this flow's data are float samples: it takes source(gaussian), or kind(discrete) for token data}}
 fm.flow @f network(@v) path(#fm.cond_ot) source(uniform) data_shape [2]
 
 // -----
@@ -275,4 +275,161 @@ func.func @categorical_scalar(%p: tensor<16xf32>, %seed: i64, %offset: i64) -> t
   // expected-error @+1 {{'fm.random_categorical' op tokens must have a leading batch dimension, got a 0-d tensor}}
   %x = fm.random_categorical %p, %seed, %offset stream 0 : tensor<16xf32> -> tensor<i64>
   return %x : tensor<i64>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Discrete flows at the declarative level
+//===----------------------------------------------------------------------===//
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+// expected-error @+1 {{'fm.flow' op a discrete flow's source is uniform or mask, not gaussian}}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(gaussian) data_shape [2] kind(discrete) vocabulary(4)
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+// expected-error @+1 {{'fm.flow' op a discrete flow needs its vocabulary(V)}}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete)
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+// expected-error @+1 {{'fm.flow' op vocabulary must be in [1, 2^31 - 1), got 0}}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(0)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op vocabulary is for a flow of kind discrete, this one is of kind velocity}}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2] vocabulary(4)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+/// Float data given to a discrete flow's network.
+// expected-error @+1 {{'fm.flow' op network argument x has type 'tensor<?x2xf32>' but a discrete flow with data_shape [2] takes tokens tensor<? x ... x i32 or i64> of that shape after the batch}}
+fm.flow @f network(@v) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(4)
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+/// The mask source adds the mask token: the logits need 5 entries.
+// expected-error @+1 {{'fm.flow' op network 'l' has type '(tensor<?x2xi64>, tensor<?xf32>, tensor<4x3xf32>) -> tensor<?x2x4xf32>' but must return the logits 'tensor<?x2x5xf32>' (5 = vocabulary 4 + the mask token)}}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(mask) data_shape [2] kind(discrete) vocabulary(4)
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?x1xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+// expected-error @+1 {{'fm.flow' op network argument t has type 'tensor<?x1xf32>' but needs 'tensor<?xf32>', one time per row of x}}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(4)
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(4)
+// expected-error @+1 {{'fm.trainer' op loss mse cannot train flow 'f' of kind discrete: a discrete flow trains with loss(generalized_kl) or loss(cross_entropy)}}
+fm.trainer @t flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-3>) time(#fm.uniform) batch(8)
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(4)
+// expected-error @+1 {{'fm.sampler' op solver midpoint cannot sample flow 'f' of kind discrete: a discrete flow samples with solver(euler), its CTMC steps}}
+fm.sampler @s flow(@f) solver(midpoint)
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(4)
+// expected-error @+1 {{'fm.sampler' op a discrete flow only samples forward, from the source to data}}
+fm.sampler @s flow(@f) solver(euler) direction(reverse)
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(4)
+// expected-error @+1 {{'fm.sampler' op a discrete flow samples on the grid k/K of its steps, not a time_grid}}
+fm.sampler @s flow(@f) solver(euler) time_grid [0.0, 0.5, 1.0]
+
+// -----
+
+func.func @l(%x: tensor<?x2xi64>, %t: tensor<?xf32>, %e: tensor<4x3xf32>) -> tensor<?x2x4xf32> {
+  %l = tensor.empty() : tensor<1x2x4xf32>
+  %c = tensor.cast %l : tensor<1x2x4xf32> to tensor<?x2x4xf32>
+  return %c : tensor<?x2x4xf32>
+}
+fm.flow @f network(@l) path(#fm.poly<2.0>) source(uniform) data_shape [2] kind(discrete) vocabulary(4)
+/// A negative divergence-free coefficient.
+// expected-error @+1 {{'fm.sampler' op div_free must be >= 0, got -0.5}}
+fm.sampler @s flow(@f) solver(euler) div_free(-0.5)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.sampler' op div_free is for a discrete flow, and 'f' is of kind velocity}}
+fm.sampler @s flow(@f) solver(euler) div_free(0.5)
+
+// -----
+
+func.func @categorical_dynamic_vocabulary(%p: tensor<8x?xf32>, %seed: i64, %offset: i64) -> tensor<8xi64> {
+  // expected-error @+1 {{'fm.random_categorical' op only the leading (batch) dimension may be dynamic, got 'tensor<8x?xf32>'}}
+  %x = fm.random_categorical %p, %seed, %offset stream 0 : tensor<8x?xf32> -> tensor<8xi64>
+  return %x : tensor<8xi64>
+}
+
+// -----
+
+func.func @step_time_rows(%x: tensor<?x2xi64>, %p: tensor<?x2x4xf32>, %t: tensor<8xf32>,
+                          %h: f32, %c: f32, %seed: i64, %offset: i64) -> tensor<?x2xi64> {
+  // expected-error @+1 {{'fm.mixture_euler_step' op time must have one entry per batch row, got 'tensor<8xf32>' for tokens 'tensor<?x2xi64>'}}
+  %y = fm.mixture_euler_step #fm.poly<2.0> source(uniform) %x, %p, %t, %h, %c, %seed, %offset stream 0
+      : tensor<?x2xi64>, tensor<?x2x4xf32>, tensor<8xf32>
+  return %y : tensor<?x2xi64>
 }

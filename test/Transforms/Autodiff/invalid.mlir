@@ -134,17 +134,3 @@ func.func @caller(%x: tensor<4xf32>, %s: f32) -> (tensor<4xf32>, f32) {
       : (tensor<4xf32>, f32), (tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, f32)
   return %dx, %ds : tensor<4xf32>, f32
 }
-
-// -----
-
-func.func @collapse_dynamic(%x: tensor<?x2xf32>) -> tensor<?xf32> {
-  // expected-error @+1 {{fm-autodiff: cannot differentiate 'tensor.collapse_shape' with a dynamic shape}}
-  %y = tensor.collapse_shape %x [[0, 1]] : tensor<?x2xf32> into tensor<?xf32>
-  return %y : tensor<?xf32>
-}
-
-func.func @caller(%x: tensor<?x2xf32>, %ct: tensor<?xf32>) -> tensor<?x2xf32> {
-  %y, %dx = fm.vjp @collapse_dynamic(%x) cotangents(%ct)
-      : (tensor<?x2xf32>), (tensor<?xf32>) -> (tensor<?xf32>, tensor<?x2xf32>)
-  return %dx : tensor<?x2xf32>
-}

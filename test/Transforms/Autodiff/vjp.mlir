@@ -271,3 +271,22 @@ func.func @elu_relu_caller(%x: tensor<8x4xf32>, %b: tensor<4xf32>, %ct: tensor<8
       -> (tensor<8x4xf32>, tensor<8x4xf32>, tensor<4xf32>)
   return %dx, %db : tensor<8x4xf32>, tensor<4xf32>
 }
+
+// -----
+
+/// A collapse of a dynamic batch: the adjoint expands back to the source's
+/// sizes, the dynamic one read with tensor.dim.
+func.func @collapse_dynamic(%x: tensor<?x2x3xf32>) -> tensor<?x6xf32> {
+  %y = tensor.collapse_shape %x [[0], [1, 2]] : tensor<?x2x3xf32> into tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// CHECK-LABEL: func.func private @collapse_dynamic_vjp
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2x3xf32>, %[[CT:.*]]: tensor<?x6xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x2x3xf32>
+// CHECK: tensor.expand_shape %[[CT]] {{\[\[}}0], [1, 2]] output_shape [%[[N]], 2, 3] : tensor<?x6xf32> into tensor<?x2x3xf32>
+func.func @caller(%x: tensor<?x2x3xf32>, %ct: tensor<?x6xf32>) -> tensor<?x2x3xf32> {
+  %y, %dx = fm.vjp @collapse_dynamic(%x) cotangents(%ct)
+      : (tensor<?x2x3xf32>), (tensor<?x6xf32>) -> (tensor<?x6xf32>, tensor<?x2x3xf32>)
+  return %dx : tensor<?x2x3xf32>
+}

@@ -229,7 +229,9 @@ def Fm_SourceAttr : EnumAttr<Fm_Dialect, Fm_Source, "source"> {
 
 def Fm_Loss : I32EnumAttr<"Loss", "training loss of a flow", [
     I32EnumAttrCase<"MSE", 0, "mse">,
-    I32EnumAttrCase<"MeanFlow", 1, "meanflow">]> {
+    I32EnumAttrCase<"MeanFlow", 1, "meanflow">,
+    I32EnumAttrCase<"GeneralizedKL", 2, "generalized_kl">,
+    I32EnumAttrCase<"CrossEntropy", 3, "cross_entropy">]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::fm";
 }
@@ -241,13 +243,18 @@ def Fm_LossAttr : EnumAttr<Fm_Dialect, Fm_Loss, "loss"> {
     between the network's velocity at (x_t, t) and the path's dx_t
     (`fm.mse_loss`). `meanflow`: MeanFlow's adaptively weighted loss of an
     average velocity against its identity's target (`fm.trainer` on a flow
-    of kind `mean`; `#fm.meanflow` holds its settings).
+    of kind `mean`; `#fm.meanflow` holds its settings). For a flow of kind
+    `discrete`: `generalized_kl`, the mixture path's generalized KL
+    (`fm.generalized_kl_loss`), or `cross_entropy`, the plain cross-entropy
+    of the posterior's logits against the data tokens
+    (`fm.cross_entropy_loss`).
   }];
 }
 
 def Fm_FlowKind : I32EnumAttr<"FlowKind", "what a flow's network predicts", [
     I32EnumAttrCase<"Velocity", 0, "velocity">,
-    I32EnumAttrCase<"Mean", 1, "mean">]> {
+    I32EnumAttrCase<"Mean", 1, "mean">,
+    I32EnumAttrCase<"Discrete", 2, "discrete">]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::fm";
 }
@@ -256,7 +263,9 @@ def Fm_FlowKindAttr : EnumAttr<Fm_Dialect, Fm_FlowKind, "flow_kind"> {
   let summary = "What a flow's network predicts";
   let description = [{
     `velocity`: the instantaneous velocity v(x, t); `mean`: MeanFlow's
-    average velocity u(z, r, t) between two times (see `fm.flow`).
+    average velocity u(z, r, t) between two times (see `fm.flow`);
+    `discrete`: the logits of the posterior p₁|ₜ(x1 | x_t) over a
+    vocabulary, for token data on a mixture path.
   }];
 }
 
@@ -277,7 +286,9 @@ def Fm_SamplerMethodAttr
   let description = [{
     An ODE method of `#fm.ode_method` (euler, midpoint, heun, rk4, rk38)
     for a flow of kind `velocity`, or `meanflow` (MeanFlow's steps
-    z_r = z_t − (t − r)·u(z_t, r, t)) for a flow of kind `mean`.
+    z_r = z_t − (t − r)·u(z_t, r, t)) for a flow of kind `mean`. A flow of
+    kind `discrete` samples with `euler`: the CTMC Euler steps of the
+    reference library's `MixtureDiscreteEulerSolver`.
   }];
 }
 

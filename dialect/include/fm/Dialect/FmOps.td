@@ -120,22 +120,52 @@ def Fm_FlowOp : Fm_Op<"flow", [
     fm.flow @mf network(@u) path(#fm.cond_ot) source(gaussian)
         data_shape [2] kind(mean)
     ```
+
+    **Discrete flows.** With `kind(discrete)` the data are tokens of a
+    vocabulary of V = `vocabulary(V)` symbols, D = `data_shape` tokens per
+    sample, on the mixture path p_t(x | x0, x1) = κ_t·δ_{x1} + (1 − κ_t)·δ_{x0}
+    per token, κ_t the `path` scheduler's α_t (`#fm.poly<2.0>` is the
+    reference library's `PolynomialConvexScheduler(n=2)`). The source is
+    `uniform` (x0 uniform over the V tokens) or `mask` (x0 the mask token V,
+    appended to the vocabulary, everywhere). The network is the posterior's
+    logits:
+
+    ```
+    (x: tensor<N x D x iK>, t: tensor<N x f32>, params...)
+        -> tensor<N x D x V' x f32>
+    ```
+
+    with iK i32 or i64, and V' = V, or V + 1 with the mask token. Embedding
+    weights (parameters that an `fm.embedding` of the network reads) are
+    initialized N(0, 1), as PyTorch's `nn.Embedding`; the others as above.
+
+    ```mlir
+    fm.flow @checkerboard network(@logits) path(#fm.poly<2.0>)
+        source(uniform) data_shape [2] kind(discrete) vocabulary(128)
+    ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$network,
     Fm_SchedulerAttr:$path, Fm_EnumProp<Fm_Source, Fm_SourceAttr>:$source,
     DenseI64ArrayAttr:$data_shape,
     DefaultValuedProp<Fm_EnumProp<Fm_FlowKind, Fm_FlowKindAttr>,
-                      "::mlir::fm::FlowKind::Velocity">:$kind);
+                      "::mlir::fm::FlowKind::Velocity">:$kind,
+    OptionalAttr<I64Attr>:$vocabulary);
   let assemblyFormat = [{
     $sym_name `network` `(` $network `)` `path` `(` $path `)`
     `source` `(` $source `)` `data_shape` $data_shape
-    (`kind` `(` $kind^ `)`)? attr-dict
+    (`kind` `(` $kind^ `)`)? (`vocabulary` `(` $vocabulary^ `)`)? attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The network function, or null where `network` does not name one.
     ::mlir::func::FuncOp getNetworkFunction();
+    /// A discrete flow's number of token values the network sees: the
+    /// vocabulary, plus the mask token with the mask source.
+    int64_t getTokenCount() {
+      return getVocabulary().value_or(0) +
+             (getSource() == ::mlir::fm::Source::Mask ? 1 : 0);
+    }
     /// The network's inputs before its parameters: (x, t), or (z, r, t)
     /// for a mean flow.
     static unsigned getNumDataInputs(::mlir::fm::FlowKind kind) {
@@ -213,6 +243,21 @@ def Fm_TrainerOp : Fm_Op<"trainer", [
         optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(256)
         meanflow(#fm.meanflow<ratio = 0.25>)
     ```
+
+    **Discrete flows.** A flow of kind `discrete` trains with
+    `loss(generalized_kl)` (`fm.generalized_kl_loss`, the reference
+    library's `MixturePathGeneralizedKL`) or `loss(cross_entropy)`. x1 is
+    `tensor<batch x D x iK>` (the network's token type). Per step: x0 from
+    the source (`fm.random_tokens` stream 0, or the mask token), t from
+    `time` (stream 1) scaled by 1 − 10⁻³ as the library's example does, so
+    1 − κ_t > 0, and x_t from `fm.mixture_sample` (stream 2); the loss of
+    the network's logits at (x_t, t). The random offset advances by the
+    blocks of all three draws.
+
+    ```mlir
+    fm.trainer @train_step flow(@checkerboard) loss(generalized_kl)
+        optimizer(#fm.adam<lr = 1.0e-3>) time(#fm.uniform) batch(4096)
+    ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$flow,
@@ -270,17 +315,44 @@ def Fm_SamplerOp : Fm_Op<"sampler", [
     ```mlir
     fm.sampler @sample_meanflow flow(@mf) solver(meanflow)
     ```
+
+    **Discrete flows.** A flow of kind `discrete` samples with
+    `solver(euler)`, the CTMC steps of the reference library's
+    `MixtureDiscreteEulerSolver`, forward only, with K steps (`steps(K)` or
+    at run time) on the grid t_k = k/K: steps k < K − 1 are
+    `fm.mixture_euler_step`s with h = 1/K, and the last one draws
+    x ← X1 ~ p₁|ₜ(· | x, t_{K−1}) (the library with `step_size = 1/K` and
+    `time_grid = [0, 1 − ε]`, K < 1/ε). `div_free(c)` adds the
+    divergence-free term with coefficient c ≥ 0 (default 0). The entry point
+    takes the source tokens and draws its own randomness:
+
+    ```
+    @name(P parameters {fm.name}, x: tensor<N x D x iK>[, steps: index],
+          seed: i64, first_row: i64) -> tensor<N x D x iK>
+    ```
+
+    Step k of a call draws from Philox stream 10 of `seed` at offset
+    k·2⁴⁰ + first_row·D, the last one from stream 11 at offset
+    K·2⁴⁰ + first_row·D/4, so a batch of points sampled in chunks of a
+    multiple of 4 rows (`first_row`, the index of the call's first row
+    among them all) gets the same tokens as in one call.
+
+    ```mlir
+    fm.sampler @sample_euler flow(@checkerboard) solver(euler) div_free(0.5)
+    ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$flow,
     Fm_EnumProp<Fm_SamplerMethod, Fm_SamplerMethodAttr>:$solver,
     OptionalAttr<I64Attr>:$steps, OptionalAttr<DenseF64ArrayAttr>:$time_grid,
     DefaultValuedProp<Fm_EnumProp<Fm_Direction, Fm_DirectionAttr>,
-                      "::mlir::fm::Direction::Forward">:$direction);
+                      "::mlir::fm::Direction::Forward">:$direction,
+    OptionalAttr<F64Attr>:$div_free);
   let assemblyFormat = [{
     $sym_name `flow` `(` $flow `)` `solver` `(` $solver `)`
     (`steps` `(` $steps^ `)`)? (`time_grid` $time_grid^)?
-    (`direction` `(` $direction^ `)`)? attr-dict
+    (`direction` `(` $direction^ `)`)? (`div_free` `(` $div_free^ `)`)?
+    attr-dict
   }];
   let hasVerifier = 1;
 }
@@ -741,7 +813,7 @@ def Fm_RandomCategoricalOp : Fm_Op<"random_categorical", [Pure]> {
     u·Σw at or above the last partial sum, the last category with a
     nonzero weight is drawn. A draw consumes ceil(numTokens / 4) counter
     blocks. The result holds i32 or i64 tokens of `probs`' shape without
-    its last dimension.
+    its last dimension; only the leading (batch) dimension may be dynamic.
 
     Example:
 
@@ -750,9 +822,9 @@ def Fm_RandomCategoricalOp : Fm_Op<"random_categorical", [Pure]> {
         : tensor<10000x2x128xf32> -> tensor<10000x2xi64>
     ```
   }];
-  let arguments = (ins StaticShapeTensorOf<[F32]>:$probs, I64:$seed,
+  let arguments = (ins RankedTensorOf<[F32]>:$probs, I64:$seed,
                        I64:$offset, I32Attr:$stream);
-  let results = (outs StaticShapeTensorOf<[I32, I64]>:$result);
+  let results = (outs RankedTensorOf<[I32, I64]>:$result);
   let assemblyFormat = [{
     $probs `,` $seed `,` $offset `stream` $stream attr-dict `:` type($probs)
     `->` type($result)
@@ -781,8 +853,8 @@ def Fm_MixtureEulerStepOp : Fm_Op<"mixture_euler_step", [
     word 0 draws X1, word 1 the jump and word 2 the new value, each as
     `fm.random_uniform` would turn it into u ∈ [0, 1), and categories by
     inverse CDF as `fm.random_categorical` does. A step consumes numTokens
-    blocks. `t` has one time per batch row; `h` and `div_free` are f32
-    scalars (a constant, or any function of t the caller computes; the
+    blocks. `t` has one time per batch row; only the batch dimension may
+    be dynamic. `h` and `div_free` are f32 scalars (a constant, or any function of t the caller computes; the
     verifier rejects a negative constant).
 
     Example:
@@ -796,12 +868,12 @@ def Fm_MixtureEulerStepOp : Fm_Op<"mixture_euler_step", [
   let arguments = (ins
     Fm_SchedulerAttr:$scheduler,
     Fm_EnumProp<Fm_Source, Fm_SourceAttr>:$source,
-    StaticShapeTensorOf<[I32, I64]>:$x_t,
-    StaticShapeTensorOf<[F32]>:$probs,
-    StaticShapeTensorOf<[F32]>:$t,
+    RankedTensorOf<[I32, I64]>:$x_t,
+    RankedTensorOf<[F32]>:$probs,
+    RankedTensorOf<[F32]>:$t,
     F32:$h, F32:$div_free,
     I64:$seed, I64:$offset, I32Attr:$stream);
-  let results = (outs StaticShapeTensorOf<[I32, I64]>:$result);
+  let results = (outs RankedTensorOf<[I32, I64]>:$result);
   let assemblyFormat = [{
     $scheduler `source` `(` $source `)` $x_t `,` $probs `,` $t `,` $h `,`
     $div_free `,` $seed `,` $offset `stream` $stream attr-dict `:`

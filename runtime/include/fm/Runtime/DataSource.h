@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace fmrt {
 
@@ -31,6 +32,8 @@ namespace fmrt {
 struct BatchSpec {
   ElementType element = ElementType::F32;
   llvm::SmallVector<int64_t, 4> shape;
+  /// A discrete flow's vocabulary V: its data tokens lie in [0, V).
+  std::optional<int64_t> vocabulary = std::nullopt;
 
   int64_t rows() const { return shape.empty() ? 0 : shape.front(); }
   /// The elements of one row (the product of the trailing dimensions).

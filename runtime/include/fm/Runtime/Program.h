@@ -97,6 +97,10 @@ struct EntryPoint {
   std::string solver, direction;
   /// A likelihood's divergence estimator ("exact" or "hutchinson"), or "".
   std::string divergence;
+  /// A discrete flow's source ("uniform" or "mask") and vocabulary V on its
+  /// training step and samplers: tokens lie in [0, V), the mask token is V.
+  std::string source;
+  std::optional<int64_t> vocabulary;
   /// A sampler's steps where the program fixes them: a number of equal
   /// steps, or a time grid. Neither where it takes a `steps` input.
   std::optional<int64_t> fixedSteps;

@@ -107,6 +107,12 @@ public:
   /// n + k at the same offset.
   void fillNormal(float *out, int64_t n, uint64_t offset) const;
 
+  /// Writes n tokens uniform over [0, vocabulary) to out[0, n), as
+  /// fm.random_tokens draws them: element 4b + i maps word x = word i of
+  /// block offset + b to ⌊x · vocabulary / 2³²⌋.
+  void fillTokens(int64_t *out, int64_t n, uint64_t offset,
+                  uint32_t vocabulary) const;
+
 private:
   PhiloxKey key;
   uint32_t streamId;

@@ -53,6 +53,12 @@ inline constexpr std::string_view kTimeGridAttr = "fm.time_grid";
 /// A likelihood's divergence estimator: "exact" (one JVP per dimension) or
 /// "hutchinson" (one JVP with a Rademacher probe drawn from its seed).
 inline constexpr std::string_view kDivergenceAttr = "fm.divergence";
+/// A discrete flow's source ("uniform" or "mask") on its training step and
+/// samplers: what the runtime draws x0 from.
+inline constexpr std::string_view kSourceAttr = "fm.source";
+/// A discrete flow's vocabulary V on its training step and samplers: data
+/// tokens lie in [0, V) (the mask token is V).
+inline constexpr std::string_view kVocabularyAttr = "fm.vocabulary";
 
 /// What an entry point is for.
 enum class EntryRole {
@@ -61,7 +67,8 @@ enum class EntryRole {
   /// (parameters, optimizer state, batch inputs, scalars) -> (loss,
   /// parameters, optimizer state): one optimizer step.
   TrainStep,
-  /// (parameters, state[, steps]) -> state: integrates a batch of points.
+  /// (parameters, state[, steps][, seed, first_row]) -> state: integrates
+  /// a batch of points (a discrete flow's sampler draws from its seed).
   Sampler,
   /// (parameters, state[, steps][, seed]) -> logp: the exact log-likelihood
   /// of a batch of data points, integrating (x, div v) from t = 1 to t = 0.
@@ -88,6 +95,9 @@ enum class ValueRole {
   Steps,
   /// The log-likelihood of each point, in nats (tensor<N x f32>).
   LogP,
+  /// The index of a call's first point among all the points sampled (i64),
+  /// so that random draws do not depend on how points are chunked.
+  FirstRow,
 };
 
 /// The spelling of `role` in attributes and manifests.

@@ -65,13 +65,31 @@ public:
   llvm::Error sampleFromNoise(float *out, int64_t n, uint64_t seed,
                               std::optional<int64_t> steps, int64_t chunkRows);
 
+  /// Whether the sampler is a discrete flow's: its points are tokens.
+  bool samplesTokens() const { return vocabulary() > 0; }
+  /// A discrete flow's vocabulary V (tokens in [0, V), the mask token V),
+  /// or 0.
+  int64_t vocabulary() const { return sampler->vocabulary.value_or(0); }
+
+  /// A discrete flow's sampling: draws `n` points of source tokens with
+  /// `seed` (uniform over the vocabulary from stream kSampleNoiseStream, or
+  /// the mask token) and runs the sampler on them, passing it `seed` for
+  /// its own draws, into `out` ([n, ...] row major). Chunks take a multiple
+  /// of 4 rows (at least 4), so the tokens do not depend on `chunkRows`.
+  llvm::Error sampleTokens(int64_t *out, int64_t n, uint64_t seed,
+                           std::optional<int64_t> steps, int64_t chunkRows);
+
 private:
   Sampler(Program &program, const EntryPoint &sampler);
+
+  /// The checks every sampling call makes first.
+  llvm::Error checkCall(int64_t n, std::optional<int64_t> steps,
+                        int64_t chunkRows) const;
 
   Program &program;
   const EntryPoint *sampler;
   EntryParameters params;
-  std::optional<size_t> stepsInput;
+  std::optional<size_t> stepsInput, seedInput, firstRowInput;
   size_t stateInput = 0;
 };
 
