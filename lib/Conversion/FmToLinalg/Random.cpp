@@ -450,6 +450,71 @@ struct RandomCategoricalLowering : OpConversionPattern<RandomCategoricalOp> {
   }
 };
 
+/// The CTMC jump of one token of fm.mixture_euler_step: X1 ~ Cat(p) by
+/// inverse CDF of `u1`, the rates u_y, and the new value (by inverse CDF of
+/// `u3`) where `u2` < 1 − exp(−h·λ), else `xt`.
+static Value emitJump(OpBuilder &b, Location l, Value xt, Value u1, Value u2,
+                      Value u3,
+                      function_ref<Value(OpBuilder &, Location, Value)> p,
+                      Value rate, Value divFree, Value kappa, Value oneMinus,
+                      Value sourceMass, Value h, bool mask, int64_t size,
+                      Type tokenType) {
+  auto f = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, l,
+                                     b.getF32FloatAttr(static_cast<float>(v)));
+  };
+  Value x1 = emitInverseCdf(b, l, size, u1, p, tokenType);
+
+  // u_y: the rate toward X1, the divergence-free term, none toward
+  // the current token.
+  auto uOf = [&](OpBuilder &nb, Location nl, Value v) -> Value {
+    auto g = [&](double x) -> Value {
+      return arith::ConstantOp::create(
+          nb, nl, nb.getF32FloatAttr(static_cast<float>(x)));
+    };
+    Value vt = arith::IndexCastOp::create(nb, nl, tokenType, v);
+    Value isX1 =
+        arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, vt, x1);
+    Value isXt =
+        arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, vt, xt);
+    Value toX1 = arith::SelectOp::create(nb, nl, isX1, g(1), g(0));
+    Value p0 = sourceMass;
+    if (mask) {
+      Value last = arith::ConstantOp::create(
+          nb, nl, nb.getIntegerAttr(tokenType, size - 1));
+      Value isMask =
+          arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, vt, last);
+      p0 = arith::SelectOp::create(nb, nl, isMask, g(1), g(0));
+    }
+    Value mix = arith::AddFOp::create(
+        nb, nl, arith::MulFOp::create(nb, nl, oneMinus, p0),
+        arith::MulFOp::create(nb, nl, kappa, toX1));
+    Value uy =
+        arith::AddFOp::create(nb, nl, arith::MulFOp::create(nb, nl, rate, toX1),
+                              arith::MulFOp::create(nb, nl, divFree, mix));
+    return arith::SelectOp::create(nb, nl, isXt, g(0), uy);
+  };
+  // λ = Σ_y u_y; jump with probability 1 − exp(−h·λ).
+  Value lower = arith::ConstantOp::create(b, l, b.getIndexAttr(0));
+  Value upper = arith::ConstantOp::create(b, l, b.getIndexAttr(size));
+  Value one = arith::ConstantOp::create(b, l, b.getIndexAttr(1));
+  auto lambda = scf::ForOp::create(
+      b, l, lower, upper, one, ValueRange{f(0)},
+      [&](OpBuilder &nb, Location nl, Value v, ValueRange acc) {
+        scf::YieldOp::create(
+            nb, nl,
+            arith::AddFOp::create(nb, nl, acc[0], uOf(nb, nl, v)).getResult());
+      });
+  Value stay = math::ExpOp::create(
+      b, l,
+      arith::NegFOp::create(
+          b, l, arith::MulFOp::create(b, l, h, lambda.getResult(0))));
+  Value jump = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, u2,
+                                     arith::SubFOp::create(b, l, f(1.0), stay));
+  Value next = emitInverseCdf(b, l, size, u3, uOf, tokenType);
+  return arith::SelectOp::create(b, l, jump, next, xt);
+}
+
 /// fm.mixture_euler_step → one generic over the tokens: X1 by inverse CDF
 /// of p, the rates u_y, the jump and the new value by inverse CDF of u.
 struct MixtureEulerStepLowering : OpConversionPattern<MixtureEulerStepOp> {
@@ -490,7 +555,6 @@ struct MixtureEulerStepLowering : OpConversionPattern<MixtureEulerStepOp> {
           auto p = [&](OpBuilder &nb, Location nl, Value v) -> Value {
             return weightAt(nb, nl, probs, position, v);
           };
-          Value x1 = emitInverseCdf(b, l, size, u1, p, tokenType);
 
           SchedulerCoefficients k = scheduler.buildCoefficients(b, l, t);
           Value kappa = materializeCoefficient(b, l, k.alpha, t.getType());
@@ -508,56 +572,38 @@ struct MixtureEulerStepLowering : OpConversionPattern<MixtureEulerStepOp> {
                   arith::MulFOp::create(b, l, kappa, oneMinus)),
               f(0));
           Value sourceMass = f(1.0 / static_cast<double>(size));
-          // u_y: the rate toward X1, the divergence-free term, none toward
-          // the current token.
-          auto uOf = [&](OpBuilder &nb, Location nl, Value v) -> Value {
-            auto g = [&](double x) -> Value {
-              return arith::ConstantOp::create(
-                  nb, nl, nb.getF32FloatAttr(static_cast<float>(x)));
-            };
-            Value vt = arith::IndexCastOp::create(nb, nl, tokenType, v);
-            Value isX1 =
-                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, vt, x1);
-            Value isXt =
-                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, vt, xt);
-            Value toX1 = arith::SelectOp::create(nb, nl, isX1, g(1), g(0));
-            Value p0 = sourceMass;
-            if (mask) {
-              Value last = arith::ConstantOp::create(
-                  nb, nl, nb.getIntegerAttr(tokenType, size - 1));
-              Value isMask = arith::CmpIOp::create(
-                  nb, nl, arith::CmpIPredicate::eq, vt, last);
-              p0 = arith::SelectOp::create(nb, nl, isMask, g(1), g(0));
-            }
-            Value mix = arith::AddFOp::create(
-                nb, nl, arith::MulFOp::create(nb, nl, oneMinus, p0),
-                arith::MulFOp::create(nb, nl, kappa, toX1));
-            Value uy = arith::AddFOp::create(
-                nb, nl, arith::MulFOp::create(nb, nl, rate, toX1),
-                arith::MulFOp::create(nb, nl, divFree, mix));
-            return arith::SelectOp::create(nb, nl, isXt, g(0), uy);
-          };
-          // λ = Σ_y u_y; jump with probability 1 − exp(−h·λ).
-          Value lower = arith::ConstantOp::create(b, l, b.getIndexAttr(0));
-          Value upper = arith::ConstantOp::create(b, l, b.getIndexAttr(size));
-          Value one = arith::ConstantOp::create(b, l, b.getIndexAttr(1));
-          auto lambda = scf::ForOp::create(
-              b, l, lower, upper, one, ValueRange{f(0)},
-              [&](OpBuilder &nb, Location nl, Value v, ValueRange acc) {
-                scf::YieldOp::create(
-                    nb, nl,
-                    arith::AddFOp::create(nb, nl, acc[0], uOf(nb, nl, v))
-                        .getResult());
-              });
-          Value stay = math::ExpOp::create(
+
+          // λ ≤ rate + divFree (the source's and X1's masses sum to at most
+          // one), so where u2 ≥ 1 − exp(−h·bound) the token stays whatever
+          // X1 is: X1, λ and the new value are drawn only where a jump is
+          // possible, a few steps of a token's trajectory. The bound is
+          // widened by 10⁻³ for rounding in λ's sum and exp.
+          Value bound = arith::AddFOp::create(
               b, l,
-              arith::NegFOp::create(
-                  b, l, arith::MulFOp::create(b, l, h, lambda.getResult(0))));
-          Value jump =
-              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, u2,
-                                    arith::SubFOp::create(b, l, f(1.0), stay));
-          Value next = emitInverseCdf(b, l, size, u3, uOf, tokenType);
-          return arith::SelectOp::create(b, l, jump, next, xt).getResult();
+              arith::MulFOp::create(
+                  b, l, arith::AddFOp::create(b, l, rate, divFree), f(1.001)),
+              f(1e-6));
+          Value mayJump = arith::CmpFOp::create(
+              b, l, arith::CmpFPredicate::OLT, u2,
+              arith::SubFOp::create(
+                  b, l, f(1.0),
+                  math::ExpOp::create(
+                      b, l,
+                      arith::NegFOp::create(
+                          b, l, arith::MulFOp::create(b, l, h, bound)))));
+          auto ifJump = scf::IfOp::create(b, l, TypeRange{tokenType}, mayJump,
+                                          /*withElseRegion=*/true);
+          {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToStart(ifJump.elseBlock());
+            scf::YieldOp::create(b, l, xt);
+            b.setInsertionPointToStart(ifJump.thenBlock());
+            scf::YieldOp::create(b, l,
+                                 emitJump(b, l, xt, u1, u2, u3, p, rate,
+                                          divFree, kappa, oneMinus, sourceMass,
+                                          h, mask, size, tokenType));
+          }
+          return ifJump.getResult(0);
         },
         adaptor.getXT());
     rewriter.replaceOp(op, result);

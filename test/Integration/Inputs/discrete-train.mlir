@@ -7,8 +7,8 @@
 // Parameters are named as its state_dict. The step draws x0 uniform over
 // the vocabulary, t ~ U[0, 1)·(1 − 1e-3), x_t from the mixture path with
 // κ_t = t², and takes the generalized KL; Adam lr 1e-3, batch 4096.
-// (The declarative discrete flow will generate this; until then it is
-// spelled out here.)
+// This is the loop-level form of what fm-expand-flow generates for
+// examples/discrete.mlir (with a static batch and its own counter offsets).
 
 #id = affine_map<(i, j) -> (i, j)>
 #col = affine_map<(i, j) -> (j)>
