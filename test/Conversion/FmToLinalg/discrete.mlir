@@ -131,18 +131,61 @@ func.func @categorical(%p: tensor<4x2x8xf32>, %seed: i64, %offset: i64) -> tenso
 // -----
 
 /// An Euler step: one generic over the tokens reading x_t and the row's
-/// time; loops over the vocabulary for X1 (total and scan) and λ, the jump
-/// test 1 − exp(−h·λ), then loops for the new value (total and scan).
+/// time. A token whose u2 is at least 1 − exp(−h·bound), the bound
+/// (rate + c)·1.001 + 10⁻⁶ of λ, keeps x_t; the others take the loops over
+/// the vocabulary for X1 (total and scan) and λ, the jump test
+/// 1 − exp(−h·λ), then loops for the new value (total and scan).
 
 // CHECK-LABEL: func.func @euler_step
 // CHECK: linalg.generic
+// CHECK: ^bb0(%[[XT:.+]]: i64, %{{.+}}: f32, %{{.+}}: i64):
+// CHECK: %[[BOUND:.+]] = arith.addf %{{.+}}, %{{.+}} : f32
+// CHECK: %[[WIDE:.+]] = arith.mulf %[[BOUND]], %{{.+}} : f32
+// CHECK: arith.addf %[[WIDE]], %{{.+}} : f32
+// CHECK: math.exp
+// CHECK: %[[MAY:.+]] = arith.cmpf olt, %{{.+}}, %{{.+}} : f32
+// CHECK: %[[Y:.+]] = scf.if %[[MAY]] -> (i64) {
 // CHECK-COUNT-3: scf.for
 // CHECK: math.exp
 // CHECK-COUNT-2: scf.for
-// CHECK: arith.select %{{.+}}, %{{.+}}, %{{.+}} : i64
+// CHECK: %[[JUMPED:.+]] = arith.select %{{.+}}, %{{.+}}, %[[XT]] : i64
+// CHECK: scf.yield %[[JUMPED]] : i64
+// CHECK: } else {
+// CHECK: scf.yield %[[XT]] : i64
+// CHECK: linalg.yield %[[Y]] : i64
 func.func @euler_step(%x: tensor<4x2xi64>, %p: tensor<4x2x8xf32>, %t: tensor<4xf32>,
                       %h: f32, %c: f32, %seed: i64, %offset: i64) -> tensor<4x2xi64> {
   %y = fm.mixture_euler_step #fm.poly<2.0> source(uniform) %x, %p, %t, %h, %c, %seed, %offset stream 1
       : tensor<4x2xi64>, tensor<4x2x8xf32>, tensor<4xf32>
   return %y : tensor<4x2xi64>
+}
+
+// -----
+
+/// A dynamic batch: the result's tensor.empty takes x_t's first size, and
+/// no element's block reads it (the linear index starts from the batch row).
+
+// CHECK-LABEL: func.func @euler_step_dynamic
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<?x2xi64>
+// CHECK: %[[N:.+]] = tensor.dim %[[X]], %{{.+}} : tensor<?x2xi64>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x2xi64>
+// CHECK: linalg.generic
+// CHECK-NOT: tensor.dim
+// CHECK: linalg.yield
+func.func @euler_step_dynamic(%x: tensor<?x2xi64>, %p: tensor<?x2x8xf32>, %t: tensor<?xf32>,
+                              %h: f32, %c: f32, %seed: i64, %offset: i64) -> tensor<?x2xi64> {
+  %y = fm.mixture_euler_step #fm.poly<2.0> source(uniform) %x, %p, %t, %h, %c, %seed, %offset stream 1
+      : tensor<?x2xi64>, tensor<?x2x8xf32>, tensor<?xf32>
+  return %y : tensor<?x2xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @categorical_dynamic
+// CHECK-SAME: (%[[P:[^:]+]]: tensor<?x2x8xf32>
+// CHECK: %[[N:.+]] = tensor.dim %[[P]], %{{.+}} : tensor<?x2x8xf32>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x2xi64>
+func.func @categorical_dynamic(%p: tensor<?x2x8xf32>, %seed: i64, %offset: i64) -> tensor<?x2xi64> {
+  %x = fm.random_categorical %p, %seed, %offset stream 0 : tensor<?x2x8xf32> -> tensor<?x2xi64>
+  return %x : tensor<?x2xi64>
 }
