@@ -25,6 +25,9 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(
     ("%fm_plugin", os.path.join(config.fm_lib_dir, "FMPlugin" + config.shlib_ext)))
 config.substitutions.append(("%python", config.python_executable))
+# A 250-byte file name: with a temporary file's 13-byte suffix it exceeds
+# NAME_MAX (test/Tools/outputs.test).
+config.substitutions.append(("%{long_name}", "a" * 238 + ".safetensors"))
 for lib in ["mlir_runner_utils", "mlir_c_runner_utils"]:
     config.substitutions.append(
         ("%" + lib, os.path.join(config.llvm_lib_dir, "lib" + lib + config.shlib_ext)))

@@ -152,6 +152,10 @@ static cl::opt<int64_t> solverSteps("steps", cl::desc("ODE steps"), cl::init(8),
                                     cl::sub(sampleCommand),
                                     cl::sub(likelihoodCommand),
                                     cl::cat(category()));
+static cl::opt<bool> allowExtra(
+    "allow-extra",
+    cl::desc("Ignore checkpoint tensors that are no parameter of the program"),
+    cl::sub(sampleCommand), cl::sub(likelihoodCommand), cl::cat(category()));
 static cl::opt<int64_t>
     chunkRows("chunk", cl::desc("Points integrated per call of the sampler"),
               cl::init(65536), cl::sub(sampleCommand),
@@ -209,14 +213,58 @@ bool fm::cli::isCompiledProgram(llvm::StringRef path) {
                                              4) == 0;
 }
 
-llvm::Error fm::cli::checkOutputPath(llvm::StringRef path) {
-  if (llvm::sys::fs::is_directory(path))
-    return makeError("output '" + path + "' is a directory");
+llvm::Error fm::cli::checkOutputPath(llvm::StringRef path,
+                                     llvm::ArrayRef<llvm::StringRef> inputs) {
+  namespace fs = llvm::sys::fs;
+  if (path.empty())
+    return makeError("an output path is empty");
+  fs::file_status status;
+  if (!fs::status(path, status, /*follow=*/false) && fs::exists(status)) {
+    if (fs::is_directory(path))
+      return makeError("output '" + path + "' is a directory");
+    if (fs::is_symlink_file(status))
+      return makeError("output '" + path +
+                       "' is a symbolic link, which writing would replace "
+                       "with a file; name its target instead");
+    if (!fs::is_regular_file(status))
+      return makeError("output '" + path +
+                       "' is not a regular file (a device, FIFO or socket)");
+    for (llvm::StringRef input : inputs) {
+      bool same = false;
+      if (!input.empty() && !fs::equivalent(path, input, same) && same)
+        return makeError("output '" + path + "' is the input '" + input +
+                         "', which writing it would destroy");
+    }
+  }
+  // Written as `<name>.tmp-XXXXXXXX`, then renamed (fm/Runtime/FileUtils.h).
+  constexpr size_t kTempSuffix = 13, kNameMax = 255;
+  llvm::StringRef name = llvm::sys::path::filename(path);
+  if (name.size() + kTempSuffix > kNameMax)
+    return makeError(llvm::formatv("output name '{0}' is {1} bytes long; "
+                                   "with its temporary suffix it exceeds the "
+                                   "file system's {2}",
+                                   name, name.size(), kNameMax));
   llvm::StringRef dir = llvm::sys::path::parent_path(path);
   if (dir.empty())
     dir = ".";
-  if (!llvm::sys::fs::is_directory(dir))
+  if (!fs::is_directory(dir))
     return makeError("output directory '" + dir + "' does not exist");
+  if (fs::access(dir, fs::AccessMode::Write))
+    return makeError("output directory '" + dir + "' is not writable");
+  return llvm::Error::success();
+}
+
+llvm::Error fm::cli::checkOutputPaths(llvm::ArrayRef<llvm::StringRef> outputs,
+                                      llvm::ArrayRef<llvm::StringRef> inputs) {
+  for (auto [i, output] : llvm::enumerate(outputs)) {
+    if (output.empty())
+      continue;
+    if (llvm::Error err = checkOutputPath(output, inputs))
+      return err;
+    for (llvm::StringRef other : outputs.take_front(i))
+      if (other == output)
+        return makeError("'" + output + "' is named for two outputs");
+  }
   return llvm::Error::success();
 }
 
@@ -262,7 +310,7 @@ static llvm::Error train(const ToolConfig &config) {
   if (!(emaDecay >= 0 && emaDecay < 1))
     return makeError(
         llvm::formatv("--ema must be in [0, 1), got {0}", emaDecay.getValue()));
-  if (llvm::Error err = checkOutputPath(outputPath))
+  if (llvm::Error err = checkOutputPath(outputPath, {programPath, dataName}))
     return err;
   llvm::Expected<std::unique_ptr<Program>> program = loadProgram(config);
   if (!program)
@@ -354,11 +402,9 @@ static llvm::Error sample(const ToolConfig &config) {
     return makeError("--steps must be positive");
   if (chunkRows <= 0)
     return makeError("--chunk must be positive");
-  if (llvm::Error err = checkOutputPath(outputPath))
+  if (llvm::Error err = checkOutputPaths({outputPath, plotPath},
+                                         {programPath, checkpointPath}))
     return err;
-  if (!plotPath.empty())
-    if (llvm::Error err = checkOutputPath(plotPath))
-      return err;
   llvm::Expected<std::unique_ptr<Program>> program = loadProgram(config);
   if (!program)
     return program.takeError();
@@ -384,7 +430,7 @@ static llvm::Error sample(const ToolConfig &config) {
       toExpected(readSafeTensors(checkpointPath));
   if (!checkpoint)
     return checkpoint.takeError();
-  if (llvm::Error err = (*sampler)->loadParameters(*checkpoint))
+  if (llvm::Error err = (*sampler)->loadParameters(*checkpoint, allowExtra))
     return err;
 
   std::optional<int64_t> steps;
@@ -450,9 +496,9 @@ static llvm::Error likelihood(const ToolConfig &config) {
     return makeError("--steps must be positive");
   if (chunkRows <= 0)
     return makeError("--chunk must be positive");
-  if (!logpPath.empty())
-    if (llvm::Error err = checkOutputPath(logpPath))
-      return err;
+  if (llvm::Error err =
+          checkOutputPaths({logpPath}, {programPath, checkpointPath, dataName}))
+    return err;
   llvm::Expected<std::unique_ptr<Program>> program = loadProgram(config);
   if (!program)
     return program.takeError();
@@ -499,7 +545,7 @@ static llvm::Error likelihood(const ToolConfig &config) {
       toExpected(readSafeTensors(checkpointPath));
   if (!checkpoint)
     return checkpoint.takeError();
-  if (llvm::Error err = (*evaluator)->loadParameters(*checkpoint))
+  if (llvm::Error err = (*evaluator)->loadParameters(*checkpoint, allowExtra))
     return err;
   std::optional<int64_t> steps;
   if ((*evaluator)->takesSteps())

@@ -52,9 +52,21 @@ int runTool(int argc, char **argv, const ToolConfig &config);
 llvm::Expected<fmrt::Backend> parseBackendFlag(llvm::StringRef flag,
                                                llvm::StringRef toolName);
 
-/// Fails for an output path that is a directory or whose directory does
-/// not exist, before any work is done.
-llvm::Error checkOutputPath(llvm::StringRef path);
+/// Fails, before any work is done, for an output path that could not be
+/// written or would destroy something: a directory, a symbolic link or
+/// another special file (outputs are written as new regular files and
+/// renamed into place, which would replace the link itself: name its
+/// target instead), one of the command's `inputs` (the same file by device
+/// and inode, under any name), a name too long for the temporary file
+/// written next to it, or a directory that does not exist or is not
+/// writable.
+llvm::Error checkOutputPath(llvm::StringRef path,
+                            llvm::ArrayRef<llvm::StringRef> inputs = {});
+
+/// checkOutputPath for every output of one command, which must also differ
+/// from each other.
+llvm::Error checkOutputPaths(llvm::ArrayRef<llvm::StringRef> outputs,
+                             llvm::ArrayRef<llvm::StringRef> inputs);
 
 /// Whether `path` starts like an ELF file: a compiled program.
 bool isCompiledProgram(llvm::StringRef path);

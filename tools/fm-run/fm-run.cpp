@@ -49,7 +49,7 @@ static cl::opt<std::string> compileBackend(
     cl::cat(category()));
 
 static llvm::Error compile() {
-  if (llvm::Error err = checkOutputPath(libraryPath))
+  if (llvm::Error err = checkOutputPath(libraryPath, {sourcePath}))
     return err;
   if (isCompiledProgram(sourcePath))
     return makeError("'" + sourcePath + "' is already compiled");

@@ -9,6 +9,7 @@
 #include "fm/Runtime/StatusBridge.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace fmrt;
@@ -17,7 +18,8 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-llvm::Error EntryParameters::load(const SafeTensorsFile &checkpoint) {
+llvm::Error EntryParameters::load(const SafeTensorsFile &checkpoint,
+                                  bool allowExtra) {
   for (auto [i, input] : llvm::enumerate(entry->inputs)) {
     if (input.role != ValueRole::Param)
       continue;
@@ -26,6 +28,23 @@ llvm::Error EntryParameters::load(const SafeTensorsFile &checkpoint) {
                         {input.type.shape.begin(), input.type.shape.end()})))
       return err;
     values[i] = checkpoint.lookup(input.name)->data;
+  }
+  // Every parameter is there; anything more is not this model's.
+  if (!allowExtra) {
+    std::vector<std::string> extra;
+    for (const SafeTensor &tensor : checkpoint.getTensors())
+      if (llvm::none_of(entry->inputs, [&](const EntryValue &input) {
+            return input.role == ValueRole::Param && input.name == tensor.name;
+          }))
+        extra.push_back("'" + tensor.name + "'");
+    if (!extra.empty())
+      return makeError(llvm::formatv(
+          "checkpoint '{0}' has {1} tensor{2} that '{3}' does not take: {4} "
+          "(--allow-extra ignores them)",
+          checkpoint.getPath(), extra.size(), extra.size() == 1 ? "" : "s",
+          entry->name,
+          llvm::join(llvm::ArrayRef(extra).take_front(4), ", ") +
+              (extra.size() > 4 ? ", ..." : "")));
   }
   return llvm::Error::success();
 }

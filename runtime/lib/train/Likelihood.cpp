@@ -88,8 +88,9 @@ std::optional<int64_t> LikelihoodEvaluator::staticRows() const {
 }
 
 llvm::Error
-LikelihoodEvaluator::loadParameters(const SafeTensorsFile &checkpoint) {
-  return params.load(checkpoint);
+LikelihoodEvaluator::loadParameters(const SafeTensorsFile &checkpoint,
+                                    bool allowExtra) {
+  return params.load(checkpoint, allowExtra);
 }
 
 llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,

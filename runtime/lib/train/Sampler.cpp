@@ -117,7 +117,8 @@ Sampler::parameterShapes() const {
   return shapes;
 }
 
-llvm::Error Sampler::loadParameters(const SafeTensorsFile &checkpoint) {
+llvm::Error Sampler::loadParameters(const SafeTensorsFile &checkpoint,
+                                    bool allowExtra) {
   // A discrete flow's checkpoint records its tokens (where a Trainer wrote
   // it): the same parameter shapes can hide another vocabulary or source.
   const std::map<std::string, std::string> &metadata = checkpoint.getMetadata();
@@ -135,7 +136,7 @@ llvm::Error Sampler::loadParameters(const SafeTensorsFile &checkpoint) {
                        "' holds a discrete flow of " + trained + ", and '" +
                        sampler->name + "' samples " + sampled);
   }
-  return params.load(checkpoint);
+  return params.load(checkpoint, allowExtra);
 }
 
 llvm::Error Sampler::setParameter(llvm::StringRef name,

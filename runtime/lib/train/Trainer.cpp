@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 
@@ -300,8 +301,13 @@ Trainer::run(llvm::ArrayRef<DataSource *> data, const TrainOptions &options,
     metadata["fm.vocabulary"] = std::to_string(*trainStep->vocabulary);
     metadata["fm.source"] = trainStep->source;
   }
-  if (options.ema > 0)
-    metadata["fm.ema"] = llvm::formatv("{0}", options.ema).str();
+  if (options.ema > 0) {
+    // The shortest text that reads back as the same double ("0.999").
+    char text[32];
+    std::to_chars_result end =
+        std::to_chars(text, text + sizeof text, options.ema);
+    metadata["fm.ema"] = std::string(text, end.ptr);
+  }
 
   // One buffer per batch input, filled before every step.
   std::vector<std::vector<char>> storage;

@@ -33,7 +33,10 @@ public:
   static llvm::Error checkTypes(const EntryPoint &entry, llvm::StringRef user);
 
   /// Takes every parameter from `checkpoint` by name, checking its shape.
-  llvm::Error load(const SafeTensorsFile &checkpoint);
+  /// A tensor of the checkpoint that is no parameter of the entry point is
+  /// an error (another model's checkpoint, most likely) unless
+  /// `allowExtra`.
+  llvm::Error load(const SafeTensorsFile &checkpoint, bool allowExtra = false);
   /// Sets parameter `name` (row-major f32 of its shape).
   llvm::Error set(llvm::StringRef name, llvm::ArrayRef<float> value);
   /// Fails, naming it, where a parameter with elements was never set.

@@ -47,7 +47,9 @@ public:
   std::optional<int64_t> staticRows() const;
 
   /// Takes every parameter from `checkpoint` by name, checking its shape.
-  llvm::Error loadParameters(const SafeTensorsFile &checkpoint);
+  /// (`allowExtra`: see EntryParameters::load.)
+  llvm::Error loadParameters(const SafeTensorsFile &checkpoint,
+                             bool allowExtra = false);
 
   /// Writes log p of `n` points `x` ([n, D] f32, row major) into `logp`
   /// (n values, nats) with `steps` solver steps (none where !takesSteps())

@@ -49,7 +49,9 @@ public:
   parameterShapes() const;
 
   /// Takes every parameter from `checkpoint` by name, checking its shape.
-  llvm::Error loadParameters(const SafeTensorsFile &checkpoint);
+  /// (`allowExtra`: see EntryParameters::load.)
+  llvm::Error loadParameters(const SafeTensorsFile &checkpoint,
+                             bool allowExtra = false);
   /// Sets parameter `name` (row-major f32 of its shape), e.g. from a
   /// Trainer in the same process.
   llvm::Error setParameter(llvm::StringRef name, llvm::ArrayRef<float> value);
