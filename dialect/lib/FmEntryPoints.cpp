@@ -17,6 +17,7 @@
 
 #include "fm/Dialect/FmAttrs.h"
 #include "fm/Dialect/FmDialect.h"
+#include "fm/Dialect/FmOps.h"
 #include "fm/Runtime/Roles.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -361,6 +362,10 @@ LogicalResult FmDialect::verifyOperationAttribute(Operation *op,
              << "got " << attr.getValue();
     if (!func)
       return op->emitOpError("'") << name << "' applies to functions only";
+    if (!func.isExternal() &&
+        failed(verifyNoRecursion(
+            op, func, ("entry point '@" + func.getName() + "'").str())))
+      return failure();
     return verifyEntryPoint(func, *role);
   }
   if (name == StringRef(fmrt::kFixedStepsAttr) ||

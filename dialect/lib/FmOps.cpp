@@ -522,6 +522,9 @@ LogicalResult FlowOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!network)
     return emitOpError("network '")
            << getNetwork() << "' does not reference a func.func";
+  if (failed(verifyNoRecursion(*this, network,
+                               ("network '" + getNetwork() + "'").str())))
+    return failure();
   FunctionType type = network.getFunctionType();
   FlowKind kind = getKind();
   bool mean = kind == FlowKind::Mean;
@@ -738,5 +741,69 @@ LogicalResult SamplerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (mean && getDirection() != Direction::Forward)
     return emitOpError("solver meanflow only samples forward, from noise to "
                        "data");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Call graphs
+//===----------------------------------------------------------------------===//
+
+/// The functions `func`'s body refers to by symbol, in order.
+static SmallVector<FunctionOpInterface>
+referencedFunctions(FunctionOpInterface func) {
+  SmallVector<FunctionOpInterface> callees;
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(&func.getFunctionBody());
+  if (!uses)
+    return callees;
+  for (const SymbolTable::SymbolUse &use : *uses)
+    if (auto callee = SymbolTable::lookupNearestSymbolFrom<FunctionOpInterface>(
+            use.getUser(), use.getSymbolRef());
+        callee && !llvm::is_contained(callees, callee))
+      callees.push_back(callee);
+  return callees;
+}
+
+LogicalResult mlir::fm::verifyNoRecursion(Operation *reporter,
+                                          FunctionOpInterface root,
+                                          StringRef what) {
+  // Depth-first, with the chain from the root on an explicit stack.
+  struct Frame {
+    FunctionOpInterface func;
+    SmallVector<FunctionOpInterface> callees;
+    size_t next = 0;
+  };
+  SmallVector<Frame> chain;
+  llvm::SmallPtrSet<Operation *, 16> onChain, done;
+  chain.push_back({root, referencedFunctions(root)});
+  onChain.insert(root);
+  while (!chain.empty()) {
+    Frame &top = chain.back();
+    if (top.next == top.callees.size()) {
+      onChain.erase(top.func);
+      done.insert(top.func);
+      chain.pop_back();
+      continue;
+    }
+    FunctionOpInterface callee = top.callees[top.next++];
+    if (onChain.contains(callee)) {
+      std::string path;
+      bool in = false;
+      for (Frame &frame : chain) {
+        in |= frame.func == callee;
+        if (in)
+          path += "@" + frame.func.getName().str() + " -> ";
+      }
+      path += "@" + callee.getName().str();
+      return reporter->emitOpError()
+             << what << " calls itself (" << path
+             << "): recursion cannot be compiled, it would overflow the "
+                "stack at run time";
+    }
+    if (done.contains(callee))
+      continue;
+    onChain.insert(callee);
+    chain.push_back({callee, referencedFunctions(callee)});
+  }
   return success();
 }

@@ -543,3 +543,41 @@ func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> ten
 fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
 // expected-error @+1 {{'fm.likelihood' op divergence hutchinson needs a static batch, but the network of flow 'f' takes 'tensor<?x2xf32>'}}
 fm.likelihood @dynamic_hutchinson flow(@f) solver(euler) divergence(hutchinson)
+
+// -----
+
+/// A network that calls itself through a helper: compiled code would recurse
+/// without end.
+func.func @helper(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  %y = func.call @v(%x, %t, %w) : (tensor<?x2xf32>, tensor<?xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  %y = func.call @helper(%x, %t, %w) : (tensor<?x2xf32>, tensor<?xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network 'v' calls itself (@v -> @helper -> @v): recursion cannot be compiled, it would overflow the stack at run time}}
+fm.flow @flow_recursive network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+/// Direct recursion.
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  %y = func.call @v(%x, %t, %w) : (tensor<?x2xf32>, tensor<?xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network 'v' calls itself (@v -> @v)}}
+fm.flow @flow_self network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+/// A shared helper called twice is no recursion.
+func.func @layer(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  %a = func.call @layer(%x) : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  %b = func.call @layer(%a) : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %b : tensor<?x2xf32>
+}
+fm.flow @flow_shared network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]

@@ -480,3 +480,34 @@ func.func @likelihood_no_steps(%x: tensor<4x2xf32> {fm.role = "state"}) -> (tens
   %l = tensor.empty() : tensor<4xf32>
   return %l : tensor<4xf32>
 }
+
+// -----
+
+/// An entry point whose call graph comes back to itself, at the loop level
+/// (no fm.flow to check it).
+func.func private @again(%s: i64) -> tensor<2xf32> {
+  %p = func.call @init_loop(%s) : (i64) -> tensor<2xf32>
+  return %p : tensor<2xf32>
+}
+// expected-error @+1 {{'func.func' op entry point '@init_loop' calls itself (@init_loop -> @again -> @init_loop): recursion cannot be compiled, it would overflow the stack at run time}}
+func.func @init_loop(%s: i64 {fm.role = "seed"}) -> (tensor<2xf32> {fm.role = "param", fm.name = "w"})
+    attributes {fm.entry = "init"} {
+  %p = func.call @again(%s) : (i64) -> tensor<2xf32>
+  return %p : tensor<2xf32>
+}
+
+// -----
+
+/// The same through fm.vjp's callee.
+func.func private @loss(%w: tensor<2xf32>) -> f32 {
+  %c = arith.constant 1.0 : f32
+  %l, %g = fm.vjp @loss(%w) cotangents(%c) : (tensor<2xf32>), (f32) -> (f32, tensor<2xf32>)
+  return %l : f32
+}
+// expected-error @+1 {{'func.func' op entry point '@init_vjp' calls itself (@loss -> @loss)}}
+func.func @init_vjp(%s: i64 {fm.role = "seed"}) -> (tensor<2xf32> {fm.role = "param", fm.name = "w"})
+    attributes {fm.entry = "init"} {
+  %w = arith.constant dense<1.0> : tensor<2xf32>
+  %l = func.call @loss(%w) : (tensor<2xf32>) -> f32
+  return %w : tensor<2xf32>
+}

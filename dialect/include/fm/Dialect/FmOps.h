@@ -21,4 +21,16 @@
 #define GET_OP_CLASSES
 #include "fm/Dialect/FmOps.h.inc"
 
+namespace mlir::fm {
+
+/// Fails, reporting on `reporter`, where a chain of symbol references to
+/// functions (func.call, fm.vjp, fm.integrate, ...) from `root` comes back
+/// to a function already on the chain: compiled code would recurse without
+/// end and overflow the stack. `what` names the root in the message
+/// ("network 'v'").
+LogicalResult verifyNoRecursion(Operation *reporter, FunctionOpInterface root,
+                                StringRef what);
+
+} // namespace mlir::fm
+
 #endif // FM_DIALECT_FMOPS_H
