@@ -40,8 +40,10 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -304,6 +306,40 @@ loadProgram(const ToolConfig &config) {
 // train
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Catches SIGINT and SIGTERM while it lives: the first sets received() to
+/// the signal's number and restores the default action, so a second one
+/// ends the process.
+class StopSignals {
+public:
+  StopSignals() {
+    struct sigaction action = {};
+    action.sa_handler = &StopSignals::handle;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &previousInt);
+    sigaction(SIGTERM, &action, &previousTerm);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &previousInt, nullptr);
+    sigaction(SIGTERM, &previousTerm, nullptr);
+  }
+  StopSignals(const StopSignals &) = delete;
+  StopSignals &operator=(const StopSignals &) = delete;
+
+  const std::atomic<int> &received() const { return signal; }
+
+private:
+  static void handle(int number) { signal.store(number); }
+
+  static std::atomic<int> signal;
+  struct sigaction previousInt = {}, previousTerm = {};
+};
+std::atomic<int> StopSignals::signal{0};
+static_assert(std::atomic<int>::is_always_lock_free,
+              "a signal handler may store only to a lock-free atomic");
+} // namespace
+
 static llvm::Error train(const ToolConfig &config) {
   if (trainSteps <= 0)
     return makeError("--steps must be positive");
@@ -363,6 +399,10 @@ static llvm::Error train(const ToolConfig &config) {
                                     p.step, p.steps, p.loss, rate);
     }
   };
+  // SIGINT and SIGTERM stop the run after the step under way, with a
+  // checkpoint of the steps done; a second one ends the process at once.
+  StopSignals stop;
+  options.stopSignal = &stop.received();
   llvm::Error result = (*trainer)->run(data, options, progress);
   if (terminal)
     llvm::errs() << "\n";
@@ -693,10 +733,21 @@ int fm::cli::runTool(int argc, char **argv, const ToolConfig &config) {
         << "train, sample, likelihood or eval (see --help)\n";
     return 2;
   }
-  if (result) {
-    llvm::WithColor::error(llvm::errs(), config.name)
-        << llvm::toString(std::move(result)) << "\n";
-    return 1;
-  }
-  return 0;
+  if (!result)
+    return 0;
+  // An interrupted run exits as the signal would have (128 + its number),
+  // with a note of what it kept rather than an error.
+  int interrupted = 0;
+  result = llvm::handleErrors(
+      std::move(result), [&](const fmrt::TrainInterrupted &stop) {
+        interrupted = stop.signal;
+        llvm::WithColor::note(llvm::errs(), config.name)
+            << llvm::toString(llvm::make_error<fmrt::TrainInterrupted>(stop))
+            << "\n";
+      });
+  if (!result)
+    return 128 + interrupted;
+  llvm::WithColor::error(llvm::errs(), config.name)
+      << llvm::toString(std::move(result)) << "\n";
+  return 1;
 }

@@ -16,6 +16,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 
 using namespace fmrt;
 
@@ -357,7 +358,34 @@ Trainer::run(llvm::ArrayRef<DataSource *> data, const TrainOptions &options,
       if (llvm::Error err = saveCheckpoint(options.checkpointPath, metadata))
         return err;
       wroteCheckpoint = true;
+    } else if (int signal = options.stopSignal ? options.stopSignal->load() : 0;
+               signal && !options.checkpointPath.empty()) {
+      metadata["fm.steps"] = std::to_string(done);
+      if (llvm::Error err = saveCheckpoint(options.checkpointPath, metadata))
+        return err;
     }
+    if (int signal = options.stopSignal ? options.stopSignal->load() : 0;
+        signal && done < options.steps)
+      return llvm::make_error<TrainInterrupted>(signal, done, options.steps,
+                                                options.checkpointPath);
   }
   return llvm::Error::success();
+}
+
+char TrainInterrupted::ID = 0;
+
+void TrainInterrupted::log(llvm::raw_ostream &os) const {
+  const char *name = signal == SIGINT    ? "SIGINT"
+                     : signal == SIGTERM ? "SIGTERM"
+                                         : nullptr;
+  os << "interrupted by ";
+  if (name)
+    os << name;
+  else
+    os << "signal " << signal;
+  os << " after " << done << " of " << steps << " steps; ";
+  if (checkpoint.empty())
+    os << "nothing was written";
+  else
+    os << "wrote '" << checkpoint << "' (the model after step " << done << ")";
 }

@@ -23,6 +23,7 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,6 +52,32 @@ struct TrainOptions {
   /// Metadata added to every checkpoint, besides the format, seed, steps
   /// and moving average that the trainer records itself.
   std::map<std::string, std::string> metadata;
+  /// Read after every step: a nonzero value (a signal number, set by a
+  /// signal handler) stops the run after that step, with a checkpoint of
+  /// the steps done, and run() returns TrainInterrupted.
+  const std::atomic<int> *stopSignal = nullptr;
+};
+
+/// What Trainer::run returns when TrainOptions::stopSignal stopped it.
+class TrainInterrupted : public llvm::ErrorInfo<TrainInterrupted> {
+public:
+  static char ID;
+  TrainInterrupted(int signal, int64_t done, int64_t steps,
+                   std::string checkpoint)
+      : signal(signal), done(done), steps(steps),
+        checkpoint(std::move(checkpoint)) {}
+  /// "interrupted by SIGINT after 120 of 10000 steps; wrote 'm.safetensors'
+  /// (the model after step 120)".
+  void log(llvm::raw_ostream &os) const override;
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+  /// The signal, the steps done and asked for, and the checkpoint written
+  /// ("" where the run writes none).
+  int signal;
+  int64_t done, steps;
+  std::string checkpoint;
 };
 
 /// What Trainer::run reports after each step.
