@@ -10,6 +10,7 @@
 #include "fm/Dialect/FmDialect.h"
 #include "fm/Pipelines/Pipelines.h"
 #include "fm/Target/CPU/Passes.h"
+#include "fm/Target/GPU/Passes.h"
 #include "fm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -78,6 +79,7 @@ void mlir::fm::registerFmPasses() {
     registerFmConversionPasses();
     registerFmTransformsPasses();
     registerFmTargetCPUPasses();
+    registerFmTargetGPUPasses();
     registerFmPipelines();
   });
 }

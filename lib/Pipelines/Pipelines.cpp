@@ -8,12 +8,14 @@
 
 #include "fm/Conversion/Passes.h"
 #include "fm/Target/CPU/Passes.h"
+#include "fm/Target/GPU/Passes.h"
 #include "fm/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -110,7 +112,81 @@ void mlir::fm::buildFmDnnlPipeline(OpPassManager &pm) {
   buildFmPipeline(pm, Backend::Dnnl);
 }
 
+llvm::StringRef mlir::fm::configuredCudaToolkit() {
+#ifdef FM_CUDA_TOOLKIT_DIR
+  return FM_CUDA_TOOLKIT_DIR;
+#else
+  return "";
+#endif
+}
+
+void mlir::fm::buildFmGpuKernelsPipeline(OpPassManager &pm,
+                                         const GpuKernelsOptions &options) {
+  // Kernels: no canonicalization between the mapping and the conversion,
+  // which would merge the tiled loop nests (docs/notes/CudaLowering.md).
+  OpPassManager &kernels = pm.nest<func::FuncOp>();
+  kernels.addPass(createFmGpuMapLinalg());
+  kernels.addPass(createConvertParallelLoopToGpuPass());
+  kernels.addPass(createFmGpuCheckHostLoops());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  // Launches, copies and allocations on a stream, in order.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+
+  std::string toolkit =
+      options.toolkit.empty() ? configuredCudaToolkit().str() : options.toolkit;
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = "+ptx80";
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  device.addPass(createStripDebugInfoPass());
+  device.addPass(createConvertGpuOpsToNVVMOps());
+  device.addPass(createCanonicalizerPass());
+  device.addPass(createCSEPass());
+  device.addPass(createReconcileUnrealizedCastsPass());
+  // The host side, once the kernels are NVVM (gpu-to-llvm needs their
+  // final signatures).
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = toolkit;
+  binary.compilationTarget = !options.format.empty()
+                                 ? options.format
+                                 : (toolkit.empty() ? "isa" : "fatbin");
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
 namespace {
+/// The options of `fm-gpu-kernels-pipeline`.
+struct FmGpuKernelsOptions : PassPipelineOptions<FmGpuKernelsOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("GPU architecture (sm_90)"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit root (default: the one configured)")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa, bin or fatbin (default: fatbin with a toolkit, "
+                     "else isa)")};
+};
+
 /// The options of `fm-pipeline`.
 struct FmPipelineOptions : PassPipelineOptions<FmPipelineOptions> {
   Option<Backend> backend{
@@ -138,4 +214,13 @@ void mlir::fm::registerFmPipelines() {
       "Lower fm and linalg on tensors to the LLVM dialect for the host CPU, "
       "with contractions as calls of the runtime's oneDNN layer",
       buildFmDnnlPipeline);
+  PassPipelineRegistration<FmGpuKernelsOptions>(
+      "fm-gpu-kernels-pipeline",
+      "Lower linalg on buffers to GPU kernels (NVVM, embedded) and host code "
+      "calling a CUDA runtime layer",
+      [](OpPassManager &pm, const FmGpuKernelsOptions &options) {
+        buildFmGpuKernelsPipeline(
+            pm,
+            GpuKernelsOptions{options.chip, options.toolkit, options.format});
+      });
 }

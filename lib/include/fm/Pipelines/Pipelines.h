@@ -11,6 +11,8 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace mlir::fm {
 
 /// Adds to `pm` (anchored on builtin.module) the passes that take a module
@@ -31,9 +33,37 @@ void buildFmCpuPipeline(OpPassManager &pm);
 /// provide it).
 void buildFmDnnlPipeline(OpPassManager &pm);
 
+/// Options of buildFmGpuKernelsPipeline.
+struct GpuKernelsOptions {
+  /// The GPU architecture kernels are built for.
+  std::string chip = "sm_90";
+  /// A CUDA toolkit's root: where libdevice (the math functions) and ptxas
+  /// come from. "" uses the one found when FM-MLIR was configured, if any.
+  std::string toolkit;
+  /// What is embedded: "isa" (PTX, compiled by the driver at load time),
+  /// "bin" (a cubin, needs ptxas) or "fatbin" (cubin and PTX); "" picks
+  /// fatbin with a toolkit and PTX without one.
+  std::string format;
+};
+
+/// The CUDA toolkit FM-MLIR was configured with, or "".
+llvm::StringRef configuredCudaToolkit();
+
+/// Adds to `pm` the GPU half of the coming `fm-cuda-pipeline` (issue 13):
+/// it takes a bufferized module (linalg on memrefs, whose buffers live in
+/// device memory) to the LLVM dialect, with every linalg op a kernel
+/// (fm-gpu-map-linalg, convert-parallel-loops-to-gpu; nothing left on the
+/// host that touches memory: fm-gpu-check-host-loops), launched
+/// asynchronously, and the kernels compiled for `options.chip` and
+/// embedded as a `gpu.binary`. The host code calls the `mgpu*` functions
+/// of a CUDA runtime layer.
+void buildFmGpuKernelsPipeline(OpPassManager &pm,
+                               const GpuKernelsOptions &options);
+
 /// Registers the named pipelines with the global pass registry:
 /// `fm-pipeline{backend=dnnl|linalg}`, and its two spellings
-/// `fm-cpu-pipeline` (linalg) and `fm-dnnl-pipeline`.
+/// `fm-cpu-pipeline` (linalg) and `fm-dnnl-pipeline`, and
+/// `fm-gpu-kernels-pipeline{chip= toolkit= format=}`.
 void registerFmPipelines();
 
 } // namespace mlir::fm
