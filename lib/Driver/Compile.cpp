@@ -14,6 +14,8 @@
 
 #include "fm/Driver/Compile.h"
 
+#include "fm/Runtime/LibrarySeal.h"
+
 #if FM_HAVE_DNNL
 #include "fm/Runtime/Dnnl.h"
 #endif
@@ -508,6 +510,8 @@ llvm::Error mlir::fm::driver::compileToLibrary(llvm::StringRef source,
       log += (*buffer)->getBuffer().trim().str();
     return fail(*linker + " failed" + (log.empty() ? "" : ":\n" + log));
   }
+  if (llvm::Error err = fmrt::sealLibrary(libraryPath))
+    return fail(llvm::toString(std::move(err)));
   if (std::error_code ec = llvm::sys::fs::rename(libraryPath, outputPath))
     return fail(ec.message());
   removeLibrary.releaseFile();

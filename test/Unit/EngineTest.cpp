@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fm/Driver/Compile.h"
+#include "fm/Runtime/LibrarySeal.h"
 
 #include "TempDir.h"
 
@@ -310,6 +311,49 @@ TEST_F(LibraryTest, LoadRejectsWhatIsNotACompiledProgram) {
             std::string::npos);
   EXPECT_NE(message(Program::load(dir.str())).find("directory"),
             std::string::npos);
+}
+
+/// A library is checked against the seal `fm-run compile` appended before
+/// the loader maps it: cut short, extended or with one byte changed, it is
+/// refused with the reason, and never loaded.
+TEST_F(LibraryTest, DamagedLibrariesAreRefusedBeforeLoading) {
+  std::string library = path("axpy.so");
+  llvm::Error err = driver::compileToLibrary(kAxpy, "axpy.mlir", library);
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  std::string bytes = readBytes(library);
+  ASSERT_GT(bytes.size(), kSealSize + 4096);
+  EXPECT_EQ(bytes.substr(bytes.size() - 8), "FM-SEAL1");
+  auto message = [](llvm::Expected<std::unique_ptr<Program>> program) {
+    return program ? std::string("<loaded>") : toString(program.takeError());
+  };
+  EXPECT_EQ(message(Program::load(library)), "<loaded>");
+
+  std::string noSeal = "it has no seal of `fm-run compile` (it was not "
+                       "written by it, or was cut short or extended since); "
+                       "compile it again";
+  std::string cut = writeBytes("cut.so", bytes.substr(0, bytes.size() / 2));
+  EXPECT_EQ(message(Program::load(cut)),
+            "cannot load '" + cut + "': " + noSeal);
+  std::string extended = writeBytes("extended.so", bytes + "more");
+  EXPECT_EQ(message(Program::load(extended)),
+            "cannot load '" + extended + "': " + noSeal);
+  // A seal moved to the end of a longer file: the recorded length differs.
+  std::string body = bytes.substr(0, bytes.size() - kSealSize);
+  std::string moved = writeBytes(
+      "moved.so", body + "pad" + bytes.substr(bytes.size() - kSealSize));
+  EXPECT_EQ(message(Program::load(moved)),
+            "cannot load '" + moved + "': it is " +
+                std::to_string(body.size() + 3) +
+                " bytes long where `fm-run compile` wrote " +
+                std::to_string(body.size()) +
+                " (cut short or extended); compile it again");
+  std::string changed = bytes;
+  changed[4000] ^= 0x5a;
+  std::string modified = writeBytes("modified.so", changed);
+  EXPECT_EQ(message(Program::load(modified)),
+            "cannot load '" + modified +
+                "': its contents do not match the SHA-256 that `fm-run "
+                "compile` recorded (it was modified since); compile it again");
 }
 
 TEST(ManifestTest, RoundTrips) {

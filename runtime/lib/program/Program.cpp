@@ -12,6 +12,8 @@
 
 #include "fm/Runtime/Program.h"
 
+#include "fm/Runtime/LibrarySeal.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -415,6 +417,9 @@ llvm::Expected<std::unique_ptr<Program>> Program::load(llvm::StringRef path) {
     return fail("no such file");
   if (llvm::sys::fs::is_directory(absolute))
     return fail("it is a directory");
+  // Before the loader maps it: a damaged library could crash it.
+  if (llvm::Error err = checkLibrarySeal(absolute))
+    return fail(llvm::toString(std::move(err)) + "; compile it again");
 
   dlerror();
   void *handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL);
