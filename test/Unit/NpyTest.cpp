@@ -25,6 +25,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -168,6 +169,72 @@ TEST_F(NpyTest, WritesInt64LikeNumpySave) {
   EXPECT_EQ(back->ints, std::vector<int64_t>(std::begin(data), std::end(data)));
   EXPECT_FALSE(fmrt::writeNpyInt64(path("bad.npy"), nullptr, 2, 2).ok());
   EXPECT_FALSE(fmrt::writeNpyInt64(path("bad.npy"), data, -1, 2).ok());
+}
+
+/// Streamed in chunks of any size, an array's file holds the bytes
+/// writeNpy and writeNpyInt64 write for it, and npyFileBytes says how many;
+/// a producer that fails, gives too few or too many rows, or a non-finite
+/// float leaves an existing file as it was.
+TEST_F(NpyTest, StreamedWritesEqualWholeWrites) {
+  std::vector<float> floats(7 * 3);
+  for (size_t i = 0; i < floats.size(); ++i)
+    floats[i] = 0.25f * static_cast<float>(i) - 2.0f;
+  std::vector<int64_t> ints(7 * 3);
+  for (size_t i = 0; i < ints.size(); ++i)
+    ints[i] = static_cast<int64_t>(i * i) - 5;
+  ASSERT_TRUE(fmrt::writeNpy(path("f.npy"), floats.data(), 7, 3).ok());
+  ASSERT_TRUE(fmrt::writeNpyInt64(path("i.npy"), ints.data(), 7, 3).ok());
+  auto inChunks = [](const void *data, size_t size) {
+    return [=](const fmrt::NpyRowSink &write) {
+      const char *bytes = static_cast<const char *>(data);
+      for (int64_t first = 0, rows = 1; first < 7; first += rows, ++rows) {
+        rows = std::min<int64_t>(rows, 7 - first);
+        if (fmrt::Status s = write(bytes + first * 3 * size, rows); !s.ok())
+          return s;
+      }
+      return fmrt::Status::success();
+    };
+  };
+  ASSERT_TRUE(fmrt::writeNpyStreamed(path("fs.npy"), fmrt::ElementType::F32, 7,
+                                     3, inChunks(floats.data(), 4))
+                  .ok());
+  ASSERT_TRUE(fmrt::writeNpyStreamed(path("is.npy"), fmrt::ElementType::I64, 7,
+                                     3, inChunks(ints.data(), 8))
+                  .ok());
+  EXPECT_EQ(readBytes(path("fs.npy")), readBytes(path("f.npy")));
+  EXPECT_EQ(readBytes(path("is.npy")), readBytes(path("i.npy")));
+  EXPECT_EQ(fmrt::npyFileBytes(fmrt::ElementType::F32, 7, 3),
+            static_cast<int64_t>(readBytes(path("f.npy")).size()));
+  EXPECT_EQ(fmrt::npyFileBytes(fmrt::ElementType::I64, 7, 3),
+            static_cast<int64_t>(readBytes(path("i.npy")).size()));
+  EXPECT_EQ(fmrt::npyFileBytes(fmrt::ElementType::F32, int64_t(1) << 62, 2),
+            -1);
+
+  std::string kept = writeBytes("kept.npy", "old contents");
+  auto fails = [&](fmrt::ElementType element, int64_t rows,
+                   const std::function<fmrt::Status(const fmrt::NpyRowSink &)>
+                       &produce) {
+    fmrt::Status status =
+        fmrt::writeNpyStreamed(kept, element, rows, 3, produce);
+    EXPECT_EQ(readBytes(kept), "old contents");
+    return status.ok() ? std::string("<written>") : status.message();
+  };
+  EXPECT_EQ(fails(fmrt::ElementType::F32, 8, inChunks(floats.data(), 4)),
+            "cannot write '" + kept + "': 7 rows for an array of 8");
+  EXPECT_EQ(fails(fmrt::ElementType::F32, 6, inChunks(floats.data(), 4)),
+            "cannot write '" + kept + "': 7 rows for an array of 6");
+  EXPECT_EQ(fails(fmrt::ElementType::F32, 7,
+                  [](const fmrt::NpyRowSink &) {
+                    return fmrt::Status::error("the sampler failed");
+                  }),
+            "cannot write '" + kept + "': the sampler failed");
+  floats[10] = std::nanf("");
+  EXPECT_NE(
+      fails(fmrt::ElementType::F32, 7, inChunks(floats.data(), 4)).find("NaN"),
+      std::string::npos);
+  EXPECT_EQ(fails(fmrt::ElementType::F64, 7, inChunks(floats.data(), 4)),
+            "cannot write '" + kept +
+                "': only float32 and int64 arrays are written");
 }
 
 TEST_F(NpyTest, WriteReplacesAnExistingFile) {

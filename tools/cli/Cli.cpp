@@ -476,36 +476,90 @@ static llvm::Error sample(const ToolConfig &config) {
   std::optional<int64_t> steps;
   if ((*sampler)->takesSteps())
     steps = solverSteps.getValue();
-  std::vector<float> samples;
-  std::vector<int64_t> tokenSamples;
+
+  // The points stream into the .npy chunk by chunk, so memory stays
+  // bounded for any -n; the file's size is known before any work.
+  ElementType element = tokens ? ElementType::I64 : ElementType::F32;
+  int64_t bytes = npyFileBytes(element, count, dims);
+  if (bytes < 0)
+    return makeError(llvm::formatv(
+        "-n {0} points of {1} values is too large for one file", count, dims));
+  llvm::StringRef outputDir = llvm::sys::path::parent_path(outputPath);
+  if (outputDir.empty())
+    outputDir = ".";
+  if (llvm::ErrorOr<llvm::sys::fs::space_info> space =
+          llvm::sys::fs::disk_space(outputDir);
+      space && static_cast<uint64_t>(bytes) > space->available)
+    return makeError(llvm::formatv(
+        "writing {0} points takes {1} bytes, and '{2}' has {3} bytes free",
+        count, bytes, outputDir, space->available));
+  // --plot draws the first kPlotPoints points.
+  constexpr int64_t kPlotPoints = 1000000;
+  int64_t plotted = plotPath.empty() ? 0 : std::min(count, kPlotPoints);
+  std::vector<float> plotPoints;
+  std::vector<int64_t> plotTokens;
+  bool terminal = llvm::sys::Process::StandardErrIsDisplayed();
+  int64_t reported = 0;
+  std::string failure;
   auto start = std::chrono::steady_clock::now();
-  if (tokens) {
-    tokenSamples.resize(count * dims);
-    if (llvm::Error err = (*sampler)->sampleTokens(tokenSamples.data(), count,
-                                                   seed, steps, chunkRows))
-      return err;
-  } else {
-    samples.resize(count * dims);
-    if (llvm::Error err = (*sampler)->sampleFromNoise(samples.data(), count,
-                                                      seed, steps, chunkRows))
-      return err;
-  }
+  Status written = writeNpyStreamed(
+      outputPath, element, count, dims, [&](const NpyRowSink &write) {
+        auto sink = [&](const void *points, int64_t first,
+                        int64_t rows) -> llvm::Error {
+          int64_t values = rows * dims;
+          if (!tokens) {
+            const auto *v = static_cast<const float *>(points);
+            for (int64_t i = 0; i < values; ++i)
+              if (!std::isfinite(v[i]))
+                return makeError(llvm::formatv(
+                    "sample {0} is not finite; nothing was written",
+                    first + i / dims));
+          }
+          int64_t keep = std::clamp<int64_t>(plotted - first, 0, rows) * dims;
+          if (tokens)
+            plotTokens.insert(plotTokens.end(),
+                              static_cast<const int64_t *>(points),
+                              static_cast<const int64_t *>(points) + keep);
+          else
+            plotPoints.insert(plotPoints.end(),
+                              static_cast<const float *>(points),
+                              static_cast<const float *>(points) + keep);
+          if (Status status = write(points, rows); !status.ok())
+            return toError(status);
+          int64_t done = first + rows;
+          if (done < count && (terminal || done - reported >= count / 10)) {
+            llvm::errs() << llvm::formatv("{0}sampled {1}/{2} points{3}",
+                                          terminal ? "\r" : "", done, count,
+                                          terminal ? "" : "\n");
+            reported = done;
+          }
+          return llvm::Error::success();
+        };
+        llvm::Error err =
+            tokens
+                ? (*sampler)->sampleTokens(count, seed, steps, chunkRows, sink)
+                : (*sampler)->sampleFromNoise(count, seed, steps, chunkRows,
+                                              sink);
+        if (err) {
+          failure = llvm::toString(std::move(err));
+          return Status::error(failure);
+        }
+        return Status::success();
+      });
+  if (terminal && reported > 0)
+    llvm::errs() << "\n";
+  if (!failure.empty())
+    return makeError(failure);
+  if (llvm::Error err = toError(written))
+    return err;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  for (size_t i = 0; i < samples.size(); ++i)
-    if (!std::isfinite(samples[i]))
-      return makeError(llvm::formatv(
-          "sample {0} is not finite; nothing was written", i / dims));
-  if (llvm::Error err = toError(
-          tokens ? writeNpyInt64(outputPath, tokenSamples.data(), count, dims)
-                 : writeNpy(outputPath, samples.data(), count, dims)))
-    return err;
   if (!plotPath.empty())
-    if (llvm::Error err =
-            toError(tokens ? writeTokenGridPng(plotPath, tokenSamples.data(),
-                                               count, (*sampler)->vocabulary())
-                           : writeScatterPng(plotPath, samples.data(), count)))
+    if (llvm::Error err = toError(
+            tokens ? writeTokenGridPng(plotPath, plotTokens.data(), plotted,
+                                       (*sampler)->vocabulary())
+                   : writeScatterPng(plotPath, plotPoints.data(), plotted)))
       return err;
   std::string how =
       steps ? llvm::formatv("{0} {1} steps", *steps, entry.solver).str()

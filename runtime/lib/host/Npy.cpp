@@ -420,14 +420,23 @@ StatusOr<NpyArray> fmrt::readNpy(std::string_view path) {
   return array;
 }
 
-/// Writes a [rows, cols] .npy file of `descr` ('<f4', '<i8') whose data
-/// `writeData` writes: numpy.save's bytes for the same array.
-static Status writeNpyFile(std::string_view path, const char *descr,
-                           int64_t rows, int64_t cols,
-                           const std::function<void(FileWriter &)> &writeData) {
-  // numpy's _write_array_header and _wrap_header for version 1.0: the dict
-  // with sorted keys, spare spaces for the growth axis, then spaces and a
-  // newline up to a multiple of ARRAY_ALIGN.
+/// Appends `count` int64 values, little endian.
+static void writeInt64LE(FileWriter &os, const int64_t *data, int64_t count) {
+  char buffer[4096];
+  for (int64_t i = 0; i < count;) {
+    int64_t chunk = std::min<int64_t>(count - i, sizeof(buffer) / 8);
+    for (int64_t k = 0; k < chunk; ++k)
+      writeLittleEndian(buffer + 8 * k, static_cast<uint64_t>(data[i + k]), 8);
+    os.write(buffer, static_cast<size_t>(chunk) * 8);
+    i += chunk;
+  }
+}
+
+/// The header of a [rows, cols] .npy file of `descr` ('<f4', '<i8'), as
+/// numpy's _write_array_header and _wrap_header write it for version 1.0:
+/// the dict with sorted keys, spare spaces for the growth axis, then spaces
+/// and a newline up to a multiple of ARRAY_ALIGN.
+static std::string npyHeader(const char *descr, int64_t rows, int64_t cols) {
   std::string rowsText = std::to_string(rows);
   std::string header = std::string("{'descr': '") + descr +
                        "', 'fortran_order': False, 'shape': (" + rowsText +
@@ -438,7 +447,16 @@ static Status writeNpyFile(std::string_view path, const char *descr,
       kArrayAlign - (kMagicLen + 2 + 2 + withNewline) % kArrayAlign;
   header.append(padding, ' ');
   header += '\n';
+  return header;
+}
 
+/// Writes a [rows, cols] .npy file of `descr` ('<f4', '<i8') whose data
+/// `writeData` writes: numpy.save's bytes for the same array.
+static Status
+writeNpyFile(std::string_view path, const char *descr, int64_t rows,
+             int64_t cols,
+             const std::function<Status(FileWriter &)> &writeData) {
+  std::string header = npyHeader(descr, rows, cols);
   return writeFileAtomically(path, [&](FileWriter &os) {
     char prefix[kMagicLen + 4];
     std::memcpy(prefix, kMagic, kMagicLen);
@@ -447,8 +465,7 @@ static Status writeNpyFile(std::string_view path, const char *descr,
     writeLittleEndian(prefix + 8, header.size(), 2);
     os.write(prefix, sizeof(prefix));
     os.write(header);
-    writeData(os);
-    return Status::success();
+    return writeData(os);
   });
 }
 
@@ -483,6 +500,7 @@ Status fmrt::writeNpy(std::string_view path, const float *data, int64_t rows,
                            "': " + nonFiniteMessage(data[i], i, cols));
   return writeNpyFile(path, "<f4", rows, cols, [&](FileWriter &os) {
     writeFloat32LE(os, data, *count);
+    return Status::success();
   });
 }
 
@@ -492,14 +510,66 @@ Status fmrt::writeNpyInt64(std::string_view path, const int64_t *data,
   if (!count.ok())
     return count.status();
   return writeNpyFile(path, "<i8", rows, cols, [&](FileWriter &os) {
-    char buffer[4096];
-    for (int64_t i = 0; i < *count;) {
-      int64_t chunk = std::min<int64_t>(*count - i, sizeof(buffer) / 8);
-      for (int64_t k = 0; k < chunk; ++k)
-        writeLittleEndian(buffer + 8 * k, static_cast<uint64_t>(data[i + k]),
-                          8);
-      os.write(buffer, static_cast<size_t>(chunk) * 8);
-      i += chunk;
-    }
+    writeInt64LE(os, data, *count);
+    return Status::success();
   });
+}
+
+int64_t fmrt::npyFileBytes(ElementType element, int64_t rows, int64_t cols) {
+  int64_t count, data, total;
+  if (rows < 0 || cols < 0 || __builtin_mul_overflow(rows, cols, &count) ||
+      __builtin_mul_overflow(count, elementSize(element), &data) ||
+      __builtin_add_overflow(
+          data,
+          static_cast<int64_t>(kMagicLen + 4 +
+                               npyHeader("<f4", rows, cols).size()),
+          &total))
+    return -1;
+  return total;
+}
+
+Status fmrt::writeNpyStreamed(
+    std::string_view path, ElementType element, int64_t rows, int64_t cols,
+    const std::function<Status(const NpyRowSink &)> &produce) {
+  auto fail = [&](const std::string &what) {
+    return Status::error("cannot write '" + std::string(path) + "': " + what);
+  };
+  if (element != ElementType::F32 && element != ElementType::I64)
+    return fail("only float32 and int64 arrays are written");
+  if (npyFileBytes(element, rows, cols) < 0)
+    return fail("shape [" + std::to_string(rows) + ", " + std::to_string(cols) +
+                "] is too large");
+  const char *descr = element == ElementType::F32 ? "<f4" : "<i8";
+  Status result;
+  Status written = writeNpyFile(path, descr, rows, cols, [&](FileWriter &os) {
+    int64_t done = 0;
+    NpyRowSink sink = [&](const void *data, int64_t count) -> Status {
+      if (count < 0 || count > rows - done)
+        return Status::error(std::to_string(done + count) +
+                             " rows for an "
+                             "array of " +
+                             std::to_string(rows));
+      int64_t elements = count * cols;
+      if (element == ElementType::F32) {
+        const auto *values = static_cast<const float *>(data);
+        for (int64_t i = 0; i < elements; ++i)
+          if (!std::isfinite(values[i]))
+            return Status::error(
+                nonFiniteMessage(values[i], done * cols + i, cols));
+        writeFloat32LE(os, values, elements);
+      } else {
+        writeInt64LE(os, static_cast<const int64_t *>(data), elements);
+      }
+      done += count;
+      return Status::success();
+    };
+    result = produce(sink);
+    if (result.ok() && done != rows)
+      result = Status::error(std::to_string(done) + " rows for an array of " +
+                             std::to_string(rows));
+    return result;
+  });
+  if (!result.ok())
+    return fail(result.message());
+  return written;
 }

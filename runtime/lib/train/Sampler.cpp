@@ -190,54 +190,89 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
   return llvm::Error::success();
 }
 
+/// Rows per call of a chunked run: a multiple of 4 (so that a chunk's
+/// Philox draws start at a block), at least 4.
+static int64_t rowsPerChunk(int64_t chunkRows) {
+  return std::max<int64_t>(4, chunkRows / 4 * 4);
+}
+
+llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
+                                     std::optional<int64_t> steps,
+                                     int64_t chunkRows, PointSink sink) {
+  if (samplesTokens())
+    return makeError("'" + sampler->name + "' samples tokens, not f32 points");
+  if (llvm::Error err = checkCall(n, steps, chunkRows))
+    return err;
+  int64_t width = pointSize();
+  int64_t rowsPerCall = rowsPerChunk(chunkRows);
+  PhiloxStream noise(seed, kSampleNoiseStream);
+  std::vector<float> x0, points;
+  for (int64_t first = 0; first < n; first += rowsPerCall) {
+    int64_t rows = std::min(rowsPerCall, n - first);
+    x0.resize(rows * width);
+    points.resize(rows * width);
+    noise.fillNormal(x0.data(), rows * width,
+                     static_cast<uint64_t>(first * width / 4));
+    if (llvm::Error err = sample(x0.data(), points.data(), rows, steps, rows))
+      return err;
+    if (llvm::Error err = sink(points.data(), first, rows))
+      return err;
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error Sampler::sampleFromNoise(float *out, int64_t n, uint64_t seed,
                                      std::optional<int64_t> steps,
                                      int64_t chunkRows) {
   int64_t width = pointSize();
-  if (n <= 0)
-    return makeError("the number of points must be positive");
-  // All the noise at once, so the points do not depend on the chunking.
-  std::vector<float> x0(n * width);
-  PhiloxStream(seed, kSampleNoiseStream).fillNormal(x0.data(), x0.size(), 0);
-  return sample(x0.data(), out, n, steps, chunkRows);
+  return sampleFromNoise(
+      n, seed, steps, chunkRows,
+      [&](const void *points, int64_t first, int64_t count) {
+        const auto *values = static_cast<const float *>(points);
+        std::copy(values, values + count * width, out + first * width);
+        return llvm::Error::success();
+      });
 }
 
-llvm::Error Sampler::sampleTokens(int64_t *out, int64_t n, uint64_t seed,
+llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
                                   std::optional<int64_t> steps,
-                                  int64_t chunkRows) {
+                                  int64_t chunkRows, PointSink sink) {
   if (!samplesTokens())
     return makeError("'" + sampler->name + "' samples f32 points, not tokens");
   if (llvm::Error err = checkCall(n, steps, chunkRows))
     return err;
   int64_t width = pointSize();
   int64_t vocab = vocabulary();
-  // The source tokens, all at once.
-  if (sampler->source == "mask")
-    std::fill(out, out + n * width, vocab);
-  else
-    PhiloxStream(seed, kSampleNoiseStream)
-        .fillTokens(out, n * width, 0, static_cast<uint32_t>(vocab));
-
+  bool mask = sampler->source == "mask";
+  PhiloxStream noise(seed, kSampleNoiseStream);
   // The sampler's draws for a row depend on its index among all rows (its
   // final draw packs 4 tokens to a block): chunks of 4k rows.
-  int64_t rowsPerCall = std::max<int64_t>(4, chunkRows / 4 * 4);
+  int64_t rowsPerCall = rowsPerChunk(chunkRows);
   bool narrow = sampler->inputs[stateInput].type.element == ElementType::I32;
+  std::vector<int64_t> source, wideIn, points;
   std::vector<int32_t> narrowIn, narrowOut;
-  std::vector<int64_t> wideIn;
   for (int64_t first = 0; first < n; first += rowsPerCall) {
     int64_t rows = std::min(rowsPerCall, n - first);
-    int64_t *chunkOut = out + first * width;
+    // The chunk's source tokens: its part of one draw of all n points.
+    source.resize(rows * width);
+    if (mask)
+      std::fill(source.begin(), source.end(), vocab);
+    else
+      noise.fillTokens(source.data(), rows * width,
+                       static_cast<uint64_t>(first * width / 4),
+                       static_cast<uint32_t>(vocab));
     // Compiled code may write into its arguments' buffers: pass a copy.
     TensorRef in, result;
+    points.resize(rows * width);
     if (narrow) {
-      narrowIn.assign(chunkOut, chunkOut + rows * width);
+      narrowIn.assign(source.begin(), source.end());
       narrowOut.resize(rows * width);
       in = TensorRef(narrowIn.data(), pointsShape(rows));
       result = TensorRef(narrowOut.data(), pointsShape(rows));
     } else {
-      wideIn.assign(chunkOut, chunkOut + rows * width);
+      wideIn.assign(source.begin(), source.end());
       in = TensorRef(wideIn.data(), pointsShape(rows));
-      result = TensorRef(chunkOut, pointsShape(rows));
+      result = TensorRef(points.data(), pointsShape(rows));
     }
     std::vector<Argument> args;
     for (size_t i = 0; i < sampler->inputs.size(); ++i) {
@@ -255,7 +290,22 @@ llvm::Error Sampler::sampleTokens(int64_t *out, int64_t n, uint64_t seed,
     if (llvm::Error err = program.call(sampler->name, args, {result}))
       return err;
     if (narrow)
-      std::copy(narrowOut.begin(), narrowOut.end(), chunkOut);
+      std::copy(narrowOut.begin(), narrowOut.end(), points.begin());
+    if (llvm::Error err = sink(points.data(), first, rows))
+      return err;
   }
   return llvm::Error::success();
+}
+
+llvm::Error Sampler::sampleTokens(int64_t *out, int64_t n, uint64_t seed,
+                                  std::optional<int64_t> steps,
+                                  int64_t chunkRows) {
+  int64_t width = pointSize();
+  return sampleTokens(
+      n, seed, steps, chunkRows,
+      [&](const void *points, int64_t first, int64_t count) {
+        const auto *values = static_cast<const int64_t *>(points);
+        std::copy(values, values + count * width, out + first * width);
+        return llvm::Error::success();
+      });
 }

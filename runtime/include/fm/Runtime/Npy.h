@@ -25,6 +25,7 @@
 #include "fm/Runtime/Status.h"
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -91,6 +92,25 @@ Status writeNpy(std::string_view path, const float *data, int64_t rows,
 /// a null `data` with elements are errors.
 Status writeNpyInt64(std::string_view path, const int64_t *data, int64_t rows,
                      int64_t cols);
+
+/// Consumes `rows` consecutive rows (row-major) of the array being written.
+using NpyRowSink = std::function<Status(const void *data, int64_t rows)>;
+
+/// Writes a [rows, cols] float32 ('<f4') or int64 ('<i8') array to `path`
+/// as writeNpy and writeNpyInt64 do, without holding it in memory:
+/// `produce` calls the sink with the rows in order, in chunks of any size.
+/// The file is replaced atomically once `produce` succeeded and gave
+/// exactly `rows` rows; otherwise (its error, too few or too many rows, a
+/// non-finite float) nothing is written and an existing file stays.
+/// `element` is ElementType::F32 or ElementType::I64.
+Status
+writeNpyStreamed(std::string_view path, ElementType element, int64_t rows,
+                 int64_t cols,
+                 const std::function<Status(const NpyRowSink &)> &produce);
+
+/// The size in bytes of the .npy file writeNpyStreamed writes, or -1 where
+/// it would not fit an int64.
+int64_t npyFileBytes(ElementType element, int64_t rows, int64_t cols);
 
 } // namespace fmrt
 

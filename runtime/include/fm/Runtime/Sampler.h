@@ -19,6 +19,8 @@
 #include "fm/Runtime/Program.h"
 #include "fm/Runtime/SafeTensors.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 #include <optional>
 #include <vector>
 
@@ -62,8 +64,21 @@ public:
   llvm::Error sample(const float *x0, float *out, int64_t n,
                      std::optional<int64_t> steps, int64_t chunkRows);
 
+  /// Consumes rows [first, first + count) of a sampling run's points, row
+  /// major: f32 values, or int64 tokens for a discrete flow's sampler.
+  using PointSink = llvm::function_ref<llvm::Error(
+      const void *points, int64_t first, int64_t count)>;
+
   /// Draws `n` source points from N(0, I) with `seed` (stream
-  /// kSampleNoiseStream) and integrates them into `out`.
+  /// kSampleNoiseStream), integrates them in chunks of a multiple of 4 rows
+  /// (at least 4, at most `chunkRows` where that is 4 or more) and hands
+  /// each chunk to `sink` as it is done, so memory stays bounded for any
+  /// `n`. The points do not depend on the chunk size: each chunk's noise is
+  /// the part of one draw of all n that it covers.
+  llvm::Error sampleFromNoise(int64_t n, uint64_t seed,
+                              std::optional<int64_t> steps, int64_t chunkRows,
+                              PointSink sink);
+  /// The same into `out` ([n, ...] f32).
   llvm::Error sampleFromNoise(float *out, int64_t n, uint64_t seed,
                               std::optional<int64_t> steps, int64_t chunkRows);
 
@@ -76,8 +91,12 @@ public:
   /// A discrete flow's sampling: draws `n` points of source tokens with
   /// `seed` (uniform over the vocabulary from stream kSampleNoiseStream, or
   /// the mask token) and runs the sampler on them, passing it `seed` for
-  /// its own draws, into `out` ([n, ...] row major). Chunks take a multiple
-  /// of 4 rows (at least 4), so the tokens do not depend on `chunkRows`.
+  /// its own draws, chunk by chunk into `sink` as sampleFromNoise does. The
+  /// tokens do not depend on `chunkRows`.
+  llvm::Error sampleTokens(int64_t n, uint64_t seed,
+                           std::optional<int64_t> steps, int64_t chunkRows,
+                           PointSink sink);
+  /// The same into `out` ([n, ...] int64).
   llvm::Error sampleTokens(int64_t *out, int64_t n, uint64_t seed,
                            std::optional<int64_t> steps, int64_t chunkRows);
 
