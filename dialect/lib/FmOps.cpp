@@ -446,6 +446,24 @@ LogicalResult FlowOp::verify() {
   return success();
 }
 
+/// The bytes of `count` elements of `elementBytes` times the dimensions of
+/// `shape`, or nullopt where that is more than a process can address
+/// (2^47 bytes on x86-64 and AArch64 Linux) or overflows.
+static std::optional<int64_t> addressableBytes(ArrayRef<int64_t> shape,
+                                               int64_t elementBytes,
+                                               int64_t count = 1) {
+  constexpr int64_t kAddressable = int64_t(1) << 47;
+  int64_t bytes = elementBytes;
+  if (__builtin_mul_overflow(bytes, count, &bytes))
+    return std::nullopt;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes))
+      return std::nullopt;
+  if (bytes > kAddressable)
+    return std::nullopt;
+  return bytes;
+}
+
 /// The signature of a velocity or mean flow's network:
 /// (x: tensor<N x D x f32>, t[, r]: tensor<N x f32>, params...) -> x's type.
 static LogicalResult verifyContinuousNetwork(FlowOp flow,
@@ -554,6 +572,10 @@ LogicalResult FlowOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
              << i << " (argument #" << i + first
              << ") must be a statically shaped f32 tensor of rank >= 1, got "
              << param;
+    if (!addressableBytes(paramType.getShape(), 4))
+      return emitOpError("network parameter #")
+             << i << " " << param
+             << " is more than a process can address (2^47 bytes)";
     if (getFanIn(network, kind, i) == 0)
       return emitOpError("network parameter #")
              << i
@@ -638,6 +660,14 @@ LogicalResult TrainerOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
            << getFlow() << "' has a network without parameters: there is "
            << "nothing to train";
   auto xType = llvm::dyn_cast<RankedTensorType>(network.getArgumentTypes()[0]);
+  int64_t elementBytes =
+      xType ? (xType.getElementTypeBitWidth() + 7) / 8 : int64_t(4);
+  if (!addressableBytes(flow.getDataShape(), elementBytes,
+                        getBatchAttr().getInt()))
+    return emitOpError("batch ")
+           << getBatchAttr().getInt() << " of data_shape "
+           << formatShape(flow.getDataShape())
+           << " is more than a process can address (2^47 bytes)";
   if (xType && xType.getRank() >= 1 && !xType.isDynamicDim(0) &&
       xType.getDimSize(0) != getBatchAttr().getInt())
     return emitOpError("batch ")

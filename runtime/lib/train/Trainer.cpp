@@ -18,6 +18,8 @@
 #include <cmath>
 #include <csignal>
 
+#include <unistd.h>
+
 using namespace fmrt;
 
 static llvm::Error makeError(const llvm::Twine &message) {
@@ -170,6 +172,33 @@ llvm::Error Trainer::buildLayout() {
         return s.role == ValueRole::Loss;
       }) != 1)
     return makeError("'" + trainStep->name + "' must return one loss");
+
+  // Two copies of every parameter and optimizer state, and the batches:
+  // refuse what this machine cannot hold before allocating any of it.
+  uint64_t bytes = 0;
+  bool overflow = false;
+  auto add = [&](llvm::ArrayRef<int64_t> shape, uint64_t elementBytes,
+                 uint64_t copies) {
+    uint64_t total = elementBytes * copies;
+    for (int64_t d : shape)
+      overflow |= d < 0 || __builtin_mul_overflow(
+                               total, static_cast<uint64_t>(d), &total);
+    overflow |= __builtin_add_overflow(bytes, total, &bytes);
+  };
+  for (const ParameterInfo &param : params)
+    add(param.shape, sizeof(float), 2 * (slots.size() + 1));
+  for (const BatchSpec &spec : batchSpecs)
+    add(spec.shape, elementSize(spec.element), 1);
+  uint64_t memory = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                    static_cast<uint64_t>(::sysconf(_SC_PAGE_SIZE));
+  if (overflow || bytes > memory)
+    return makeError(llvm::formatv(
+        "'{0}' needs {1} bytes for its parameters, optimizer state (two "
+        "copies of each) and batches, more than this machine's {2} bytes of "
+        "memory",
+        trainStep->name,
+        overflow ? std::string("more than 2^64") : std::to_string(bytes),
+        memory));
 
   for (auto &copy : state) {
     copy.clear();

@@ -581,3 +581,22 @@ func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> ten
   return %b : tensor<?x2xf32>
 }
 fm.flow @flow_shared network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+
+// -----
+
+/// Sizes no process can address are rejected when verified, never aborted
+/// at run time (a batch of 2^62 rows; a parameter of 10^16 floats).
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+fm.flow @f network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
+// expected-error @+1 {{'fm.trainer' op batch 4611686018427387904 of data_shape [2] is more than a process can address (2^47 bytes)}}
+fm.trainer @huge_batch flow(@f) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>) time(#fm.uniform) batch(4611686018427387904)
+
+// -----
+
+func.func @v(%x: tensor<?x2xf32>, %t: tensor<?xf32>, %w: tensor<100000000x100000000xf32>) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network parameter #0 'tensor<100000000x100000000xf32>' is more than a process can address (2^47 bytes)}}
+fm.flow @huge_param network(@v) path(#fm.cond_ot) source(gaussian) data_shape [2]
