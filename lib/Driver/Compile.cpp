@@ -14,6 +14,7 @@
 
 #include "fm/Driver/Compile.h"
 
+#include "fm/Runtime/Allocation.h"
 #include "fm/Runtime/LibrarySeal.h"
 
 #if FM_HAVE_DNNL
@@ -323,6 +324,11 @@ mlir::fm::driver::compile(llvm::StringRef source, llvm::StringRef bufferName,
     return symbols;
   });
 #endif
+  // The module's allocations report failure to the runtime.
+  if (llvm::Expected<void *> hook = engine->lookup(fmrt::kOutOfMemoryHook))
+    fmrt::installOutOfMemoryHook(*hook);
+  else
+    llvm::consumeError(hook.takeError());
   // LLVM's JIT generates code on first lookup: do it now, so compilation
   // errors surface here and calls (and their timings) never include it.
   llvm::StringMap<Program::PackedFunction> functions;

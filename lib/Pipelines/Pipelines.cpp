@@ -96,11 +96,16 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations through the runtime's functions, which report a failed one
+  // instead of returning NULL (fm/Runtime/Allocation.h).
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(fm::createFmCpuCheckedAllocations());
   pm.addPass(createCanonicalizerPass());
 }
 

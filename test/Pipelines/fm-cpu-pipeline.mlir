@@ -46,11 +46,12 @@
 // PASSES-NEXT: convert-math-to-llvm
 // PASSES-NEXT: convert-arith-to-llvm
 // PASSES-NEXT: convert-ub-to-llvm
-// PASSES-NEXT: finalize-memref-to-llvm
+// PASSES-NEXT: finalize-memref-to-llvm{{.*}}use-generic-functions=true
 // PASSES-NEXT: convert-func-to-llvm
 // PASSES-NEXT: convert-cf-to-llvm
 // PASSES-NEXT: convert-index-to-llvm
 // PASSES-NEXT: reconcile-unrealized-casts,
+// PASSES-NEXT: fm-cpu-checked-allocations,
 // PASSES-NEXT: canonicalize
 // PASSES-NEXT: )
 

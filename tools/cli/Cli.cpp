@@ -45,9 +45,11 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <new>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 using namespace fmrt;
@@ -762,6 +764,15 @@ static void keepFreedMemory() {
 int fm::cli::runTool(int argc, char **argv, const ToolConfig &config) {
   llvm::InitLLVM init(argc, argv);
   keepFreedMemory();
+  // The runtime's own allocations (built without exceptions) end the
+  // process with a message and status 1 rather than a crash; compiled
+  // code's come back to Program::call as errors (fm/Runtime/Allocation.h).
+  std::set_new_handler([] {
+    static const char message[] = "error: out of memory\n";
+    [[maybe_unused]] ssize_t written =
+        ::write(STDERR_FILENO, message, sizeof message - 1);
+    std::_Exit(1);
+  });
   cl::HideUnrelatedOptions(category());
   cl::ParseCommandLineOptions(
       argc, argv,

@@ -12,6 +12,7 @@
 
 #include "fm/Runtime/Program.h"
 
+#include "fm/Runtime/Allocation.h"
 #include "fm/Runtime/LibrarySeal.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -21,6 +22,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <csetjmp>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -428,6 +430,7 @@ llvm::Expected<std::unique_ptr<Program>> Program::load(llvm::StringRef path) {
     return fail(why ? why : "dlopen failed");
   }
   std::shared_ptr<void> owner(handle, [](void *h) { dlclose(h); });
+  installOutOfMemoryHook(dlsym(handle, kOutOfMemoryHook));
 
   const auto *text =
       static_cast<const char *>(dlsym(handle, "fm_program_manifest"));
@@ -651,7 +654,18 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
   llvm::SmallVector<int64_t, 64> resultStorage((size + 7) / 8 + 1);
   void *resultPtr = slots.empty() ? nullptr : resultStorage.data();
   llvm::SmallVector<void *> pointers = packed.pointers(resultPtr);
+  // An allocation that fails in compiled code comes back here
+  // (fm/Runtime/Allocation.h): no frame between has anything to destroy.
+  std::jmp_buf failure;
+  std::jmp_buf *outer = detail::setAllocationFailureTarget(&failure);
+  if (setjmp(failure)) {
+    detail::setAllocationFailureTarget(outer);
+    return makeError(
+        llvm::formatv("'{0}' could not allocate {1} bytes: out of memory", name,
+                      detail::lastFailedAllocation()));
+  }
   impl->functions.lookup(name)(pointers.data());
+  detail::setAllocationFailureTarget(outer);
 
   // Copy every result out, then free what the compiled code allocated (once
   // per buffer, and never an argument's buffer).

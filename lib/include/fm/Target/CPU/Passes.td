@@ -166,4 +166,23 @@ def FmCpuInlineStridedCopies : Pass<"fm-cpu-inline-strided-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FmCpuCheckedAllocations
+    : Pass<"fm-cpu-checked-allocations", "::mlir::ModuleOp"> {
+  let summary = "Define the allocation functions of lowered code, with a "
+                "check for failure";
+  let description = [{
+    After `finalize-memref-to-llvm{use-generic-functions}`, lowered code
+    allocates with `_mlir_memref_to_llvm_alloc(size)` and frees with
+    `_mlir_memref_to_llvm_free(ptr)`. This pass defines both in the module
+    (internal), on `malloc` and `free`: where `malloc` returns null for a
+    nonzero size, the allocation calls the handler in the global
+    `fm_out_of_memory_hook`, which the runtime sets when it loads the
+    module and which returns control to the `Program::call` that ran the
+    code as an error, and `abort`s where the global is null (in
+    `mlir-runner`, say). Compiled code therefore never dereferences a failed
+    allocation, and a compiled library needs nothing from its host.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // FM_TARGET_CPU_PASSES_TD
