@@ -503,6 +503,7 @@ static llvm::Error sample(const ToolConfig &config) {
   bool terminal = llvm::sys::Process::StandardErrIsDisplayed();
   int64_t reported = 0;
   std::string failure;
+  double seconds = 0;
   auto start = std::chrono::steady_clock::now();
   Status written = writeNpyStreamed(
       outputPath, element, count, dims, [&](const NpyRowSink &write) {
@@ -542,11 +543,25 @@ static llvm::Error sample(const ToolConfig &config) {
                 ? (*sampler)->sampleTokens(count, seed, steps, chunkRows, sink)
                 : (*sampler)->sampleFromNoise(count, seed, steps, chunkRows,
                                               sink);
+        // The time of sampling itself, chunks written to the file included.
+        seconds = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
         if (err) {
           failure = llvm::toString(std::move(err));
           return Status::error(failure);
         }
-        return Status::success();
+        // The plot is written before the .npy is renamed into place, so a
+        // failed plot leaves neither output behind.
+        if (plotPath.empty())
+          return Status::success();
+        Status plot =
+            tokens ? writeTokenGridPng(plotPath, plotTokens.data(), plotted,
+                                       (*sampler)->vocabulary())
+                   : writeScatterPng(plotPath, plotPoints.data(), plotted);
+        if (!plot.ok())
+          failure = plot.message();
+        return plot;
       });
   if (terminal && reported > 0)
     llvm::errs() << "\n";
@@ -554,15 +569,6 @@ static llvm::Error sample(const ToolConfig &config) {
     return makeError(failure);
   if (llvm::Error err = toError(written))
     return err;
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  if (!plotPath.empty())
-    if (llvm::Error err = toError(
-            tokens ? writeTokenGridPng(plotPath, plotTokens.data(), plotted,
-                                       (*sampler)->vocabulary())
-                   : writeScatterPng(plotPath, plotPoints.data(), plotted)))
-      return err;
   std::string how =
       steps ? llvm::formatv("{0} {1} steps", *steps, entry.solver).str()
       : entry.fixedSteps
