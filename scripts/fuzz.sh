@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of the runtime's readers (test/Fuzz: the
+# safetensors, .npy and manifest readers, with ASan and UBSan) in
+# build-fuzz/ and runs each for SECONDS seconds (default 60), starting from
+# the seeds in test/Fuzz/corpus/<target> and keeping what it finds in
+# build-fuzz/corpus/<target>. A crash or sanitizer report stops that target
+# with its reproducer (crash-*) in build-fuzz/ and makes the script fail.
+# Installs Debian's libclang-rt-22-dev (libFuzzer and the sanitizers' run
+# time) when it is missing.
+#
+# usage: scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-60}
+build=$root/build-fuzz
+
+"$root/scripts/setup.sh"
+if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null |
+    grep -q "install ok installed"; then
+  sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q \
+    --no-install-recommends libclang-rt-22-dev
+fi
+
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
+if [[ ! -f $build/build.ninja ]]; then
+  cmake -G Ninja -S "$root" -B "$build" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DFM_BUILD_TESTS=OFF -DFM_FUZZ=ON >/dev/null
+fi
+targets=(safetensors npy manifest)
+cmake --build "$build" --target "${targets[@]/#/fm-fuzz-}"
+
+status=0
+cd "$build"
+for target in "${targets[@]}"; do
+  mkdir -p "corpus/$target"
+  log=$build/fuzz-$target.log
+  if "$build/bin/fm-fuzz-$target" -max_total_time="$seconds" \
+      -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+      "corpus/$target" "$root/test/Fuzz/corpus/$target" >"$log" 2>&1; then
+    result=ok
+  else
+    result=FAILED
+    status=1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+  features=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
+  echo "fm-fuzz-$target: $result, ${runs:-0} executions in ${seconds} s," \
+    "${coverage:-cov: 0} edges, ${features:-ft: 0} features, corpus" \
+    "$(ls "corpus/$target" | wc -l) inputs (log: $log)"
+done
+exit $status
