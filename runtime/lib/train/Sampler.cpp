@@ -173,21 +173,42 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
     // Compiled code may write into its arguments' buffers (one-shot
     // bufferization takes function arguments as writable): pass a copy.
     chunk.assign(x0 + first * width, x0 + (first + rows) * width);
-    std::vector<Argument> args;
-    for (auto [i, input] : llvm::enumerate(sampler->inputs)) {
-      if (i == stateInput)
-        args.push_back(TensorRef{chunk.data(), pointsShape(rows)});
-      else if (stepsInput && i == *stepsInput)
-        args.push_back(*steps);
-      else
-        args.push_back(params.argument(i));
-    }
     if (llvm::Error err =
-            program.call(sampler->name, args,
-                         {TensorRef{out + first * width, pointsShape(rows)}}))
+            call(TensorRef{chunk.data(), pointsShape(rows)},
+                 TensorRef{out + first * width, pointsShape(rows)}, steps,
+                 /*seed=*/0, first))
       return err;
   }
   return llvm::Error::success();
+}
+
+llvm::Error Sampler::call(TensorRef state, TensorRef result,
+                          std::optional<int64_t> steps, uint64_t seed,
+                          int64_t first) {
+  std::vector<Argument> args;
+  for (size_t i = 0; i < sampler->inputs.size(); ++i) {
+    if (i == stateInput)
+      args.push_back(state);
+    else if (stepsInput && i == *stepsInput)
+      args.push_back(*steps);
+    else if (seedInput && i == *seedInput)
+      args.push_back(static_cast<int64_t>(seed));
+    else if (firstRowInput && i == *firstRowInput)
+      args.push_back(first);
+    else
+      args.push_back(params.argument(i));
+  }
+  return program.call(sampler->name, args, {result});
+}
+
+/// A sink that copies each chunk of points (`width` values of T each) to
+/// its place in `out`.
+template <typename T> static auto copyInto(T *out, int64_t width) {
+  return [=](const void *points, int64_t first, int64_t count) {
+    const auto *values = static_cast<const T *>(points);
+    std::copy(values, values + count * width, out + first * width);
+    return llvm::Error::success();
+  };
 }
 
 /// Rows per call of a chunked run: a multiple of 4 (so that a chunk's
@@ -213,7 +234,10 @@ llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
     points.resize(rows * width);
     noise.fillNormal(x0.data(), rows * width,
                      static_cast<uint64_t>(first * width / 4));
-    if (llvm::Error err = sample(x0.data(), points.data(), rows, steps, rows))
+    // x0 is drawn afresh for every chunk: the call may write into it.
+    if (llvm::Error err = call(TensorRef{x0.data(), pointsShape(rows)},
+                               TensorRef{points.data(), pointsShape(rows)},
+                               steps, seed, first))
       return err;
     if (llvm::Error err = sink(points.data(), first, rows))
       return err;
@@ -224,14 +248,8 @@ llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
 llvm::Error Sampler::sampleFromNoise(float *out, int64_t n, uint64_t seed,
                                      std::optional<int64_t> steps,
                                      int64_t chunkRows) {
-  int64_t width = pointSize();
-  return sampleFromNoise(
-      n, seed, steps, chunkRows,
-      [&](const void *points, int64_t first, int64_t count) {
-        const auto *values = static_cast<const float *>(points);
-        std::copy(values, values + count * width, out + first * width);
-        return llvm::Error::success();
-      });
+  auto sink = copyInto(out, pointSize());
+  return sampleFromNoise(n, seed, steps, chunkRows, sink);
 }
 
 llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
@@ -249,7 +267,7 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
   // final draw packs 4 tokens to a block): chunks of 4k rows.
   int64_t rowsPerCall = rowsPerChunk(chunkRows);
   bool narrow = sampler->inputs[stateInput].type.element == ElementType::I32;
-  std::vector<int64_t> source, wideIn, points;
+  std::vector<int64_t> source, points;
   std::vector<int32_t> narrowIn, narrowOut;
   for (int64_t first = 0; first < n; first += rowsPerCall) {
     int64_t rows = std::min(rowsPerCall, n - first);
@@ -261,8 +279,9 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
       noise.fillTokens(source.data(), rows * width,
                        static_cast<uint64_t>(first * width / 4),
                        static_cast<uint32_t>(vocab));
-    // Compiled code may write into its arguments' buffers: pass a copy.
-    TensorRef in, result;
+    // `source` is drawn afresh for every chunk: the call may write into it.
+    TensorRef in(source.data(), pointsShape(rows));
+    TensorRef result;
     points.resize(rows * width);
     if (narrow) {
       narrowIn.assign(source.begin(), source.end());
@@ -270,24 +289,9 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
       in = TensorRef(narrowIn.data(), pointsShape(rows));
       result = TensorRef(narrowOut.data(), pointsShape(rows));
     } else {
-      wideIn.assign(source.begin(), source.end());
-      in = TensorRef(wideIn.data(), pointsShape(rows));
       result = TensorRef(points.data(), pointsShape(rows));
     }
-    std::vector<Argument> args;
-    for (size_t i = 0; i < sampler->inputs.size(); ++i) {
-      if (i == stateInput)
-        args.push_back(in);
-      else if (stepsInput && i == *stepsInput)
-        args.push_back(*steps);
-      else if (i == *seedInput)
-        args.push_back(static_cast<int64_t>(seed));
-      else if (i == *firstRowInput)
-        args.push_back(first);
-      else
-        args.push_back(params.argument(i));
-    }
-    if (llvm::Error err = program.call(sampler->name, args, {result}))
+    if (llvm::Error err = call(in, result, steps, seed, first))
       return err;
     if (narrow)
       std::copy(narrowOut.begin(), narrowOut.end(), points.begin());
@@ -300,12 +304,6 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
 llvm::Error Sampler::sampleTokens(int64_t *out, int64_t n, uint64_t seed,
                                   std::optional<int64_t> steps,
                                   int64_t chunkRows) {
-  int64_t width = pointSize();
-  return sampleTokens(
-      n, seed, steps, chunkRows,
-      [&](const void *points, int64_t first, int64_t count) {
-        const auto *values = static_cast<const int64_t *>(points);
-        std::copy(values, values + count * width, out + first * width);
-        return llvm::Error::success();
-      });
+  auto sink = copyInto(out, pointSize());
+  return sampleTokens(n, seed, steps, chunkRows, sink);
 }

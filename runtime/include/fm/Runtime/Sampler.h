@@ -106,6 +106,11 @@ private:
   /// The checks every sampling call makes first.
   llvm::Error checkCall(int64_t n, std::optional<int64_t> steps,
                         int64_t chunkRows) const;
+  /// One call of the sampler: points `state` in (the compiled code may
+  /// write into that buffer), `result` out; `seed` and `first` (the index
+  /// of the first point among all) go to a discrete flow's sampler.
+  llvm::Error call(TensorRef state, TensorRef result,
+                   std::optional<int64_t> steps, uint64_t seed, int64_t first);
 
   Program &program;
   const EntryPoint *sampler;
