@@ -511,3 +511,29 @@ func.func @init_vjp(%s: i64 {fm.role = "seed"}) -> (tensor<2xf32> {fm.role = "pa
   %l = func.call @loss(%w) : (tensor<2xf32>) -> f32
   return %w : tensor<2xf32>
 }
+
+// -----
+
+/// A discrete flow's token attributes on an entry point.
+// expected-error @+1 {{'func.func' op 'fm.source' must be "uniform" or "mask", got "gaussian"}}
+func.func @bad_source(%s: i64 {fm.role = "seed"}) -> (tensor<2xf32> {fm.role = "param", fm.name = "w"})
+    attributes {fm.entry = "init", fm.source = "gaussian"} {
+  %w = arith.constant dense<1.0> : tensor<2xf32>
+  return %w : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.vocabulary' must be an i64 in [1, 2^31 - 1), got 0 : i64}}
+func.func @bad_vocabulary(%s: i64 {fm.role = "seed"}) -> (tensor<2xf32> {fm.role = "param", fm.name = "w"})
+    attributes {fm.entry = "init", fm.vocabulary = 0 : i64} {
+  %w = arith.constant dense<1.0> : tensor<2xf32>
+  return %w : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'fm.vocabulary' needs an 'fm.entry'}}
+func.func @vocabulary_without_entry() attributes {fm.vocabulary = 4 : i64} {
+  return
+}
