@@ -217,61 +217,6 @@ bool fm::cli::isCompiledProgram(llvm::StringRef path) {
                                              4) == 0;
 }
 
-llvm::Error fm::cli::checkOutputPath(llvm::StringRef path,
-                                     llvm::ArrayRef<llvm::StringRef> inputs) {
-  namespace fs = llvm::sys::fs;
-  if (path.empty())
-    return makeError("an output path is empty");
-  fs::file_status status;
-  if (!fs::status(path, status, /*follow=*/false) && fs::exists(status)) {
-    if (fs::is_directory(path))
-      return makeError("output '" + path + "' is a directory");
-    if (fs::is_symlink_file(status))
-      return makeError("output '" + path +
-                       "' is a symbolic link, which writing would replace "
-                       "with a file; name its target instead");
-    if (!fs::is_regular_file(status))
-      return makeError("output '" + path +
-                       "' is not a regular file (a device, FIFO or socket)");
-    for (llvm::StringRef input : inputs) {
-      bool same = false;
-      if (!input.empty() && !fs::equivalent(path, input, same) && same)
-        return makeError("output '" + path + "' is the input '" + input +
-                         "', which writing it would destroy");
-    }
-  }
-  // Written as `<name>.tmp-XXXXXXXX`, then renamed (fm/Runtime/FileUtils.h).
-  constexpr size_t kTempSuffix = 13, kNameMax = 255;
-  llvm::StringRef name = llvm::sys::path::filename(path);
-  if (name.size() + kTempSuffix > kNameMax)
-    return makeError(llvm::formatv("output name '{0}' is {1} bytes long; "
-                                   "with its temporary suffix it exceeds the "
-                                   "file system's {2}",
-                                   name, name.size(), kNameMax));
-  llvm::StringRef dir = llvm::sys::path::parent_path(path);
-  if (dir.empty())
-    dir = ".";
-  if (!fs::is_directory(dir))
-    return makeError("output directory '" + dir + "' does not exist");
-  if (fs::access(dir, fs::AccessMode::Write))
-    return makeError("output directory '" + dir + "' is not writable");
-  return llvm::Error::success();
-}
-
-llvm::Error fm::cli::checkOutputPaths(llvm::ArrayRef<llvm::StringRef> outputs,
-                                      llvm::ArrayRef<llvm::StringRef> inputs) {
-  for (auto [i, output] : llvm::enumerate(outputs)) {
-    if (output.empty())
-      continue;
-    if (llvm::Error err = checkOutputPath(output, inputs))
-      return err;
-    for (llvm::StringRef other : outputs.take_front(i))
-      if (other == output)
-        return makeError("'" + output + "' is named for two outputs");
-  }
-  return llvm::Error::success();
-}
-
 /// The program to run: a compiled library as it is, an .mlir file compiled
 /// for --backend where the tool has a compiler.
 static llvm::Expected<std::unique_ptr<Program>>
