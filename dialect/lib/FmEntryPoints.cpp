@@ -84,8 +84,10 @@ static LogicalResult checkType(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "must be index or i64, got " << type;
     return success();
   case fmrt::ValueRole::Loss:
-    if (!type.isF32())
-      return emitError() << "must be f32, got " << type;
+    // A 0-d tensor where the loss stays in GPU memory (fm-gpu-device-tensors).
+    if (!type.isF32() &&
+        !(tensor && tensor.getRank() == 0 && tensor.getElementType().isF32()))
+      return emitError() << "must be f32 or tensor<f32>, got " << type;
     return success();
   case fmrt::ValueRole::LogP:
     if (!tensor || tensor.getRank() != 1 || !tensor.getElementType().isF32())

@@ -33,8 +33,6 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/IRBuilder.h"
@@ -215,14 +213,15 @@ struct LoweredProgram {
 static llvm::Expected<LoweredProgram> lower(llvm::StringRef source,
                                             llvm::StringRef bufferName,
                                             const CompileOptions &options) {
-  if (!isBackendAvailable(options.backend))
+  // Code for the GPU is compiled here and run by a runtime with the CUDA
+  // layer, which need not be this one.
+  if (options.backend != Backend::Cuda && !isBackendAvailable(options.backend))
     return makeError("cannot compile '" + bufferName + "' for the " +
                      llvm::StringRef(backendName(options.backend)) +
                      " backend: this build lacks it");
   mlir::DialectRegistry registry;
   mlir::fm::registerFmDialects(registry);
-  mlir::registerBuiltinDialectTranslation(registry);
-  mlir::registerLLVMDialectTranslation(registry);
+  mlir::fm::registerFmTranslations(registry);
   mlir::fm::registerFmPasses();
   LoweredProgram lowered;
   lowered.context = std::make_unique<mlir::MLIRContext>(registry);
@@ -286,6 +285,10 @@ hostTargetMachine(const CompileOptions &options, bool positionIndependent) {
 llvm::Expected<std::unique_ptr<Program>>
 mlir::fm::driver::compile(llvm::StringRef source, llvm::StringRef bufferName,
                           const CompileOptions &options) {
+  if (options.backend == Backend::Cuda)
+    return makeError("cannot compile '" + bufferName +
+                     "' for the cuda backend in this process: GPU code is "
+                     "compiled ahead of time (fm-run compile --backend cuda)");
   llvm::Expected<LoweredProgram> lowered = lower(source, bufferName, options);
   if (!lowered)
     return lowered.takeError();

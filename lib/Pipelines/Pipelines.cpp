@@ -24,10 +24,13 @@
 using namespace mlir;
 using fmrt::Backend;
 
-/// Built from the passes' create functions rather than a textual pipeline,
-/// so it works in a host compiler that never registered MLIR's passes. The
-/// textual equivalents are in docs/Pipelines.md.
-void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
+/// The pipelines are built from the passes' create functions rather than
+/// textual pipelines, so they work in a host compiler that never registered
+/// MLIR's passes. The textual equivalents are in docs/Pipelines.md.
+
+/// The target-independent front half of every pipeline: the declarative
+/// level to linalg on tensors, differentiated, inlined and fused.
+static void buildTensorPipeline(OpPassManager &pm) {
   // The declarative level to loop-level functions, fm → linalg on tensors,
   // differentiation (fm.vjp, fm.jvp) of the result, and fusion of the
   // elementwise chains.
@@ -51,6 +54,25 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   pm.addPass(createLinalgGeneralizeNamedOpsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+/// One-shot bufferization of a whole module, entry points included.
+static void addBufferization(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  // Loops (training steps, ODE steps) yield freshly computed tensors.
+  bufferize.allowReturnAllocsFromLoops = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
+  if (backend == Backend::Cuda)
+    return buildFmCudaPipeline(pm, GpuKernelsOptions{});
+  buildTensorPipeline(pm);
   // linalg: contractions become register-blocked vector code. (dnnl: they
   // stay generics until they are calls, after bufferization.)
   if (backend == Backend::Linalg) {
@@ -65,15 +87,7 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
     pm.addPass(fm::createFmCpuApproximateMath());
 
   // Tensors → buffers, across function boundaries, then deallocation.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  // Loops (training steps, ODE steps) yield freshly computed tensors.
-  bufferize.allowReturnAllocsFromLoops = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  addBufferization(pm);
   if (backend == Backend::Dnnl) {
     pm.addPass(fm::createFmLinalgToDnnl());
     pm.addPass(fm::createFmCpuApproximateMath());
@@ -125,6 +139,21 @@ llvm::StringRef mlir::fm::configuredCudaToolkit() {
 #endif
 }
 
+void mlir::fm::buildFmCudaPipeline(OpPassManager &pm,
+                                   const GpuKernelsOptions &options) {
+  buildTensorPipeline(pm);
+  // Generics with their contiguous loop innermost, which the kernel
+  // mapping puts on thread_x: a warp reads consecutive elements.
+  pm.addPass(fm::createFmCpuLoopOrder());
+  pm.addPass(fm::createFmGpuDeviceTensors());
+  addBufferization(pm);
+  pm.addPass(fm::createFmGpuLinalgToCublas());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(fm::createFmGpuDeviceMemory());
+  buildFmGpuKernelsPipeline(pm, options);
+}
+
 void mlir::fm::buildFmGpuKernelsPipeline(OpPassManager &pm,
                                          const GpuKernelsOptions &options) {
   // Kernels: no canonicalization between the mapping and the conversion,
@@ -132,7 +161,7 @@ void mlir::fm::buildFmGpuKernelsPipeline(OpPassManager &pm,
   OpPassManager &kernels = pm.nest<func::FuncOp>();
   kernels.addPass(createFmGpuMapLinalg());
   kernels.addPass(createConvertParallelLoopToGpuPass());
-  kernels.addPass(createFmGpuCheckHostLoops());
+  pm.addPass(createFmGpuCheckHostLoops());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -219,6 +248,15 @@ void mlir::fm::registerFmPipelines() {
       "Lower fm and linalg on tensors to the LLVM dialect for the host CPU, "
       "with contractions as calls of the runtime's oneDNN layer",
       buildFmDnnlPipeline);
+  PassPipelineRegistration<FmGpuKernelsOptions>(
+      "fm-cuda-pipeline",
+      "Lower fm and linalg on tensors to the LLVM dialect for NVIDIA GPUs: "
+      "kernels (NVVM, embedded), cuBLASLt calls for products, and host code "
+      "calling the runtime's CUDA layer",
+      [](OpPassManager &pm, const FmGpuKernelsOptions &options) {
+        buildFmCudaPipeline(pm, GpuKernelsOptions{options.chip, options.toolkit,
+                                                  options.format});
+      });
   PassPipelineRegistration<FmGpuKernelsOptions>(
       "fm-gpu-kernels-pipeline",
       "Lower linalg on buffers to GPU kernels (NVVM, embedded) and host code "

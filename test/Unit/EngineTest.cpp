@@ -454,7 +454,7 @@ TEST(ManifestTest, RejectsMalformedManifests) {
             "manifest version 1, but this runtime reads version 3: recompile "
             "the program");
   EXPECT_EQ(message(R"({"format":"fm-program","version":3,"backend":"gpu"})"),
-            "manifest names no known backend (dnnl|linalg)");
+            "manifest names no known backend (cuda|dnnl|linalg)");
   EXPECT_EQ(message(R"({"format":"fm-program","version":3,"backend":"dnnl",)"
                     R"("entries":[]})"),
             "manifest names no target CPU and features");

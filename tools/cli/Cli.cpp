@@ -190,15 +190,19 @@ llvm::Error fm::cli::makeError(const llvm::Twine &message) {
 }
 
 llvm::Expected<Backend> fm::cli::parseBackendFlag(llvm::StringRef flag,
-                                                  llvm::StringRef toolName) {
+                                                  llvm::StringRef toolName,
+                                                  bool toCompile) {
   if (flag.empty())
     return defaultBackend();
   std::optional<Backend> backend = parseBackend(flag);
   if (!backend)
-    return makeError("unknown --backend '" + flag +
-                     "' (expected dnnl or "
-                     "linalg)");
-  if (!isBackendAvailable(*backend))
+    return makeError("unknown --backend '" + flag + "' (expected one of " +
+                     llvm::StringRef(backendNames()) + ")");
+  if (*backend == Backend::Cuda && !toCompile)
+    return makeError("--backend cuda: " + toolName +
+                     " compiles GPU code ahead of time only; run `fm-run "
+                     "compile --backend cuda` and give the library to fm-exec");
+  if (*backend != Backend::Cuda && !isBackendAvailable(*backend))
     return makeError("--backend " + flag + ": this build of " + toolName +
                      " lacks it; use --backend linalg");
   return *backend;
@@ -221,7 +225,8 @@ bool fm::cli::isCompiledProgram(llvm::StringRef path) {
 /// for --backend where the tool has a compiler.
 static llvm::Expected<std::unique_ptr<Program>>
 loadProgram(const ToolConfig &config) {
-  llvm::Expected<Backend> backend = parseBackendFlag(backendFlag, config.name);
+  llvm::Expected<Backend> backend =
+      parseBackendFlag(backendFlag, config.name, /*toCompile=*/false);
   if (!backend)
     return backend.takeError();
   if (!llvm::sys::fs::exists(programPath))

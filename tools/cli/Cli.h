@@ -49,8 +49,12 @@ int runTool(int argc, char **argv, const ToolConfig &config);
 
 /// The backend `--backend <flag>` names: the build's default for "", an
 /// error naming the choices for an unknown name or one this build lacks.
+/// `toCompile`: the backend is for `fm-run compile`, which compiles for
+/// cuda in every build; other commands run what they compile, and refuse
+/// cuda (GPU code is compiled ahead of time).
 llvm::Expected<fmrt::Backend> parseBackendFlag(llvm::StringRef flag,
-                                               llvm::StringRef toolName);
+                                               llvm::StringRef toolName,
+                                               bool toCompile);
 
 /// Fails, before any work is done, for an output path that could not be
 /// written or would destroy something: a directory, a symbolic link or

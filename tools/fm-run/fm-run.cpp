@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   fm-run compile PROGRAM.mlir -o program.so [--backend dnnl|linalg]
+//   fm-run compile PROGRAM.mlir -o program.so [--backend cuda|dnnl|linalg]
 //   fm-run train|sample|eval ...   (Cli.cpp; as fm-exec, plus .mlir input)
 //
 // fm-run is fm-exec with the compiler: it compiles a program ahead of time
@@ -42,10 +42,11 @@ static cl::opt<std::string> libraryPath("o", cl::Required,
                                         cl::cat(category()));
 static cl::opt<std::string> compileBackend(
     "backend",
-    cl::desc("How compiled code computes its matrix products: dnnl (oneDNN "
-             "calls; the default where oneDNN is built) or linalg "
-             "(generated vector code)"),
-    cl::value_desc("dnnl|linalg"), cl::sub(compileCommand),
+    cl::desc("What the library runs on: dnnl (the CPU, with oneDNN calls "
+             "for products; the default where oneDNN is built), linalg (the "
+             "CPU, generated vector code) or cuda (NVIDIA GPUs, sm_90: "
+             "kernels and cuBLASLt calls)"),
+    cl::value_desc("cuda|dnnl|linalg"), cl::sub(compileCommand),
     cl::cat(category()));
 
 static llvm::Error compile() {
@@ -54,7 +55,7 @@ static llvm::Error compile() {
   if (isCompiledProgram(sourcePath))
     return makeError("'" + sourcePath + "' is already compiled");
   llvm::Expected<fmrt::Backend> backend =
-      parseBackendFlag(compileBackend, kToolName);
+      parseBackendFlag(compileBackend, kToolName, /*toCompile=*/true);
   if (!backend)
     return backend.takeError();
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =

@@ -12,21 +12,15 @@
 //
 // This pass replaces them with one call of the runtime's oneDNN layer,
 // `fmrt_dnnl_matmul(A, B, bias, D, flags, activation, alpha)`, whose flags
-// say which operands are read transposed and whether a bias is added; the
-// activation becomes a oneDNN post-op. A contraction without such an
-// epilogue still becomes a call (writing C, or adding to it when C was not
-// zero-filled).
+// say which operands are read transposed and whether a bias is added; every
+// activation becomes a oneDNN post-op. The matching and rewriting are
+// fm/Utils/ProductCalls.h, shared with the GPU target's cuBLASLt calls.
 //
 //===----------------------------------------------------------------------===//
 
 #include "fm/Runtime/DnnlAbi.h"
 #include "fm/Target/CPU/Passes.h"
-#include "fm/Utils/Activation.h"
-#include "fm/Utils/Contraction.h"
-
-#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
-#include "mlir/IR/Matchers.h"
-#include "mlir/IR/PatternMatch.h"
+#include "fm/Utils/ProductCalls.h"
 
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMLINALGTODNNL
@@ -37,234 +31,19 @@ using namespace mlir;
 using namespace mlir::fm;
 using namespace fmrt::dnnl;
 
-namespace {
-
 /// The runtime function every contraction becomes (DnnlAbi.def).
 constexpr const AbiFunction *kMatmulFunction =
     lookupAbiFunction("fmrt_dnnl_matmul");
 static_assert(kMatmulFunction, "DnnlAbi.def has no fmrt_dnnl_matmul");
-
-/// A contraction C[m, n] (+)= Σ_k A[·]·B[·] on 2-D f32 buffers, with its
-/// operands in the order oneDNN wants them (A holds m, B holds n).
-struct Contraction {
-  linalg::GenericOp op;
-  Value a, b, c;
-  bool transposeA, transposeB;
-};
-
-/// Whether `map` is exactly (d_first, d_second).
-static bool isPair(AffineMap map, unsigned first, unsigned second) {
-  return map.getNumResults() == 2 &&
-         map.getResult(0) == getAffineDimExpr(first, map.getContext()) &&
-         map.getResult(1) == getAffineDimExpr(second, map.getContext());
-}
-
-static bool isF32Buffer(Value v, int64_t rank) {
-  auto type = dyn_cast<MemRefType>(v.getType());
-  return type && type.getRank() == rank && type.getElementType().isF32();
-}
-
-static std::optional<Contraction> matchContraction(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics())
-    return std::nullopt;
-  std::optional<ContractionLoops> loops = getContractionLoops(op);
-  Value c = op.getDpsInits()[0];
-  if (!loops || !isF32Buffer(c, 2) || !isF32Buffer(op.getDpsInputs()[0], 2) ||
-      !isF32Buffer(op.getDpsInputs()[1], 2))
-    return std::nullopt;
-  unsigned dm = loops->m, dn = loops->n, dk = loops->k;
-
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
-  AffineMap mapA = maps[0], mapB = maps[1];
-  if (!mapA.isFunctionOfDim(dm)) {
-    std::swap(a, b);
-    std::swap(mapA, mapB);
-  }
-  Contraction result{op, a, b, c, false, false};
-  if (isPair(mapA, dm, dk))
-    result.transposeA = false;
-  else if (isPair(mapA, dk, dm))
-    result.transposeA = true;
-  else
-    return std::nullopt;
-  if (isPair(mapB, dk, dn))
-    result.transposeB = false;
-  else if (isPair(mapB, dn, dk))
-    result.transposeB = true;
-  else
-    return std::nullopt;
-  return result;
-}
-
-/// Whether `op` writes zeros to all of `buffer` and nothing else.
-static bool isZeroFill(Operation *op, Value buffer) {
-  if (auto fill = dyn_cast<linalg::FillOp>(op))
-    return fill.getDpsInits()[0] == buffer &&
-           matchPattern(fill.getDpsInputs()[0], m_AnyZeroFloat());
-  auto generic = dyn_cast<linalg::GenericOp>(op);
-  if (!generic || generic.getNumDpsInits() != 1 ||
-      generic.getDpsInits()[0] != buffer || generic.getNumReductionLoops() != 0)
-    return false;
-  auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
-  Value yielded = yield.getOperand(0);
-  if (auto arg = dyn_cast<BlockArgument>(yielded))
-    return arg.getOwner() == generic.getBody() &&
-           arg.getArgNumber() < generic.getNumDpsInputs() &&
-           matchPattern(generic.getDpsInputs()[arg.getArgNumber()],
-                        m_AnyZeroFloat());
-  return matchPattern(yielded, m_AnyZeroFloat());
-}
-
-/// Whether `op` only reads `buffer` (so a zero fill before it still holds).
-static bool onlyReads(Operation *op, Value buffer) {
-  if (auto copy = dyn_cast<memref::CopyOp>(op))
-    return copy.getTarget() != buffer;
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-    return !llvm::is_contained(linalgOp.getDpsInits(), buffer);
-  return false;
-}
-
-/// Whether `op` writes zeros to all of `buffer`: a zero fill, or a copy of
-/// a buffer that a zero fill wrote and nothing else writes (bufferization
-/// shares one zero-filled buffer between several products).
-static bool writesZeros(Operation *op, Value buffer) {
-  if (isZeroFill(op, buffer))
-    return true;
-  auto copy = dyn_cast<memref::CopyOp>(op);
-  if (!copy || copy.getTarget() != buffer)
-    return false;
-  Value source = copy.getSource();
-  bool filled = false;
-  // The copy must see the fill's zeros: one zero fill before it, and no
-  // other write before it (writes after it do not matter).
-  for (Operation *user : source.getUsers()) {
-    if (user == op || onlyReads(user, source) || isa<memref::DeallocOp>(user))
-      continue;
-    bool before =
-        user->getBlock() == op->getBlock() && user->isBeforeInBlock(op);
-    bool after =
-        user->getBlock() == op->getBlock() && op->isBeforeInBlock(user);
-    if (before && isZeroFill(user, source) && !filled)
-      filled = true;
-    else if (!after)
-      return false;
-  }
-  return filled;
-}
-
-/// The C ABI's code for an activation the matcher recognized; every one of
-/// them is a oneDNN post-op.
-static Activation toAbi(ActivationKind kind) {
-  switch (kind) {
-  case ActivationKind::None:
-    return Activation::None;
-  case ActivationKind::Relu:
-    return Activation::Relu;
-  case ActivationKind::Elu:
-    return Activation::Elu;
-  case ActivationKind::GeluTanh:
-    return Activation::GeluTanh;
-  case ActivationKind::GeluErf:
-    return Activation::GeluErf;
-  case ActivationKind::Silu:
-    return Activation::Silu;
-  case ActivationKind::Tanh:
-    return Activation::Tanh;
-  case ActivationKind::Sigmoid:
-    return Activation::Sigmoid;
-  }
-  llvm_unreachable("unknown activation");
-}
-
-/// An elementwise epilogue D = act(C [+ bias]) of a contraction's C.
-struct Epilogue {
-  linalg::GenericOp op;
-  Value bias; // null without a bias
-  Value d;
-  Activation activation;
-};
-
-static std::optional<Epilogue> matchEpilogue(linalg::GenericOp op, Value c) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 2 ||
-      op.getNumParallelLoops() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumDpsInputs() < 1 || op.getNumDpsInputs() > 2)
-    return std::nullopt;
-  // D may be C itself (bufferization often computes the epilogue in place).
-  Value d = op.getDpsInits()[0];
-  if (!isF32Buffer(d, 2) ||
-      op.getMatchingIndexingMap(op.getDpsInitOperand(0)) !=
-          AffineMap::getMultiDimIdentityMap(2, op.getContext()))
-    return std::nullopt;
-  Block *body = op.getBody();
-  // The output's old value must not be read.
-  if (!body->getArgument(op.getNumDpsInputs()).use_empty())
-    return std::nullopt;
-
-  Value cArg, biasArg, bias;
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(input);
-    Value arg = body->getArgument(input->getOperandNumber());
-    if (input->get() == c && map.isIdentity() && !cArg) {
-      cArg = arg;
-    } else if (isF32Buffer(input->get(), 1) && map.getNumResults() == 1 &&
-               map.getResult(0) == getAffineDimExpr(1, op.getContext()) &&
-               !biasArg) {
-      biasArg = arg;
-      bias = input->get();
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (!cArg)
-    return std::nullopt;
-
-  // The body: [s = c + bias], then act(s). Nothing else may be computed.
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-  Value pre = cArg;
-  if (biasArg) {
-    auto add = llvm::find_if(body->getOperations(), [&](Operation &o) {
-      auto a = dyn_cast<arith::AddFOp>(o);
-      return a && ((a.getLhs() == cArg && a.getRhs() == biasArg) ||
-                   (a.getLhs() == biasArg && a.getRhs() == cArg));
-    });
-    if (add == body->end())
-      return std::nullopt;
-    pre = add->getResult(0);
-  }
-  Value yielded = yield.getOperand(0);
-  Activation act = toAbi(matchActivation(yielded, pre).kind);
-  if (act == Activation::None && yielded != pre)
-    return std::nullopt;
-  // Every op of the body must belong to the pattern: the epilogue's only
-  // value is act(s).
-  for (Operation &o : body->without_terminator()) {
-    bool feedsYield = false;
-    for (Operation *user : o.getUsers())
-      feedsYield |= user->getBlock() == body;
-    if (!feedsYield && !isa<arith::ConstantOp>(o))
-      return std::nullopt;
-  }
-  return Epilogue{op, bias, d, act};
-}
-
-/// The fully dynamic strided form of a memref type, as the runtime's
-/// descriptor-based C interface takes it.
-static MemRefType dynamicStrided(MLIRContext *ctx, int64_t rank) {
-  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
-  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
-  return MemRefType::get(shape, Float32Type::get(ctx), layout);
-}
 
 /// The MLIR type compiled code passes for a parameter of the runtime's C
 /// ABI (DnnlAbi.def).
 static Type getAbiType(MLIRContext *ctx, AbiType type) {
   switch (type) {
   case AbiType::Memref2dF32:
-    return dynamicStrided(ctx, 2);
+    return getDynamicStridedF32(ctx, 2);
   case AbiType::Memref1dF32:
-    return dynamicStrided(ctx, 1);
+    return getDynamicStridedF32(ctx, 1);
   case AbiType::I64:
     return IntegerType::get(ctx, 64);
   case AbiType::F32:
@@ -298,138 +77,15 @@ static func::FuncOp declareAbiFunction(ModuleOp module,
   return func;
 }
 
+namespace {
 struct FmLinalgToDnnlPass
     : mlir::fm::impl::FmLinalgToDnnlBase<FmLinalgToDnnlPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    MLIRContext *ctx = &getContext();
-    SmallVector<Contraction> contractions;
-    module.walk([&](linalg::GenericOp op) {
-      if (op->getParentOfType<func::FuncOp>() &&
-          op->getParentOfType<func::FuncOp>().isExternal())
-        return;
-      if (std::optional<Contraction> c = matchContraction(op))
-        contractions.push_back(*c);
-    });
-    if (contractions.empty())
-      return;
-    func::FuncOp callee = declareAbiFunction(module, *kMatmulFunction);
-    MemRefType m2 = dynamicStrided(ctx, 2), m1 = dynamicStrided(ctx, 1);
-
-    IRRewriter rewriter(ctx);
-    for (Contraction &con : contractions) {
-      linalg::GenericOp op = con.op;
-      Location loc = op.getLoc();
-
-      // The zero fill of C that this product overwrites, if any: the last
-      // writer of C before it in the same block, with no reader between.
-      Operation *fill = nullptr;
-      for (Operation *prev = op->getPrevNode(); prev;
-           prev = prev->getPrevNode()) {
-        if (!llvm::is_contained(prev->getOperands(), con.c) ||
-            onlyReads(prev, con.c))
-          continue;
-        if (writesZeros(prev, con.c))
-          fill = prev;
-        break;
-      }
-
-      // The epilogue: the next op that touches C, an elementwise
-      // D = act(C + bias). Either it rewrites C in place (later readers of
-      // C then see act(...), as the fused call leaves it), or C is a local
-      // buffer that nothing after the product reads.
-      std::optional<Epilogue> epilogue;
-      auto alloc = con.c.getDefiningOp<memref::AllocOp>();
-      Operation *next = op->getNextNode();
-      while (next && !llvm::is_contained(next->getOperands(), con.c))
-        next = next->getNextNode();
-      if (fill && next)
-        if (auto generic = dyn_cast<linalg::GenericOp>(next))
-          if ((epilogue = matchEpilogue(generic, con.c)) &&
-              epilogue->d != con.c) {
-            // The product's value of C must have no reader but the
-            // epilogue: after it, C is deallocated, overwritten by a fill,
-            // or never touched again in this block (and not used in another).
-            // Ops before the product saw the fill's zeros, which the call
-            // leaves alone.
-            bool onlyReader =
-                alloc && llvm::all_of(con.c.getUsers(), [&](Operation *u) {
-                  return u->getBlock() == op->getBlock();
-                });
-            for (Operation *o = next->getNextNode(); onlyReader && o;
-                 o = o->getNextNode()) {
-              if (!llvm::is_contained(o->getOperands(), con.c))
-                continue;
-              onlyReader = isa<memref::DeallocOp>(o) || isZeroFill(o, con.c);
-              break;
-            }
-            if (!onlyReader)
-              epilogue.reset();
-          }
-
-      // The fill is dead once oneDNN writes C, unless something between
-      // them reads what it wrote (a shared zero buffer being copied).
-      bool fillIsDead = fill != nullptr;
-      for (Operation *o = fill ? fill->getNextNode() : nullptr; o && o != op;
-           o = o->getNextNode())
-        if (llvm::is_contained(o->getOperands(), con.c))
-          fillIsDead = false;
-
-      Operation *anchor = epilogue ? epilogue->op.getOperation() : op;
-      rewriter.setInsertionPoint(anchor);
-      auto cast = [&](Value v, MemRefType type) -> Value {
-        return memref::CastOp::create(rewriter, loc, type, v);
-      };
-      Value bias;
-      if (epilogue && epilogue->bias) {
-        bias = cast(epilogue->bias, m1);
-      } else {
-        // No bias: an empty buffer fills the argument.
-        Value empty = memref::AllocaOp::create(
-            rewriter, loc, MemRefType::get({0}, rewriter.getF32Type()));
-        bias = cast(empty, m1);
-      }
-      int64_t flags = (con.transposeA ? kMatmulTransposeA : 0) |
-                      (con.transposeB ? kMatmulTransposeB : 0) |
-                      (epilogue && epilogue->bias ? kMatmulBias : 0) |
-                      (fill ? 0 : kMatmulAccumulate);
-      Activation act = epilogue ? epilogue->activation : Activation::None;
-      Value out = epilogue ? epilogue->d : con.c;
-      SmallVector<Value> operands = {
-          cast(con.a, m2),
-          cast(con.b, m2),
-          bias,
-          cast(out, m2),
-          arith::ConstantIntOp::create(rewriter, loc, flags, 64),
-          arith::ConstantIntOp::create(rewriter, loc, static_cast<int64_t>(act),
-                                       64),
-          arith::ConstantFloatOp::create(rewriter, loc, rewriter.getF32Type(),
-                                         APFloat(1.0f))};
-      func::CallOp::create(rewriter, loc, callee, operands);
-
-      if (epilogue) {
-        Value d = epilogue->d;
-        rewriter.eraseOp(epilogue->op);
-        rewriter.eraseOp(op);
-        if (fillIsDead)
-          rewriter.eraseOp(fill);
-        // A separate C is now unused: drop it and its deallocations.
-        if (d != con.c && alloc &&
-            llvm::all_of(alloc->getUsers(), [](Operation *u) {
-              return isa<memref::DeallocOp>(u);
-            })) {
-          SmallVector<Operation *> deallocs(alloc->getUsers().begin(),
-                                            alloc->getUsers().end());
-          for (Operation *u : deallocs)
-            rewriter.eraseOp(u);
-          rewriter.eraseOp(alloc);
-        }
-      } else {
-        rewriter.eraseOp(op);
-        if (fillIsDead)
-          rewriter.eraseOp(fill);
-      }
-    }
+    // oneDNN has a post-op for every activation of the ABI.
+    replaceProductsWithCalls(
+        module, [&] { return declareAbiFunction(module, *kMatmulFunction); },
+        [](Activation) { return true; });
   }
 };
 } // namespace

@@ -12,6 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DeviceMemory.h"
+
 #include "fm/Target/GPU/Passes.h"
 
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
@@ -20,6 +22,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMGPUMAPLINALG
@@ -28,6 +31,7 @@ namespace mlir::fm {
 } // namespace mlir::fm
 
 using namespace mlir;
+using namespace mlir::fm;
 
 /// The mapping of one loop onto `processor`.
 static gpu::ParallelLoopDimMappingAttr onto(MLIRContext *ctx,
@@ -89,6 +93,29 @@ struct FmGpuMapLinalgPass
         (void)gpu::setMappingAttr(single, {onto(ctx, gpu::Processor::BlockX)});
         continue;
       }
+      // Parallel loops outermost, in their order, so that they form one
+      // scf.parallel nest and every reduction runs inside a thread (a
+      // column sum: each thread sums a column, a warp reads a row).
+      if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation())) {
+        SmallVector<unsigned> order;
+        SmallVector<utils::IteratorType> iterators =
+            generic.getIteratorTypesArray();
+        for (auto [i, it] : llvm::enumerate(iterators))
+          if (it == utils::IteratorType::parallel)
+            order.push_back(i);
+        for (auto [i, it] : llvm::enumerate(iterators))
+          if (it != utils::IteratorType::parallel)
+            order.push_back(i);
+        if (!llvm::is_sorted(order)) {
+          FailureOr<linalg::GenericOp> interchanged =
+              linalg::interchangeGenericOp(rewriter, generic, order);
+          if (failed(interchanged)) {
+            op->emitError("fm-gpu-map-linalg: cannot reorder this op's loops");
+            return signalPassFailure();
+          }
+          op = *interchanged;
+        }
+      }
       FailureOr<linalg::LinalgLoops> loops =
           linalg::linalgOpToParallelLoops(rewriter, op);
       if (failed(loops) || loops->empty()) {
@@ -96,7 +123,11 @@ struct FmGpuMapLinalgPass
         return signalPassFailure();
       }
       rewriter.eraseOp(op);
-      auto nest = llvm::cast<scf::ParallelOp>(loops->front());
+      auto nest = llvm::dyn_cast<scf::ParallelOp>(loops->front());
+      if (!nest) {
+        op->emitError("fm-gpu-map-linalg: this op has no outer parallel loop");
+        return signalPassFailure();
+      }
       SmallVector<int64_t> tiles =
           blockTile(nest.getUpperBound(), static_cast<int64_t>(threads));
       auto [blocks, lanes] =
@@ -129,26 +160,39 @@ struct FmGpuCheckHostLoopsPass
     : mlir::fm::impl::FmGpuCheckHostLoopsBase<FmGpuCheckHostLoopsPass> {
   void runOnOperation() override {
     bool failedCheck = false;
-    auto touchesMemory = [](Operation *loop) {
-      return loop
-          ->walk([](Operation *op) {
-            return llvm::isa<memref::LoadOp, memref::StoreOp>(op)
-                       ? WalkResult::interrupt()
-                       : WalkResult::advance();
-          })
-          .wasInterrupted();
+    auto report = [&](Operation *op, StringRef what) {
+      op->emitError() << what
+                      << " on the host, but the buffer lives in GPU memory: "
+                         "this would crash at run time";
+      failedCheck = true;
     };
     getOperation().walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (llvm::isa<gpu::LaunchOp>(op))
+      if (auto launch = dyn_cast<gpu::LaunchOp>(op)) {
+        // What a kernel reads from the host's scope must be device memory.
+        llvm::SetVector<Value> captured;
+        getUsedValuesDefinedAbove(launch.getBody(), captured);
+        for (Value v : captured)
+          if (isa<MemRefType>(v.getType()) && !isDeviceBuffer(v)) {
+            launch.emitError("a kernel reads a buffer in host memory, which "
+                             "the GPU cannot address");
+            failedCheck = true;
+            break;
+          }
         return WalkResult::skip();
-      bool hostLoop =
-          llvm::isa<scf::ParallelOp, scf::ForOp>(op) && touchesMemory(op);
-      auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op);
-      if (hostLoop || (linalgOp && linalgOp.hasPureBufferSemantics())) {
-        op->emitError("stays on the host but reads or writes buffers, which "
-                      "live in GPU memory: this would crash at run time");
-        failedCheck = true;
-        return WalkResult::skip();
+      }
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+        if (linalgOp.hasPureBufferSemantics()) {
+          report(op, "this op stays");
+          return WalkResult::skip();
+        }
+        return WalkResult::advance();
+      }
+      if (auto load = dyn_cast<memref::LoadOp>(op)) {
+        if (isDeviceBuffer(load.getMemRef()))
+          report(op, "a loop or load reads memory");
+      } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+        if (isDeviceBuffer(store.getMemRef()))
+          report(op, "a loop or store writes memory");
       }
       return WalkResult::advance();
     });

@@ -14,15 +14,17 @@ std::string_view fmrt::backendName(Backend backend) {
     return "linalg";
   case Backend::Dnnl:
     return "dnnl";
+  case Backend::Cuda:
+    return "cuda";
   }
   return "?";
 }
 
 std::optional<Backend> fmrt::parseBackend(std::string_view name) {
-  for (Backend backend : {Backend::Linalg, Backend::Dnnl})
+  for (Backend backend : {Backend::Linalg, Backend::Dnnl, Backend::Cuda})
     if (backendName(backend) == name)
       return backend;
   return std::nullopt;
 }
 
-std::string_view fmrt::backendNames() { return "dnnl|linalg"; }
+std::string_view fmrt::backendNames() { return "cuda|dnnl|linalg"; }

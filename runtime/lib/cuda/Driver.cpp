@@ -14,6 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Internal.h"
+
 #include "fm/Runtime/Cuda.h"
 #include "fm/Runtime/CudaAbi.h"
 
@@ -24,6 +26,7 @@
 #include <string>
 
 using namespace fmrt;
+using fmrt::cuda::detail::recordError;
 
 namespace {
 
@@ -59,7 +62,6 @@ struct DriverApi {
                              unsigned, unsigned, unsigned, void *, void **,
                              void **);
   CUresult (*cuStreamCreate)(void **, unsigned);
-  CUresult (*cuStreamDestroy)(void *);
   CUresult (*cuStreamSynchronize)(void *);
   CUresult (*cuStreamWaitEvent)(void *, void *, unsigned);
   CUresult (*cuEventCreate)(void **, unsigned);
@@ -78,17 +80,13 @@ struct Driver {
   DriverApi api = {};
   Status status;
   std::string device;
+  /// The process's one stream (fmrt::cuda::stream()).
+  void *stream = nullptr;
 };
 
 /// The first error an mgpu* function recorded since takeError().
 std::mutex errorMutex;
 std::string firstError;
-
-void recordError(const std::string &message) {
-  std::lock_guard<std::mutex> lock(errorMutex);
-  if (firstError.empty())
-    firstError = message;
-}
 
 template <typename F> bool resolve(void *library, const char *symbol, F &fn) {
   fn = reinterpret_cast<F>(::dlsym(library, symbol));
@@ -127,7 +125,6 @@ Driver loadDriver() {
   need("cuModuleGetFunction", api.cuModuleGetFunction);
   need("cuLaunchKernel", api.cuLaunchKernel);
   need("cuStreamCreate", api.cuStreamCreate);
-  need("cuStreamDestroy_v2", api.cuStreamDestroy);
   need("cuStreamSynchronize", api.cuStreamSynchronize);
   need("cuStreamWaitEvent", api.cuStreamWaitEvent);
   need("cuEventCreate", api.cuEventCreate);
@@ -179,6 +176,11 @@ Driver loadDriver() {
   api.cuDeviceGetAttribute(&minor, kComputeCapabilityMinor, device);
   driver.device = std::string(name) + " (sm_" + std::to_string(major) +
                   std::to_string(minor) + ")";
+  if (CUresult r = api.cuStreamCreate(&driver.stream, kStreamNonBlocking);
+      r != kSuccess) {
+    failed(r, "cannot create a stream on the CUDA device");
+    return driver;
+  }
   return driver;
 }
 
@@ -215,6 +217,12 @@ CUdeviceptr address(const void *pointer) {
 
 } // namespace
 
+void cuda::detail::recordError(const std::string &message) {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  if (firstError.empty())
+    firstError = message;
+}
+
 Status cuda::load() { return driver().status; }
 
 Status cuda::takeError() {
@@ -227,6 +235,44 @@ Status cuda::takeError() {
 }
 
 std::string cuda::deviceName() { return driver().device; }
+
+void *cuda::stream() { return driver().stream; }
+
+Status cuda::allocate(size_t bytes, void **pointer) {
+  *pointer = nullptr;
+  if (Status status = load(); !status.ok())
+    return status;
+  if (bytes == 0)
+    return Status::success();
+  const DriverApi &a = driver().api;
+  CUdeviceptr p = 0;
+  if (CUresult r = a.cuMemAllocAsync(&p, bytes, stream()); r != kSuccess) {
+    const char *text = nullptr;
+    a.cuGetErrorString(r, &text);
+    return Status::error(
+        "cannot allocate " + std::to_string(bytes) +
+        " bytes of GPU memory: " + (text ? text : "CUDA error"));
+  }
+  *pointer = reinterpret_cast<void *>(static_cast<uintptr_t>(p));
+  return Status::success();
+}
+
+void cuda::deallocate(void *pointer) { mgpuMemFree(pointer, stream()); }
+
+Status cuda::copy(void *destination, const void *source, size_t bytes) {
+  if (Status status = load(); !status.ok())
+    return status;
+  mgpuMemcpy(destination, const_cast<void *>(source), bytes, stream());
+  return takeError();
+}
+
+Status cuda::synchronize() {
+  if (Status status = load(); !status.ok())
+    return status;
+  const DriverApi &a = driver().api;
+  check(a, a.cuStreamSynchronize(stream()), "waiting for the GPU");
+  return takeError();
+}
 
 //===----------------------------------------------------------------------===//
 // The mgpu* functions
@@ -300,24 +346,18 @@ extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
         "cuLaunchKernel");
 }
 
+// Compiled code asks for a stream around every stretch of GPU work between
+// host operations, and waits for it before each host operation. All of it
+// goes to the process's one stream, in order, and the waits are left to the
+// runtime (fmrt::cuda::stream()): host code never reads device memory.
+
 extern "C" void *mgpuStreamCreate() {
-  const DriverApi *a = api("creating a GPU stream");
-  void *stream = nullptr;
-  if (a && !check(*a, a->cuStreamCreate(&stream, kStreamNonBlocking),
-                  "cuStreamCreate"))
-    stream = nullptr;
-  return stream;
+  return api("using the GPU stream") ? cuda::stream() : nullptr;
 }
 
-extern "C" void mgpuStreamDestroy(void *stream) {
-  if (const DriverApi *a = stream ? api("destroying a GPU stream") : nullptr)
-    check(*a, a->cuStreamDestroy(stream), "cuStreamDestroy");
-}
+extern "C" void mgpuStreamDestroy(void *) {}
 
-extern "C" void mgpuStreamSynchronize(void *stream) {
-  if (const DriverApi *a = api("waiting for the GPU"))
-    check(*a, a->cuStreamSynchronize(stream), "cuStreamSynchronize");
-}
+extern "C" void mgpuStreamSynchronize(void *) {}
 
 extern "C" void mgpuStreamWaitEvent(void *stream, void *event) {
   if (const DriverApi *a = api("ordering GPU work"))

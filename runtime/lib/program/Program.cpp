@@ -13,9 +13,11 @@
 #include "fm/Runtime/Program.h"
 
 #include "fm/Runtime/Allocation.h"
+#include "fm/Runtime/Cuda.h"
 #include "fm/Runtime/LibrarySeal.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -119,7 +121,17 @@ bool fmrt::hasDnnlBackend() {
 }
 
 bool fmrt::isBackendAvailable(Backend backend) {
-  return backend != Backend::Dnnl || hasDnnlBackend();
+  switch (backend) {
+  case Backend::Linalg:
+    return true;
+  case Backend::Dnnl:
+    return hasDnnlBackend();
+  case Backend::Cuda:
+    // The CUDA layer is built everywhere; whether a GPU is there is
+    // Program::load's question.
+    return true;
+  }
+  return false;
 }
 
 fmrt::Backend fmrt::defaultBackend() {
@@ -351,7 +363,11 @@ namespace {
 /// Where one result lives in the struct the compiled function returns.
 struct ResultSlot {
   size_t offset;
+  /// The type compiled code returns: the entry point's, except that on the
+  /// cuda backend a scalar result comes back as a 0-d tensor in device
+  /// memory (`inDevice0d`; fm-gpu-device-tensors).
   ValueType type;
+  bool inDevice0d = false;
 };
 
 /// Size and alignment of a result in LLVM's data layout on x86-64: scalars
@@ -394,9 +410,18 @@ Program::Program(std::vector<EntryPoint> entryPoints,
     std::vector<ResultSlot> slots;
     size_t offset = 0, maxAlign = 1;
     for (const EntryValue &v : entry.results) {
-      auto [size, align] = sizeAndAlign(v.type);
+      ValueType type = v.type;
+      bool inDevice0d = backend == Backend::Cuda && !type.isTensor();
+      if (inDevice0d) {
+        type.element = type.kind == ValueType::Kind::F32   ? ElementType::F32
+                       : type.kind == ValueType::Kind::F64 ? ElementType::F64
+                                                           : ElementType::I64;
+        type.kind = ValueType::Kind::Tensor;
+        type.shape.clear();
+      }
+      auto [size, align] = sizeAndAlign(type);
       offset = llvm::alignTo(offset, align);
-      slots.push_back({offset, v.type});
+      slots.push_back({offset, type, inDevice0d});
       offset += size;
       maxAlign = std::max(maxAlign, align);
     }
@@ -444,6 +469,13 @@ llvm::Expected<std::unique_ptr<Program>> Program::load(llvm::StringRef path) {
     return fail("it was compiled for the " +
                 llvm::StringRef(backendName(manifest->backend)) +
                 " backend, which this build lacks");
+  // Loading the library loaded its GPU kernels (or failed to).
+  if (manifest->backend == Backend::Cuda) {
+    if (Status status = cuda::load(); !status.ok())
+      return fail("it was compiled for the cuda backend: " + status.message());
+    if (Status status = cuda::takeError(); !status.ok())
+      return fail(status.message());
+  }
   if (llvm::Error err = checkRunsOnHost(*manifest))
     return fail(llvm::toString(std::move(err)));
 
@@ -581,6 +613,52 @@ static std::string shapeString(llvm::ArrayRef<int64_t> shape) {
   return text + "]";
 }
 
+/// Whether a tensor of `sizes` with `strides` is row-major and contiguous
+/// (a dimension of size 1 may have any stride).
+static bool isContiguous(llvm::ArrayRef<int64_t> sizes,
+                         llvm::ArrayRef<int64_t> strides) {
+  int64_t expected = 1;
+  for (size_t d = sizes.size(); d-- > 0;) {
+    if (sizes[d] != 1 && strides[d] != expected)
+      return false;
+    expected *= sizes[d];
+  }
+  return true;
+}
+
+/// Copies result #`index` of `name`, a tensor in device memory whose first
+/// element is at `data`, into its host destination (a scalar's, for a
+/// scalar returned as a 0-d tensor).
+static llvm::Error copyFromDevice(llvm::StringRef name, size_t index,
+                                  const ResultSlot &slot,
+                                  const ReturnedTensor &t, const char *data,
+                                  const Destination &dest) {
+  size_t bytes = elementSize(slot.type.element);
+  void *out = nullptr;
+  if (slot.inDevice0d) {
+    if (auto *f = std::get_if<float *>(&dest))
+      out = *f;
+    else if (auto *d = std::get_if<double *>(&dest))
+      out = *d;
+    else
+      out = std::get<int64_t *>(dest);
+  } else {
+    const TensorRef &view = std::get<TensorRef>(dest);
+    if (view.shape != llvm::ArrayRef<int64_t>(t.sizes))
+      return makeError(llvm::formatv(
+          "'{0}' result #{1} has shape {2}, but its destination has {3}", name,
+          index, shapeString(t.sizes), shapeString(view.shape)));
+    if (!isContiguous(t.sizes, t.strides))
+      return makeError(llvm::formatv(
+          "'{0}' result #{1} is not contiguous in GPU memory", name, index));
+    out = view.data;
+    bytes *= view.numElements();
+  }
+  if (Status status = cuda::copy(out, data, bytes); !status.ok())
+    return makeError("'" + name + "': " + status.message());
+  return llvm::Error::success();
+}
+
 llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                           llvm::ArrayRef<Destination> results) {
   const EntryPoint *entry = lookup(name);
@@ -593,6 +671,16 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
     return makeError(llvm::formatv("'{0}' returns {1} results, {2} expected",
                                    name, entry->results.size(),
                                    results.size()));
+
+  // On the cuda backend tensors cross in device memory: each argument is
+  // uploaded into a buffer of its own for the call, and results come back
+  // through the runtime's stream (fm/Runtime/Cuda.h).
+  bool onDevice = compiledFor == Backend::Cuda;
+  llvm::SmallVector<void *, 32> deviceArgs;
+  llvm::scope_exit freeDeviceArgs([&] {
+    for (void *p : deviceArgs)
+      cuda::deallocate(p);
+  });
 
   PackedCall packed;
   for (auto [i, arg, input] : llvm::enumerate(args, entry->inputs)) {
@@ -611,7 +699,18 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
         return mismatch("a tensor of " +
                         llvm::StringRef(elementTypeName(view->element)) +
                         " of shape " + shapeString(view->shape));
-      packed.addTensor(*view);
+      if (!onDevice) {
+        packed.addTensor(*view);
+        break;
+      }
+      size_t bytes = view->numElements() * elementSize(view->element);
+      void *device = nullptr;
+      if (Status status = cuda::allocate(bytes, &device); !status.ok())
+        return makeError("'" + name + "': " + status.message());
+      deviceArgs.push_back(device);
+      if (Status status = cuda::copy(device, view->data, bytes); !status.ok())
+        return makeError("'" + name + "': " + status.message());
+      packed.addTensor(TensorRef(device, view->element, view->shape));
       break;
     }
     case ValueType::Kind::F32:
@@ -667,11 +766,16 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
   impl->functions.lookup(name)(pointers.data());
   detail::setAllocationFailureTarget(outer);
 
+  llvm::Error status = llvm::Error::success();
+  if (onDevice)
+    if (Status synced = cuda::synchronize(); !synced.ok())
+      status =
+          makeError("'" + name + "' failed on the GPU: " + synced.message());
+
   // Copy every result out, then free what the compiled code allocated (once
   // per buffer, and never an argument's buffer).
   const char *base = reinterpret_cast<const char *>(resultStorage.data());
   llvm::SmallVector<char *, 32> toFree;
-  llvm::Error status = llvm::Error::success();
   for (auto [i, slot, dest] : llvm::enumerate(slots, results)) {
     const char *p = base + slot.offset;
     switch (slot.type.kind) {
@@ -687,27 +791,42 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
       break;
     case ValueType::Kind::Tensor: {
       ReturnedTensor t = readDescriptor(p, slot.type.shape.size());
-      const TensorRef &view = std::get<TensorRef>(dest);
       size_t size = elementSize(slot.type.element);
-      if (!status && view.shape == llvm::ArrayRef<int64_t>(t.sizes)) {
-        char *out = static_cast<char *>(view.data);
-        copyStrided(t.aligned + t.offset * size, t.sizes, t.strides, size, out);
-      } else if (!status) {
-        status = makeError(llvm::formatv(
-            "'{0}' result #{1} has shape {2}, but its destination has {3}",
-            name, i, shapeString(t.sizes), shapeString(view.shape)));
+      const char *data = t.aligned + t.offset * size;
+      if (onDevice) {
+        if (!status)
+          status = copyFromDevice(name, i, slot, t, data, dest);
+      } else {
+        const TensorRef &view = std::get<TensorRef>(dest);
+        if (!status && view.shape == llvm::ArrayRef<int64_t>(t.sizes)) {
+          char *out = static_cast<char *>(view.data);
+          copyStrided(data, t.sizes, t.strides, size, out);
+        } else if (!status) {
+          status = makeError(llvm::formatv(
+              "'{0}' result #{1} has shape {2}, but its destination has {3}",
+              name, i, shapeString(t.sizes), shapeString(view.shape)));
+        }
       }
-      bool isArgument = llvm::any_of(args, [&](const Argument &a) {
-        const auto *v = std::get_if<TensorRef>(&a);
-        return v && v->data == static_cast<void *>(t.allocated);
-      });
+      bool isArgument =
+          llvm::is_contained(deviceArgs, static_cast<void *>(t.allocated)) ||
+          llvm::any_of(args, [&](const Argument &a) {
+            const auto *v = std::get_if<TensorRef>(&a);
+            return v && v->data == static_cast<void *>(t.allocated);
+          });
       if (!isArgument && !llvm::is_contained(toFree, t.allocated))
         toFree.push_back(t.allocated);
       break;
     }
     }
   }
-  for (char *p : toFree)
-    std::free(p);
+  for (char *p : toFree) {
+    if (onDevice)
+      cuda::deallocate(p);
+    else
+      std::free(p);
+  }
+  if (onDevice && !status)
+    if (Status synced = cuda::synchronize(); !synced.ok())
+      status = makeError("'" + name + "': " + synced.message());
   return status;
 }

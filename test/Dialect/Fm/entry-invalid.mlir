@@ -104,7 +104,7 @@ func.func @steps_type(%x: tensor<?x2xf32> {fm.role = "state"}, %n: f32 {fm.role 
 
 // -----
 
-// expected-error @+1 {{'func.func' op result #0 of 'train_step' entry point of role 'loss' must be f32, got 'f64'}}
+// expected-error @+1 {{'func.func' op result #0 of 'train_step' entry point of role 'loss' must be f32 or tensor<f32>, got 'f64'}}
 func.func @loss_type(%x: tensor<4x2xf32> {fm.role = "batch"}) -> (f64 {fm.role = "loss"})
     attributes {fm.entry = "train_step"} {
   %c = arith.constant 0.0 : f64

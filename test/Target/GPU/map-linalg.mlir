@@ -72,6 +72,37 @@ func.func @row_sum(%x: memref<?x64xf32>, %y: memref<?xf32>) {
 
 // -----
 
+#in = affine_map<(i, j) -> (i, j)>
+#out = affine_map<(i, j) -> (j)>
+
+/// A column sum (a bias gradient) whose reduction loop comes first: the
+/// loops are reordered so that the parallel one is outermost and each
+/// thread sums a column (a warp reads consecutive columns of a row).
+
+// CHECK-LABEL: func.func @column_sum
+// CHECK: scf.parallel
+// CHECK:   scf.parallel
+// CHECK:       scf.for %{{.+}} = %{{.+}} to %{{.+}} step
+// CHECK:         memref.load %{{.+}}[%{{.+}}, %{{.+}}] : memref<?x64xf32>
+// CHECK:         arith.addf
+// CHECK:   } {mapping = [#gpu.loop_dim_map<processor = thread_x, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
+// CHECK: } {mapping = [#gpu.loop_dim_map<processor = block_x, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
+
+// LAUNCH-LABEL: func.func @column_sum
+// LAUNCH: %[[C64:.+]] = arith.constant 64 : index
+// LAUNCH: gpu.launch blocks({{.*}}) threads({{.*}}) in (%{{.+}} = %[[C64]],
+func.func @column_sum(%x: memref<?x64xf32>, %y: memref<64xf32>) {
+  linalg.generic {indexing_maps = [#in, #out], iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<?x64xf32>) outs(%y : memref<64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %s = arith.addf %v, %o : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 /// A full reduction has no parallel loop: one thread of one block runs it.
 
 // CHECK-LABEL: func.func @total

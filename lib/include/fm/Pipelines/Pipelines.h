@@ -33,7 +33,7 @@ void buildFmCpuPipeline(OpPassManager &pm);
 /// provide it).
 void buildFmDnnlPipeline(OpPassManager &pm);
 
-/// Options of buildFmGpuKernelsPipeline.
+/// Options of buildFmCudaPipeline and buildFmGpuKernelsPipeline.
 struct GpuKernelsOptions {
   /// The GPU architecture kernels are built for.
   std::string chip = "sm_90";
@@ -49,8 +49,17 @@ struct GpuKernelsOptions {
 /// The CUDA toolkit FM-MLIR was configured with, or "".
 llvm::StringRef configuredCudaToolkit();
 
-/// Adds to `pm` the GPU half of the coming `fm-cuda-pipeline` (issue 13):
-/// it takes a bufferized module (linalg on memrefs, whose buffers live in
+/// buildFmPipeline for fmrt::Backend::Cuda, with the default options, and
+/// `fm-cuda-pipeline{chip= toolkit= format=}`: the same front half on
+/// tensors; scalar results and constants kept on the device
+/// (fm-gpu-device-tensors); bufferization; products as calls of the
+/// runtime's cuBLASLt layer (fm-gpu-linalg-to-cublas, `fmrt_cuda_matmul`,
+/// fm/Runtime/CudaAbi.h); deallocation; buffers in device memory
+/// (fm-gpu-device-memory); then buildFmGpuKernelsPipeline.
+void buildFmCudaPipeline(OpPassManager &pm, const GpuKernelsOptions &options);
+
+/// Adds to `pm` the GPU half of `fm-cuda-pipeline`: it takes a bufferized
+/// module (linalg on memrefs, whose buffers live in
 /// device memory) to the LLVM dialect, with every linalg op a kernel
 /// (fm-gpu-map-linalg, convert-parallel-loops-to-gpu; nothing left on the
 /// host that touches memory: fm-gpu-check-host-loops), launched
@@ -62,7 +71,8 @@ void buildFmGpuKernelsPipeline(OpPassManager &pm,
 
 /// Registers the named pipelines with the global pass registry:
 /// `fm-pipeline{backend=dnnl|linalg}`, and its two spellings
-/// `fm-cpu-pipeline` (linalg) and `fm-dnnl-pipeline`, and
+/// `fm-cpu-pipeline` (linalg) and `fm-dnnl-pipeline`,
+/// `fm-cuda-pipeline{chip= toolkit= format=}` and
 /// `fm-gpu-kernels-pipeline{chip= toolkit= format=}`.
 void registerFmPipelines();
 

@@ -26,6 +26,9 @@ enum class Backend {
   /// Host CPU code whose matrix products call the runtime's oneDNN layer
   /// (fm-dnnl-pipeline). Available where FM-MLIR was built with oneDNN.
   Dnnl,
+  /// NVIDIA GPU kernels and cuBLASLt calls, launched by host code that
+  /// calls the runtime's CUDA layer (fm-cuda-pipeline).
+  Cuda,
 };
 
 /// "linalg" or "dnnl": the spelling of `--backend` and of manifests.

@@ -7,7 +7,8 @@
 // The functions that host code compiled for the GPU calls: MLIR's
 // gpu-to-llvm lowering and its LLVM translation emit calls of these `mgpu*`
 // functions for every module load, launch, stream, event, allocation, copy
-// and fill (signatures as MLIR 22 emits them; docs/notes/CudaLowering.md).
+// and fill (signatures as MLIR 22 emits them; docs/notes/CudaLowering.md),
+// and fm-gpu-linalg-to-cublas calls `fmrt_cuda_matmul` for every product.
 // The runtime's CUDA layer (runtime/lib/cuda, fm/Runtime/Cuda.h) defines
 // them on the CUDA driver API, which it loads with dlopen, so that every
 // binary starts on a machine without a GPU. They cannot report an error
@@ -19,10 +20,40 @@
 #ifndef FM_RUNTIME_CUDAABI_H
 #define FM_RUNTIME_CUDAABI_H
 
+#include "fm/Runtime/MatmulAbi.h"
+
 #include <cstddef>
 #include <cstdint>
 
+namespace fmrt::cuda {
+/// A memref descriptor of f32 as compiled code passes it through
+/// `llvm.emit_c_interface`: MLIR's StridedMemRefType<float, Rank> (the
+/// pointers are device addresses).
+template <int Rank> struct MemRefF32 {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[Rank];
+  int64_t strides[Rank];
+};
+} // namespace fmrt::cuda
+
 extern "C" {
+/// C = act(op(A)·op(B) [+ bias]), or C += op(A)·op(B) [+ bias], on the
+/// runtime's stream with cuBLASLt (f32 in, f32 accumulation), with the
+/// flags and activation codes of fm/Runtime/MatmulAbi.h: op(A) is A
+/// ([M, K]) or, with kMatmulTransposeA, aᵀ for `a` of shape [K, M]; op(B)
+/// is B ([K, N]) or, with kMatmulTransposeB, bᵀ for `b` of shape [N, K];
+/// `bias` ([N]) is read only with kMatmulBias. The activation is None, Relu
+/// or GeluTanh (cuBLASLt's epilogues); `alpha` is unused. Rows may be
+/// padded, but each operand's last dimension must be contiguous. A call
+/// that cannot run records its error (fmrt::cuda::takeError).
+void _mlir_ciface_fmrt_cuda_matmul(fmrt::cuda::MemRefF32<2> *a,
+                                   fmrt::cuda::MemRefF32<2> *b,
+                                   fmrt::cuda::MemRefF32<1> *bias,
+                                   fmrt::cuda::MemRefF32<2> *c, int64_t flags,
+                                   int64_t activation, float alpha);
+
 /// A kernel module from a cubin or fatbin image of `size` bytes (run by a
 /// global constructor of the compiled library); null on failure.
 void *mgpuModuleLoad(void *data, size_t size);

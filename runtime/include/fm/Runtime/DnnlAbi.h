@@ -17,6 +17,8 @@
 #ifndef FM_RUNTIME_DNNLABI_H
 #define FM_RUNTIME_DNNLABI_H
 
+#include "fm/Runtime/MatmulAbi.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -24,30 +26,13 @@
 
 namespace fmrt::dnnl {
 
-/// fmrt_dnnl_matmul's `flags`: op(A) = Aᵀ (`a` is [K, M]).
-constexpr int64_t kMatmulTransposeA = 1;
-/// fmrt_dnnl_matmul's `flags`: op(B) = Bᵀ (`b` is [N, K]).
-constexpr int64_t kMatmulTransposeB = 2;
-/// fmrt_dnnl_matmul's `flags`: add `bias` ([N]) to every row.
-constexpr int64_t kMatmulBias = 4;
-/// fmrt_dnnl_matmul's `flags`: C += op(A)·op(B) [+ bias].
-constexpr int64_t kMatmulAccumulate = 8;
-
-/// The activations, numbered as in the C ABI.
-enum class Activation : int64_t {
-  None = 0,
-  Relu = 1,
-  /// x > 0 ? x : α(eˣ − 1).
-  Elu = 2,
-  /// 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
-  GeluTanh = 3,
-  /// 0.5x(1 + erf(x/√2)).
-  GeluErf = 4,
-  /// x·sigmoid(x) (swish with β = 1).
-  Silu = 5,
-  Tanh = 6,
-  Sigmoid = 7,
-};
+/// fmrt_dnnl_matmul takes the product calls' flags and activation codes
+/// (fm/Runtime/MatmulAbi.h).
+using fmrt::Activation;
+using fmrt::kMatmulAccumulate;
+using fmrt::kMatmulBias;
+using fmrt::kMatmulTransposeA;
+using fmrt::kMatmulTransposeB;
 
 //===----------------------------------------------------------------------===//
 // The function table
