@@ -18,7 +18,10 @@ config.test_exec_root = os.path.join(config.fm_obj_root, "test")
 config.environment["FILECHECK_OPTS"] = (
     "-enable-var-scope --allow-unused-prefixes=false")
 
-llvm_config.use_default_substitutions()
+# scripts/gpu-check.sh runs test/Execution/GPU on a GPU machine without
+# LLVM's tools (FM_LIT_WITHOUT_LLVM_TOOLS=1); those tests use none.
+if os.environ.get("FM_LIT_WITHOUT_LLVM_TOOLS") != "1":
+    llvm_config.use_default_substitutions()
 
 config.substitutions.append(("%fm_src_root", config.fm_src_root))
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
@@ -61,3 +64,17 @@ for tool_dir in reversed(tool_dirs):
     llvm_config.with_environment("PATH", tool_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["fm-opt", "fm-run", "fm-exec", "mlir-opt", "mlir-runner"], tool_dirs)
+
+# Execution on an NVIDIA GPU (test/Execution/GPU, `REQUIRES: cuda-device`):
+# where scripts/gpu-check.sh runs them (FM_CUDA_DEVICE=1) on a GPU machine,
+# with the programs scripts/gpu-bundle.sh compiled on a machine with MLIR
+# (FM_GPU_PROGRAMS). Everywhere else they are unsupported.
+if os.environ.get("FM_CUDA_DEVICE") == "1":
+    config.available_features.add("cuda-device")
+config.substitutions.append(
+    ("%{gpu_programs}",
+     os.environ.get("FM_GPU_PROGRAMS",
+                    os.path.join(config.fm_obj_root, "gpu-bundle", "programs"))))
+for name in ["FM_CUDA_DRIVER", "FM_CUBLASLT", "LD_LIBRARY_PATH"]:
+    if name in os.environ:
+        config.environment[name] = os.environ[name]
