@@ -28,15 +28,19 @@ using fmrt::Backend;
 /// textual pipelines, so they work in a host compiler that never registered
 /// MLIR's passes. The textual equivalents are in docs/Pipelines.md.
 
-/// The target-independent front half of every pipeline: the declarative
-/// level to linalg on tensors, differentiated, inlined and fused.
-static void buildTensorPipeline(OpPassManager &pm) {
+/// The front half of every pipeline: the declarative level to linalg on
+/// tensors, differentiated, inlined and fused. The GPU gets embedding
+/// gradients without host loops.
+static void buildTensorPipeline(OpPassManager &pm, Backend backend) {
   // The declarative level to loop-level functions, fm → linalg on tensors,
   // differentiation (fm.vjp, fm.jvp) of the result, and fusion of the
   // elementwise chains.
   pm.addPass(fm::createFmExpandFlow());
   pm.addPass(fm::createFmConvertToLinalg());
-  pm.addPass(fm::createFmAutodiff());
+  fm::FmAutodiffOptions autodiff;
+  if (backend == Backend::Cuda)
+    autodiff.embeddingGradient = "reduction";
+  pm.addPass(fm::createFmAutodiff(autodiff));
   // Every call inlined: the network's layers, the network in its solvers and
   // losses, and the generated derivative functions, which then go (private
   // functions nobody calls). CSE computes once what several calls shared,
@@ -72,7 +76,7 @@ static void addBufferization(OpPassManager &pm) {
 void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   if (backend == Backend::Cuda)
     return buildFmCudaPipeline(pm, GpuKernelsOptions{});
-  buildTensorPipeline(pm);
+  buildTensorPipeline(pm, backend);
   // linalg: contractions become register-blocked vector code. (dnnl: they
   // stay generics until they are calls, after bufferization.)
   if (backend == Backend::Linalg) {
@@ -141,7 +145,7 @@ llvm::StringRef mlir::fm::configuredCudaToolkit() {
 
 void mlir::fm::buildFmCudaPipeline(OpPassManager &pm,
                                    const GpuKernelsOptions &options) {
-  buildTensorPipeline(pm);
+  buildTensorPipeline(pm, Backend::Cuda);
   // Generics with their contiguous loop innermost, which the kernel
   // mapping puts on thread_x: a warp reads consecutive elements.
   pm.addPass(fm::createFmCpuLoopOrder());

@@ -14,6 +14,13 @@
 // RUN: | mlir-runner -e main -entry-point-result=void \
 // RUN:     -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils \
 // RUN: | FileCheck %s
+//
+// The GPU target's form of the weight gradient (one generic summing, per
+// row, the positions that pick it) gives the same sums, run here on the CPU.
+// RUN: fm-opt %s --fm-autodiff=embedding-gradient=reduction --fm-cpu-pipeline \
+// RUN: | mlir-runner -e main -entry-point-result=void \
+// RUN:     -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils \
+// RUN: | FileCheck %s
 
 func.func private @printMemrefF64(tensor<*xf64>)
 

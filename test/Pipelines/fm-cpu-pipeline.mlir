@@ -14,7 +14,7 @@
 // PASSES: builtin.module(
 // PASSES-NEXT: fm-expand-flow,
 // PASSES-NEXT: fm-convert-to-linalg,
-// PASSES-NEXT: fm-autodiff,
+// PASSES-NEXT: fm-autodiff{embedding-gradient=scatter},
 // PASSES-NEXT: inline{{.*}},
 // PASSES-NEXT: symbol-dce,
 // PASSES-NEXT: cse,

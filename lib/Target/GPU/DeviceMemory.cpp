@@ -318,7 +318,9 @@ struct FmGpuDeviceMemoryPass
 
     SmallVector<Operation *> hostOps;
     module.walk([&](Operation *op) {
-      if (op->getParentOfType<gpu::LaunchOp>())
+      // Inside a kernel, or inside a linalg op (a kernel to be).
+      if (op->getParentOfType<gpu::LaunchOp>() ||
+          op->getParentOfType<linalg::LinalgOp>())
         return;
       if (isa<memref::DeallocOp, memref::CopyOp, memref::StoreOp,
               memref::LoadOp, memref::GetGlobalOp>(op))

@@ -87,7 +87,9 @@ namespace {
 /// Expands the fm.vjp and fm.jvp ops of one module.
 class Differentiator {
 public:
-  explicit Differentiator(ModuleOp module) : module(module), symbols(module) {}
+  Differentiator(ModuleOp module, bool embeddingReduction)
+      : module(module), symbols(module),
+        embeddingReduction(embeddingReduction) {}
 
   /// Expands every op, callees first, or fails with a diagnostic.
   LogicalResult run() {
@@ -170,7 +172,8 @@ private:
     func::FuncOp &vjp = vjps[{callee, wanted}];
     if (!vjp) {
       FailureOr<func::FuncOp> built =
-          autodiff::VJPBuilder(callee, wanted).build(symbols);
+          autodiff::VJPBuilder(callee, wanted, embeddingReduction)
+              .build(symbols);
       if (failed(built))
         return failure();
       vjp = *built;
@@ -225,6 +228,8 @@ private:
   ModuleOp module;
   /// Its symbols, generated functions included.
   SymbolTable symbols;
+  /// fm-autodiff's embedding-gradient=reduction.
+  bool embeddingReduction;
   /// The generated VJP functions, per callee and set of gradients read.
   std::map<std::pair<Operation *, SmallVector<bool, 16>>, func::FuncOp> vjps;
   /// The generated JVP functions, per callee and key (seeded inputs, then
@@ -233,8 +238,17 @@ private:
 };
 
 struct FmAutodiffPass : mlir::fm::impl::FmAutodiffBase<FmAutodiffPass> {
+  using FmAutodiffBase::FmAutodiffBase;
+
   void runOnOperation() override {
-    if (failed(Differentiator(getOperation()).run()))
+    if (embeddingGradient != "scatter" && embeddingGradient != "reduction") {
+      getOperation().emitError("fm-autodiff: embedding-gradient must be "
+                               "scatter or reduction, got '")
+          << embeddingGradient << "'";
+      return signalPassFailure();
+    }
+    if (failed(Differentiator(getOperation(), embeddingGradient == "reduction")
+                   .run()))
       return signalPassFailure();
     // What differentiation did not consume is the identity.
     getOperation().walk([](StopGradientOp op) {

@@ -103,3 +103,50 @@ Value mlir::fm::autodiff::buildEmbeddingScatterAdd(OpBuilder &b, Location loc,
       });
   return outer.getResult(0);
 }
+
+Value mlir::fm::autodiff::buildEmbeddingGradientReduction(
+    OpBuilder &b, Location loc, Value grad, Value tokens, Type weightType) {
+  auto weight = cast<RankedTensorType>(weightType);
+  auto tokenType = cast<RankedTensorType>(tokens.getType());
+  Type element = weight.getElementType();
+  int64_t vocabulary = weight.getDimSize(0);
+  Value zero =
+      arith::ConstantOp::create(b, loc, element, b.getFloatAttr(element, 0.0));
+  Value init = tensor::EmptyOp::create(b, loc, weight.getShape(), element);
+  Value zeros = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+
+  // The positions as one dimension: tokens [T], grad [T, H].
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t d = 0; d < tokenType.getRank(); ++d)
+    all[0].push_back(d);
+  SmallVector<ReassociationIndices> rows = all;
+  rows.push_back({tokenType.getRank()});
+  Value flatTokens = tensor::CollapseShapeOp::create(b, loc, tokens, all);
+  Value flatGrad = tensor::CollapseShapeOp::create(b, loc, grad, rows);
+
+  // dW[v, h] = Σ_i (row(token[i]) == v ? grad[i, h] : 0), loops (v, h, i).
+  MLIRContext *ctx = b.getContext();
+  AffineExpr v = b.getAffineDimExpr(0), h = b.getAffineDimExpr(1),
+             i = b.getAffineDimExpr(2);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {i}, ctx),
+                                 AffineMap::get(3, 0, {i, h}, ctx),
+                                 AffineMap::get(3, 0, {v, h}, ctx)};
+  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
+                                                utils::IteratorType::parallel,
+                                                utils::IteratorType::reduction};
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{weight}, ValueRange{flatTokens, flatGrad},
+             ValueRange{zeros}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value row = rowOf(nb, l, args[0], vocabulary);
+               Value here = linalg::IndexOp::create(nb, l, 0);
+               Value picks = arith::CmpIOp::create(
+                   nb, l, arith::CmpIPredicate::eq, row, here);
+               Value sum = arith::AddFOp::create(nb, l, args[2], args[1]);
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::SelectOp::create(nb, l, picks, sum, args[2])
+                       .getResult());
+             })
+      .getResult(0);
+}

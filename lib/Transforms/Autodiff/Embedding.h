@@ -30,6 +30,13 @@ Value buildEmbeddingGather(OpBuilder &b, Location loc, Value weight,
 Value buildEmbeddingScatterAdd(OpBuilder &b, Location loc, Value grad,
                                Value tokens, Type weightType);
 
+/// The same sum as one `linalg.generic` over (row, feature, position),
+/// parallel in the first two: every row adds the positions whose token
+/// picks it. Vocabulary times the work of the loops, but no loop runs on
+/// the host (the GPU target's form).
+Value buildEmbeddingGradientReduction(OpBuilder &b, Location loc, Value grad,
+                                      Value tokens, Type weightType);
+
 } // namespace mlir::fm::autodiff
 
 #endif // FM_TRANSFORMS_AUTODIFF_EMBEDDING_H

@@ -189,9 +189,13 @@ LogicalResult VJPBuilder::differentiate(Operation *op) {
       })
       .Case([&](EmbeddingOp embedding) {
         // A scatter-add of the rows' gradients; the tokens carry none.
+        Type weight = embedding.getWeight().getType();
         accumulate(embedding.getWeight(),
-                   buildEmbeddingScatterAdd(b, loc, adj, embedding.getTokens(),
-                                            embedding.getWeight().getType()));
+                   embeddingReduction
+                       ? buildEmbeddingGradientReduction(
+                             b, loc, adj, embedding.getTokens(), weight)
+                       : buildEmbeddingScatterAdd(
+                             b, loc, adj, embedding.getTokens(), weight));
         return success();
       })
       .Case([&](tensor::CastOp cast) {

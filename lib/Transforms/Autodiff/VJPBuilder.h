@@ -29,8 +29,12 @@ namespace mlir::fm::autodiff {
 /// computed.
 class VJPBuilder {
 public:
-  VJPBuilder(func::FuncOp primal, ArrayRef<bool> wanted)
-      : primal(primal), wanted(wanted), b(primal.getContext()) {}
+  /// `embeddingReduction`: build fm.embedding's weight gradient with
+  /// buildEmbeddingGradientReduction rather than loops.
+  VJPBuilder(func::FuncOp primal, ArrayRef<bool> wanted,
+             bool embeddingReduction = false)
+      : primal(primal), wanted(wanted), embeddingReduction(embeddingReduction),
+        b(primal.getContext()) {}
 
   /// Creates the VJP function right after the primal in its module.
   FailureOr<func::FuncOp> build(SymbolTable &symbols);
@@ -59,6 +63,7 @@ private:
   func::FuncOp primal;
   /// Per input of `primal`, whether its gradient is read.
   ArrayRef<bool> wanted;
+  bool embeddingReduction;
   /// Builds the VJP function's ops.
   OpBuilder b;
   /// The values that depend on the wanted inputs.

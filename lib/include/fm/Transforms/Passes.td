@@ -127,9 +127,13 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     remain by their operands. `fm.embedding` (a lookup of weight rows by
     token) has the adjoint of its weight as a scatter-add of the result's
     adjoint (`scf.for` loops over the positions and features, `tensor.insert`
-    into zeros; repeated tokens sum) and its tangent as the lookup of the
-    weight's tangent; the pass then lowers every lookup to a gather, a
-    `linalg.generic` that reads the weight with `tensor.extract`. Integers are never differentiated. Anything
+    into zeros; repeated tokens sum), or with `embedding-gradient=reduction`
+    as one `linalg.generic` that sums, for every row and feature, the
+    positions whose token picks that row (vocabulary times more work, but
+    one parallel op with no loop on the host: the GPU target's choice), and
+    its tangent as the lookup of the weight's tangent; the pass then lowers
+    every lookup to a gather, a `linalg.generic` that reads the weight with
+    `tensor.extract`. Integers are never differentiated. Anything
     else on the path from an input to a result is an error that names the
     op; an inactive op (one that does not depend on the inputs) is never an
     error. The forward mode also accepts float scalars that a generic's
@@ -141,6 +145,12 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     takes a JVP differentiates the forward-mode code (and the converse),
     and a derivative that would depend on itself is an error.
   }];
+  let options = [
+    Option<"embeddingGradient", "embedding-gradient", "std::string",
+           /*default=*/"\"scatter\"",
+           "How fm.embedding's weight gradient is built: scatter (loops over "
+           "the positions) or reduction (one parallel linalg.generic)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect",
