@@ -56,26 +56,35 @@ Value mlir::fm::autodiff::buildEmbeddingGather(OpBuilder &b, Location loc,
       .getResult(0);
 }
 
-Value mlir::fm::autodiff::buildEmbeddingScatterAdd(OpBuilder &b, Location loc,
-                                                   Value grad, Value tokens,
-                                                   Type weightType) {
-  auto weight = cast<RankedTensorType>(weightType);
+/// What both forms of the weight gradient start from: zeros of the
+/// weight's shape, and the positions as one dimension: tokens [T] and the
+/// result's adjoint [T, H].
+static std::tuple<Value, Value, Value>
+prepareGradient(OpBuilder &b, Location loc, Value grad, Value tokens,
+                RankedTensorType weight) {
   auto tokenType = cast<RankedTensorType>(tokens.getType());
   Type element = weight.getElementType();
-  int64_t vocabulary = weight.getDimSize(0), features = weight.getDimSize(1);
   Value zero =
       arith::ConstantOp::create(b, loc, element, b.getFloatAttr(element, 0.0));
   Value init = tensor::EmptyOp::create(b, loc, weight.getShape(), element);
   Value zeros = linalg::FillOp::create(b, loc, zero, init).getResult(0);
-
-  // The positions as one dimension: tokens [T], grad [T, H].
   SmallVector<ReassociationIndices> all(1);
   for (int64_t d = 0; d < tokenType.getRank(); ++d)
     all[0].push_back(d);
   SmallVector<ReassociationIndices> rows = all;
   rows.push_back({tokenType.getRank()});
-  Value flatTokens = tensor::CollapseShapeOp::create(b, loc, tokens, all);
-  Value flatGrad = tensor::CollapseShapeOp::create(b, loc, grad, rows);
+  return {zeros, tensor::CollapseShapeOp::create(b, loc, tokens, all),
+          tensor::CollapseShapeOp::create(b, loc, grad, rows)};
+}
+
+Value mlir::fm::autodiff::buildEmbeddingScatterAdd(OpBuilder &b, Location loc,
+                                                   Value grad, Value tokens,
+                                                   Type weightType) {
+  auto weight = cast<RankedTensorType>(weightType);
+  int64_t vocabulary = weight.getDimSize(0), features = weight.getDimSize(1);
+  Value zeros, flatTokens, flatGrad;
+  std::tie(zeros, flatTokens, flatGrad) =
+      prepareGradient(b, loc, grad, tokens, weight);
 
   Value c0 = arith::ConstantOp::create(b, loc, b.getIndexAttr(0));
   Value c1 = arith::ConstantOp::create(b, loc, b.getIndexAttr(1));
@@ -107,22 +116,10 @@ Value mlir::fm::autodiff::buildEmbeddingScatterAdd(OpBuilder &b, Location loc,
 Value mlir::fm::autodiff::buildEmbeddingGradientReduction(
     OpBuilder &b, Location loc, Value grad, Value tokens, Type weightType) {
   auto weight = cast<RankedTensorType>(weightType);
-  auto tokenType = cast<RankedTensorType>(tokens.getType());
-  Type element = weight.getElementType();
   int64_t vocabulary = weight.getDimSize(0);
-  Value zero =
-      arith::ConstantOp::create(b, loc, element, b.getFloatAttr(element, 0.0));
-  Value init = tensor::EmptyOp::create(b, loc, weight.getShape(), element);
-  Value zeros = linalg::FillOp::create(b, loc, zero, init).getResult(0);
-
-  // The positions as one dimension: tokens [T], grad [T, H].
-  SmallVector<ReassociationIndices> all(1);
-  for (int64_t d = 0; d < tokenType.getRank(); ++d)
-    all[0].push_back(d);
-  SmallVector<ReassociationIndices> rows = all;
-  rows.push_back({tokenType.getRank()});
-  Value flatTokens = tensor::CollapseShapeOp::create(b, loc, tokens, all);
-  Value flatGrad = tensor::CollapseShapeOp::create(b, loc, grad, rows);
+  Value zeros, flatTokens, flatGrad;
+  std::tie(zeros, flatTokens, flatGrad) =
+      prepareGradient(b, loc, grad, tokens, weight);
 
   // dW[v, h] = Σ_i (row(token[i]) == v ? grad[i, h] : 0), loops (v, h, i).
   MLIRContext *ctx = b.getContext();
