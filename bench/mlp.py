@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Writes a flow-matching program for an MLP velocity network of any size.
 
-usage: mlp.py --width W [--act elu|silu] [--batch B] [--dim D] > program.mlir
+usage: mlp.py --width W [--act elu|silu] [--batch B] [--dim D] [--lr LR]
+              > program.mlir
 
 The network is the seed's moons network with another width and activation:
 v(x_t, t) = MLP(cat(t, x_t)), D+1 → W → W → W → D (three hidden layers),
 parameters laid out and named as PyTorch's nn.Sequential of nn.Linear
-(net.{0,2,4,6}.{weight,bias}); the flow, trainer (Adam lr 1e-2, MSE, the
-CondOT path) and midpoint sampler are the seed's. bench/scale.sh and
+(net.{0,2,4,6}.{weight,bias}); the flow, trainer (Adam, lr 1e-2 unless
+--lr says otherwise, MSE, the CondOT path) and midpoint sampler are the
+seed's. bench/scale.sh and
 bench/gpu.sh compile what it writes; bench/pytorch_mlp.py is its PyTorch
 twin.
 """
@@ -60,10 +62,11 @@ def main():
     parser.add_argument("--act", choices=sorted(ACTIVATIONS), default="elu")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--dim", type=int, default=2)
+    parser.add_argument("--lr", default="1.0e-2")
     a = parser.parse_args()
     w, d, i = a.width, a.dim, a.dim + 1
     print(f"""// MLP velocity network, width {w}, {a.act.upper()}, batch {a.batch}:
-// written by bench/mlp.py --width {w} --act {a.act} --batch {a.batch} --dim {d}.
+// written by bench/mlp.py --width {w} --act {a.act} --batch {a.batch} --dim {d} --lr {a.lr}.
 
 #id = affine_map<(i, j) -> (i, j)>
 #col = affine_map<(i, j) -> (j)>
@@ -97,7 +100,7 @@ func.func @velocity(
 }}
 
 fm.flow @mlp network(@velocity) path(#fm.cond_ot) source(gaussian) data_shape [{d}]
-fm.trainer @train_step flow(@mlp) loss(mse) optimizer(#fm.adam<lr = 1.0e-2>)
+fm.trainer @train_step flow(@mlp) loss(mse) optimizer(#fm.adam<lr = {a.lr}>)
     time(#fm.uniform) batch({a.batch})
 fm.sampler @sample_midpoint flow(@mlp) solver(midpoint)""")
 

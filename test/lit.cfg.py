@@ -43,6 +43,13 @@ if config.fm_have_dnnl:
         ("%fm_dnnl_runner",
          os.path.join(config.fm_lib_dir, "libFMDnnlRunner" + config.shlib_ext)))
 
+# bf16 arithmetic on this CPU (tests of --precision bf16).
+try:
+    if "avx512_bf16" in open("/proc/cpuinfo").read():
+        config.available_features.add("avx512-bf16")
+except OSError:
+    pass
+
 # The host CPU as LLVM names it (`host-cpu-znver5`): tests that pin exact
 # bits of generated code and oneDNN's kernels hold only where they were
 # recorded.

@@ -27,6 +27,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <sched.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -558,31 +559,36 @@ int ompMaxThreads() {
   return fn ? fn() : -1;
 }
 
-/// configureThreads sets libgomp's count on the calling thread at once and
-/// on any other thread at its first call; primitives are per thread count.
-TEST(DnnlThreads, ConfigureThreadsAppliesToEveryCallingThread) {
+/// Each product picks its threads: one below the size where a parallel
+/// region pays (4 MFLOP), the configured count above it, on whatever thread
+/// calls; primitives are per thread count.
+TEST(DnnlThreads, ProductsPickTheirThreads) {
   ASSERT_NE(ompMaxThreads(), -1) << "oneDNN is expected to run on libgomp";
   int before = configuredThreads();
   configureThreads(2);
   EXPECT_EQ(configuredThreads(), 2);
+  // 2·5·6·7 FLOP: one thread.
+  callMatmul(5, 6, 7, 0, 1);
+  EXPECT_EQ(ompMaxThreads(), 1);
+  // 2·160·160·160 ≈ 8.2 MFLOP: two, on this thread and on another.
+  callMatmul(160, 160, 160, 0, 1);
   EXPECT_EQ(ompMaxThreads(), 2);
   int seen = 0;
   std::thread([&] {
-    callMatmul(5, 6, 7, 0, 1);
+    callMatmul(160, 160, 160, 0, 1);
     seen = ompMaxThreads();
   }).join();
   EXPECT_EQ(seen, 2);
 
-  uint64_t created = primitiveCreations();
-  callMatmul(29, 31, 33, 0, 3);
+  // Two threads compute the same product (within the usual tolerance), and
+  // a new thread count is a new primitive.
   std::mt19937 rng(5);
-  checkMatmul(29, 31, 33, kMatmulBias, 3, rng);
-  EXPECT_EQ(primitiveCreations(), created + 2);
-
+  checkMatmul(160, 150, 170, kMatmulBias, 3, rng);
+  uint64_t created = primitiveCreations();
   configureThreads(1);
+  callMatmul(160, 160, 160, 0, 1);
   EXPECT_EQ(ompMaxThreads(), 1);
-  callMatmul(29, 31, 33, 0, 1);
-  EXPECT_EQ(primitiveCreations(), created + 3);
+  EXPECT_EQ(primitiveCreations(), created + 1);
   configureThreads(before);
 }
 
@@ -700,7 +706,7 @@ TEST_F(DnnlDeathTest, ReadsTheEnvironmentOnFirstUse) {
         setenv("FM_DNNL_LOOPS", "0", 1);
         bool ok = !ownLoops() && configuredThreads() == 3 &&
                   getMathMode() == (hasBf16() ? MathMode::BF16 : MathMode::F32);
-        callMatmul(3, 4, 5, 0, 1);
+        callMatmul(160, 160, 160, 0, 1);
         ok = ok && ompMaxThreads() == 3;
         std::exit(ok ? 0 : 1);
       },
@@ -719,20 +725,36 @@ TEST_F(DnnlDeathTest, ReadsTheEnvironmentOnFirstUse) {
       "FM_DNNL_LOOPS must be '1' or '0', not 'yes'");
 }
 
-/// By default oneDNN runs on the calling thread alone: even a product large
-/// enough to parallelize starts no OpenMP worker, so none can spin.
-TEST_F(DnnlDeathTest, StartsNoWorkerThreadsByDefault) {
+/// By default a product uses the cores the process may run on, but one too
+/// small for a parallel region runs on the calling thread alone and starts
+/// no OpenMP worker; with one core in the process's affinity mask, neither
+/// does a large one. So no worker spins where it cannot pay.
+TEST_F(DnnlDeathTest, StartsNoWorkerThreadsWhereTheyCannotPay) {
+  auto tasks = [] {
+    int count = 0;
+    if (DIR *dir = opendir("/proc/self/task")) {
+      while (dirent *e = readdir(dir))
+        count += e->d_name[0] != '.';
+      closedir(dir);
+    }
+    return count;
+  };
   EXPECT_EXIT(
       {
         unsetenv("FM_DNNL_THREADS");
+        callMatmul(64, 64, 64, 2, 3);
+        std::exit(tasks() == 1 && ompMaxThreads() == 1 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(
+      {
+        unsetenv("FM_DNNL_THREADS");
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(sched_getcpu(), &one);
+        sched_setaffinity(0, sizeof one, &one);
         callMatmul(512, 512, 512, 2, 3);
-        int tasks = 0;
-        if (DIR *dir = opendir("/proc/self/task")) {
-          while (dirent *e = readdir(dir))
-            tasks += e->d_name[0] != '.';
-          closedir(dir);
-        }
-        std::exit(tasks == 1 && ompMaxThreads() == 1 ? 0 : 1);
+        std::exit(configuredThreads() == 1 && tasks() == 1 ? 0 : 1);
       },
       testing::ExitedWithCode(0), "");
 }

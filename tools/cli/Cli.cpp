@@ -21,6 +21,9 @@
 #include "Cli.h"
 
 #include "fm/Runtime/DataSource.h"
+#if FM_HAVE_DNNL
+#include "fm/Runtime/Dnnl.h"
+#endif
 #include "fm/Runtime/Datasets.h"
 #include "fm/Runtime/Evaluator.h"
 #include "fm/Runtime/Likelihood.h"
@@ -82,6 +85,25 @@ static cl::opt<std::string>
     outputPath("o", cl::Required, cl::desc("Output file"),
                cl::value_desc("path"), cl::sub(trainCommand),
                cl::sub(sampleCommand), cl::cat(category()));
+enum class Precision { F32, BF16 };
+static cl::opt<Precision> precisionFlag(
+    "precision",
+    cl::desc("The arithmetic of matrix products (dnnl backend): f32, or bf16 "
+             "products with f32 accumulation, f32 weights and f32 optimizer "
+             "state (needs a CPU with avx512_bf16)"),
+    cl::init(Precision::F32),
+    cl::values(clEnumValN(Precision::F32, "f32", "f32 everywhere"),
+               clEnumValN(Precision::BF16, "bf16",
+                          "bf16 products, f32 accumulation")),
+    cl::sub(trainCommand), cl::sub(sampleCommand), cl::sub(likelihoodCommand),
+    cl::cat(category()));
+static cl::opt<unsigned> threadsFlag(
+    "threads",
+    cl::desc("Threads for compiled code's matrix products on the dnnl "
+             "backend (default 1: on these layer sizes one thread was "
+             "fastest; see bench/RESULTS.md)"),
+    cl::init(0), cl::value_desc("N"), cl::sub(trainCommand),
+    cl::sub(sampleCommand), cl::sub(likelihoodCommand), cl::cat(category()));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
                               cl::sub(trainCommand), cl::sub(sampleCommand),
                               cl::sub(evalCommand), cl::sub(likelihoodCommand),
@@ -224,7 +246,7 @@ bool fm::cli::isCompiledProgram(llvm::StringRef path) {
 /// The program to run: a compiled library as it is, an .mlir file compiled
 /// for --backend where the tool has a compiler.
 static llvm::Expected<std::unique_ptr<Program>>
-loadProgram(const ToolConfig &config) {
+loadProgramFile(const ToolConfig &config) {
   llvm::Expected<Backend> backend =
       parseBackendFlag(backendFlag, config.name, /*toCompile=*/false);
   if (!backend)
@@ -252,6 +274,23 @@ loadProgram(const ToolConfig &config) {
                      " has no compiler (compile it with `fm-run compile`, or "
                      "run it with fm-run)");
   return config.compileSource(programPath, *backend);
+}
+
+/// loadProgramFile, checked against the compute flags.
+static llvm::Expected<std::unique_ptr<Program>>
+loadProgram(const ToolConfig &config) {
+  llvm::Expected<std::unique_ptr<Program>> program = loadProgramFile(config);
+  if (!program)
+    return program.takeError();
+  // bf16 products are the oneDNN layer's.
+  if (precisionFlag == Precision::BF16 &&
+      (*program)->backend() != Backend::Dnnl)
+    return makeError(llvm::Twine("--precision bf16: '") + programPath +
+                     "' runs on the " +
+                     llvm::StringRef(backendName((*program)->backend())) +
+                     " backend, whose products are f32 only (bf16 needs the "
+                     "dnnl backend)");
+  return program;
 }
 
 //===----------------------------------------------------------------------===//
@@ -361,7 +400,7 @@ static llvm::Error train(const ToolConfig &config) {
   if (result)
     return result;
   llvm::outs() << llvm::formatv(
-      "trained {0} steps in {1:f2} s (final loss {2:f4}); wrote {3}\n",
+      "trained {0} steps in {1:f3} s (final loss {2:f4}); wrote {3}\n",
       trainSteps.getValue(), lastSeconds, lastLoss, outputPath);
   return llvm::Error::success();
 }
@@ -717,6 +756,42 @@ static void keepFreedMemory() {
 #endif
 }
 
+/// Applies --threads and --precision, where given, to the runtime's
+/// compute layers.
+static llvm::Error applyComputeFlags() {
+  if (threadsFlag.getNumOccurrences() &&
+      (threadsFlag < 1 || threadsFlag > 1024))
+    return makeError("--threads must be from 1 to 1024, not " +
+                     llvm::Twine(threadsFlag.getValue()));
+#if FM_HAVE_DNNL
+  if (threadsFlag.getNumOccurrences())
+    fmrt::dnnl::configureThreads(static_cast<int>(threadsFlag));
+  if (precisionFlag == Precision::BF16) {
+    if (!fmrt::dnnl::hasBf16())
+      return makeError("--precision bf16: this CPU has no bf16 arithmetic "
+                       "(avx512_bf16)");
+    fmrt::dnnl::setMathMode(fmrt::dnnl::MathMode::BF16);
+  }
+#else
+  if (precisionFlag == Precision::BF16)
+    return makeError("--precision bf16: this build has no oneDNN layer");
+#endif
+  return llvm::Error::success();
+}
+
+/// Runs the command the command line names (there is one).
+static llvm::Error runCommand(const ToolConfig &config) {
+  if (config.extraCommand && *config.extraCommand)
+    return config.extraAction();
+  if (trainCommand)
+    return train(config);
+  if (sampleCommand)
+    return sample(config);
+  if (evalCommand)
+    return eval();
+  return likelihood(config);
+}
+
 int fm::cli::runTool(int argc, char **argv, const ToolConfig &config) {
   llvm::InitLLVM init(argc, argv);
   keepFreedMemory();
@@ -735,18 +810,10 @@ int fm::cli::runTool(int argc, char **argv, const ToolConfig &config) {
       (config.name +
        ": train and sample flow-matching programs compiled by FM-MLIR\n")
           .str());
-  llvm::Error result = llvm::Error::success();
-  if (config.extraCommand && *config.extraCommand)
-    result = config.extraAction();
-  else if (trainCommand)
-    result = train(config);
-  else if (sampleCommand)
-    result = sample(config);
-  else if (evalCommand)
-    result = eval();
-  else if (likelihoodCommand)
-    result = likelihood(config);
-  else {
+  bool hasCommand = (config.extraCommand && *config.extraCommand) ||
+                    trainCommand || sampleCommand || evalCommand ||
+                    likelihoodCommand;
+  if (!hasCommand) {
     llvm::WithColor::error(llvm::errs(), config.name)
         << "expected a command: "
         << (config.extraCommand ? config.extraCommand->getName().str() + ", "
@@ -754,6 +821,9 @@ int fm::cli::runTool(int argc, char **argv, const ToolConfig &config) {
         << "train, sample, likelihood or eval (see --help)\n";
     return 2;
   }
+  llvm::Error result = applyComputeFlags();
+  if (!result)
+    result = runCommand(config);
   if (!result)
     return 0;
   // An interrupted run exits as the signal would have (128 + its number),

@@ -10,12 +10,15 @@
 //
 // Threads. oneDNN's OpenMP runtime takes its thread count from libgomp's
 // per-thread `nthreads-var`, which omp_set_num_threads sets for the calling
-// thread only; so each thread applies the configured count on its first call
-// (and again after configureThreads). With one thread oneDNN calls its
-// kernels directly and never opens a parallel region, so no libgomp worker
-// exists to spin. Setting OMP_WAIT_POLICY from here would be too late:
-// libgomp is a load-time dependency of libdnnl and reads its environment in
-// its constructor, before main and before this code first runs.
+// thread only; so each call applies the count it wants when it differs from
+// the one its thread last applied. A product runs on one thread unless it
+// is large enough for a parallel region to pay (threadsFor); with one
+// thread oneDNN calls its kernels directly and never opens a parallel
+// region, so no libgomp worker exists to spin. The configured count is the
+// cores this process may run on (its affinity mask), unless FM_DNNL_THREADS
+// or configureThreads say otherwise. Setting OMP_WAIT_POLICY from here would be
+// too late: libgomp is a load-time dependency of libdnnl and reads its
+// environment in its constructor, before main and before this code first runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +26,9 @@
 
 #include <dlfcn.h>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
@@ -57,11 +63,9 @@ namespace {
 /// Process-wide settings, read from the environment on first use.
 struct Settings {
   std::once_flag fromEnvironment;
-  /// The thread count every calling thread should apply.
+  /// The most threads a product may use: the process's cores unless
+  /// configured.
   std::atomic<int> threads{1};
-  /// Bumped by configureThreads; a thread whose applied generation differs
-  /// applies `threads` again.
-  std::atomic<int> generation{0};
   /// The requested MathMode, as an int.
   std::atomic<int> mathMode{static_cast<int>(MathMode::F32)};
   /// Whether the layer's own loops (Loops.h) run where they beat oneDNN.
@@ -103,8 +107,17 @@ void warnIfSpinning(int threads) {
                  threads);
 }
 
+/// The cores this process may run on (1 if the mask cannot be read).
+int availableCores() {
+  cpu_set_t mask;
+  if (sched_getaffinity(0, sizeof mask, &mask) != 0)
+    return 1;
+  return std::max(1, CPU_COUNT(&mask));
+}
+
 void readEnvironment() {
   Settings &s = settings();
+  s.threads.store(availableCores());
   if (const char *env = std::getenv("FM_DNNL_THREADS")) {
     char *end = nullptr;
     long n = std::strtol(env, &end, 10);
@@ -135,16 +148,18 @@ void readEnvironment() {
 
 } // namespace
 
-int fmrt::dnnl::detail::prepareThread() {
+int fmrt::dnnl::detail::threadsFor(int64_t flop) {
   Settings &s = settings();
   std::call_once(s.fromEnvironment, readEnvironment);
-  thread_local int appliedGeneration = -1;
-  int generation = s.generation.load(std::memory_order_acquire);
-  int threads = s.threads.load(std::memory_order_acquire);
-  if (appliedGeneration != generation) {
+  int threads =
+      flop < kParallelFlop ? 1 : s.threads.load(std::memory_order_acquire);
+  // libgomp's count for this thread, as this layer last set it (libgomp
+  // starts each thread at the process's default, which may differ).
+  thread_local int applied = 0;
+  if (applied != threads) {
     if (SetNumThreadsFn fn = ompSetNumThreads())
       fn(threads);
-    appliedGeneration = generation;
+    applied = threads;
   }
   return threads;
 }
@@ -161,8 +176,6 @@ void fmrt::dnnl::configureThreads(int numThreads) {
   std::call_once(s.fromEnvironment, readEnvironment);
   warnIfSpinning(numThreads);
   s.threads.store(numThreads, std::memory_order_release);
-  s.generation.fetch_add(1, std::memory_order_acq_rel);
-  prepareThread();
 }
 
 int fmrt::dnnl::configuredThreads() {

@@ -48,10 +48,16 @@ namespace onednn = ::dnnl;
 [[noreturn]] __attribute__((format(printf, 1, 2))) void
 fatal(const char *format, ...);
 
-/// Applies the environment once per process (before any explicit setting,
-/// which therefore wins) and the configured thread count once per thread.
-/// Returns the thread count in effect.
-int prepareThread();
+/// The smallest product (in FLOP, 2·M·N·K) that runs on more than one
+/// thread: below it, a parallel region's start and end (a few µs with
+/// libgomp) cost more than the second core saves (bench/RESULTS.md).
+constexpr int64_t kParallelFlop = int64_t{4} << 20;
+
+/// The threads a product of `flop` FLOP runs on: one below kParallelFlop,
+/// the configured count above, applied to the calling thread's libgomp
+/// count. Applies the environment once per process first (before any
+/// explicit setting, which therefore wins).
+int threadsFor(int64_t flop);
 
 //===----------------------------------------------------------------------===//
 // The primitive cache (Cache.cpp)

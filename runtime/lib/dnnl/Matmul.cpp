@@ -160,7 +160,6 @@ void matmul(StridedMemRefType<float, 2> *aRef,
             StridedMemRefType<float, 2> *cRef, int64_t flags,
             int64_t activation, float alpha) {
   static constexpr const char *fn = "fmrt_dnnl_matmul";
-  int threads = prepareThread();
   if (flags & ~(kMatmulTransposeA | kMatmulTransposeB | kMatmulBias |
                 kMatmulAccumulate))
     fatal("%s: unknown flags 0x%llx (1 transpose A, 2 transpose B, 4 bias, "
@@ -212,6 +211,7 @@ void matmul(StridedMemRefType<float, 2> *aRef,
     biasData = denseBias.data();
   }
 
+  int threads = threadsFor(2 * c.rows * c.cols * a.cols);
   // bf16 pays only with products to compute: K = 0 stays in f32. Narrow
   // products without an activation, in f32 math: the layer's own loops.
   bool bf16 = getMathMode() == MathMode::BF16 && a.cols > 0;

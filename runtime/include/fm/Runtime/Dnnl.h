@@ -16,9 +16,10 @@
 // and every later call with the same signature reuses it: creating a
 // primitive costs far more than executing an MLP layer (bench/RESULTS.md).
 //
-// Threads: the first use reads FM_DNNL_THREADS (default 1) and oneDNN runs
-// with that many OpenMP threads; with 1 it never opens a parallel region, so
-// no libgomp worker exists to spin. Math: the first use reads FM_DNNL_MATH
+// Threads: the first use reads FM_DNNL_THREADS (default: the cores the
+// process may run on), the most OpenMP threads a product uses; products too
+// small for a parallel region to pay run on one thread, which opens none,
+// so no libgomp worker exists to spin. Math: the first use reads FM_DNNL_MATH
 // (`f32`, the default, or `bf16`). Own loops: on a CPU with AVX-512 the
 // layer runs its own loops for products whose output has at most 4 rows or
 // columns and no activation (in f32 math), where oneDNN 2.6.3 is several
@@ -59,18 +60,21 @@ enum class MathMode {
   BF16,
 };
 
-/// Sets the number of OpenMP threads oneDNN uses (at least 1) for every
-/// calling thread: the calling thread at once, others at their next call.
-/// Primitives are cached per thread count. At MLP sizes two threads were
-/// slower than one (bench/dnnl_matmul.cpp), and more than one needs
+/// Sets the most OpenMP threads a product uses (at least 1), for every
+/// calling thread. Each product decides: one thread below a size where a
+/// parallel region pays (runtime/lib/dnnl/Internal.h, kParallelFlop), the
+/// configured count above. Primitives are cached per thread count. Without
+/// a call (or FM_DNNL_THREADS), the count is the cores the process may run
+/// on. More than one thread on cores other processes use needs
 /// OMP_WAIT_POLICY=passive in the process's initial environment: libgomp
 /// reads it when it loads, before any of this code runs, and its default
-/// policy spins (see runtime/lib/dnnl/Environment.cpp). Warns on stderr, once,
-/// when numThreads > 1 and neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is
-/// set.
+/// policy spins (see runtime/lib/dnnl/Environment.cpp). Warns on stderr,
+/// once, when numThreads > 1 and neither OMP_WAIT_POLICY nor
+/// GOMP_SPINCOUNT is set.
 void configureThreads(int numThreads);
 
-/// The number of threads set by configureThreads or FM_DNNL_THREADS.
+/// The most threads a product uses: configureThreads', FM_DNNL_THREADS' or
+/// the process's cores.
 int configuredThreads();
 
 /// Selects the math of later matrix products. BF16 on a CPU without
