@@ -12,6 +12,8 @@
 #             sampling step (one network evaluation on 10,000 points)
 #   threads   1 and 2, for both sides (taskset, OPENBLAS_NUM_THREADS,
 #             torch.set_num_threads; FM-MLIR's --threads)
+#   precision FM-MLIR in f32 and with --precision bf16 (bf16 products, f32
+#             accumulation); PyTorch in f32
 #
 # Each program is compiled once (`fm-run compile`, default backend) and run
 # with fm-exec. Both sides leave out warm-up (first-touch page faults,
@@ -39,8 +41,8 @@ python=/usr/bin/python3
 peak=$(taskset -c 0 "$build/bin/fm-bench-fma" | sed -n 's/.*: \([0-9.]*\) GFLOP.*/\1/p')
 echo "one core's f32 FMA peak: $peak GFLOP/s"
 echo
-echo "| W | act | batch | threads | step | FM-MLIR | PyTorch | PyTorch / FM | FM GFLOP/s | % of peak |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| W | act | batch | threads | step | FM-MLIR f32 | PyTorch | PyTorch / FM | FM GFLOP/s | % of peak | FM bf16 | f32 / bf16 |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 
 for w in $widths; do
   for act in silu elu; do
@@ -62,27 +64,33 @@ for w in $widths; do
         cores=$(seq -s, 0 $(( threads - 1 )))
         fm() { OMP_NUM_THREADS=$threads taskset -c "$cores" "$build/bin/fm-exec" "$@" \
           --threads "$threads" 2>/dev/null | sed -n 's/.* in \([0-9.]*\) s.*/\1/p'; }
-        train_for() { fm train "$prog.so" --steps "$1" --checkpoint-every 0 -o "$work/m.safetensors"; }
+        train_for() { fm train "$prog.so" --steps "$1" --checkpoint-every 0 --precision "$2" \
+          -o "$work/m.safetensors"; }
         sample_for() { fm sample "$prog.so" --checkpoint "$work/m.safetensors" -n 10000 \
-          --solver midpoint --steps "$1" -o "$work/s.npy"; }
-        warm=$(train_for 2)
-        fm_train=$(awk -v a="$(train_for $(( 2 + train_steps )))" -v b="$warm" -v n="$train_steps" \
-          'BEGIN { print (a - b) / n }')
-        once=$(sample_for "$sample_steps")
-        fm_sample=$(awk -v a="$(sample_for $(( 2 * sample_steps )))" -v b="$once" -v n="$sample_steps" \
-          'BEGIN { print (a - b) / (2 * n) }')
+          --solver midpoint --steps "$1" --precision "$2" -o "$work/s.npy"; }
+        for precision in f32 bf16; do
+          warm=$(train_for 2 $precision)
+          train=$(awk -v a="$(train_for $(( 2 + train_steps )) $precision)" -v b="$warm" \
+            -v n="$train_steps" 'BEGIN { print (a - b) / n }')
+          once=$(sample_for "$sample_steps" $precision)
+          sample=$(awk -v a="$(sample_for $(( 2 * sample_steps )) $precision)" -v b="$once" \
+            -v n="$sample_steps" 'BEGIN { print (a - b) / (2 * n) }')
+          eval "fm_train_$precision=$train fm_sample_$precision=$sample"
+        done
         read -r pt_train pt_sample <<<"$(OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
           taskset -c "$cores" "$python" "$root/bench/pytorch_mlp.py" --width "$w" --act "$act" \
           --batch "$batch" --threads "$threads" --train-steps "$train_steps" --lr "$lr" \
           --sample-steps "$sample_steps" | awk '{v[$1]=$2} END {print v["train"], v["sample"]}')"
         for step in train sample; do
-          if [ $step = train ]; then fm=$fm_train; pt=$pt_train; flop=$(( 6 * macs * batch ));
-          else fm=$fm_sample; pt=$pt_sample; flop=$(( 2 * macs * 10000 )); fi
+          if [ $step = train ]; then fm=$fm_train_f32; bf=$fm_train_bf16; pt=$pt_train
+            flop=$(( 6 * macs * batch ))
+          else fm=$fm_sample_f32; bf=$fm_sample_bf16; pt=$pt_sample
+            flop=$(( 2 * macs * 10000 )); fi
           awk -v w="$w" -v a="$act" -v b="$batch" -v th="$threads" -v s="$step" \
-              -v fm="$fm" -v pt="$pt" -v f="$flop" -v peak="$peak" 'BEGIN {
+              -v fm="$fm" -v bf="$bf" -v pt="$pt" -v f="$flop" -v peak="$peak" 'BEGIN {
             g = f / fm / 1e9
-            printf "| %d | %s | %d | %d | %s | %.3f ms | %.3f ms | %.2f | %.1f | %.0f%% |\n",
-              w, a, b, th, s, fm * 1e3, pt * 1e3, pt / fm, g, 100 * g / (peak * th) }'
+            printf "| %d | %s | %d | %d | %s | %.3f ms | %.3f ms | %.2f | %.1f | %.0f%% | %.3f ms | %.2f |\n",
+              w, a, b, th, s, fm * 1e3, pt * 1e3, pt / fm, g, 100 * g / (peak * th), bf * 1e3, fm / bf }'
         done
       done
     done
