@@ -43,6 +43,24 @@ if config.fm_have_dnnl:
         ("%fm_dnnl_runner",
          os.path.join(config.fm_lib_dir, "libFMDnnlRunner" + config.shlib_ext)))
 
+# A build with ASan and UBSan (FM_SANITIZE, scripts/sanitize.sh): its tools
+# and libraries run instrumented. Tests that load our libraries into an
+# uninstrumented host (mlir-opt's plugin, mlir-runner's shared libraries)
+# or bound virtual memory (ASan reserves terabytes of shadow) say
+# `UNSUPPORTED: asan`. scripts/sanitize.sh sets the options
+# (FM_ASAN_OPTIONS there): leak checks off, since the oneDNN cache and the
+# CUDA layer's driver live until exit on purpose; an allocation too large
+# returns null, as the tools' out-of-memory handling expects; and no
+# manual poisoning, which LLVM's allocators do in our instrumented code but
+# not in Debian's uninstrumented libMLIR, so that memory one allocated
+# and the other reads would be reported falsely.
+if getattr(config, "fm_sanitize", False):
+    config.available_features.add("asan")
+    config.environment["ASAN_OPTIONS"] = os.environ.get(
+        "ASAN_OPTIONS",
+        "detect_leaks=0:allocator_may_return_null=1:allow_user_poisoning=0")
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
+
 # bf16 arithmetic on this CPU (tests of --precision bf16).
 try:
     if "avx512_bf16" in open("/proc/cpuinfo").read():

@@ -6,6 +6,7 @@
 // loops: the pass takes f32 only) exactly.
 //
 // REQUIRES: dnnl
+// UNSUPPORTED: asan
 // RUN: fm-opt %s --fm-dnnl-pipeline | FileCheck %s --check-prefix=IR
 // RUN: fm-opt %s --fm-dnnl-pipeline \
 // RUN: | mlir-runner -e main -entry-point-result=void \

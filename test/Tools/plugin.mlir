@@ -2,6 +2,9 @@
 // Plugin passes are registered after mlir-opt parsed its flags, so they are
 // named through --pass-pipeline rather than as --fm-... options.
 //
+// An instrumented plugin cannot load into an uninstrumented mlir-opt.
+// UNSUPPORTED: asan
+//
 // RUN: mlir-opt %s --load-dialect-plugin=%fm_plugin | FileCheck %s --check-prefix=ROUNDTRIP
 // RUN: mlir-opt %s --load-dialect-plugin=%fm_plugin --load-pass-plugin=%fm_plugin \
 // RUN:   --pass-pipeline='builtin.module(fm-convert-to-linalg)' | FileCheck %s --check-prefix=LOWER

@@ -34,7 +34,8 @@ std::string npyBytes(const std::string &descr, const std::string &shape,
   bytes += char(header.size() & 0xff);
   bytes += char(header.size() >> 8);
   std::string data(values.size() * sizeof(T), '\0');
-  std::memcpy(data.data(), values.data(), data.size());
+  if (!values.empty())
+    std::memcpy(data.data(), values.data(), data.size());
   return bytes + header + data;
 }
 
