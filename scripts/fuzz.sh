@@ -14,14 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build=$root/build-fuzz
 
-"$root/scripts/setup.sh"
-if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null |
-    grep -q "install ok installed"; then
-  sudo=()
-  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q \
-    --no-install-recommends libclang-rt-22-dev
-fi
+"$root/scripts/install-clang-rt.sh"
 
 export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 if [[ ! -f $build/build.ninja ]]; then

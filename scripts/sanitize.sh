@@ -12,14 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-sanitize
 
-"$root/scripts/setup.sh"
-if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null |
-    grep -q "install ok installed"; then
-  sudo=()
-  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q \
-    --no-install-recommends libclang-rt-22-dev
-fi
+"$root/scripts/install-clang-rt.sh"
 
 export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 if [[ ! -f $build/build.ninja ]]; then
