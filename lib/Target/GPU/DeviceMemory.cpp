@@ -1,5 +1,4 @@
-//===- DeviceMemory.cpp - Buffers in GPU memory, host code that keeps off
-//--===//
+//===- DeviceMemory.cpp - Buffers in GPU memory ---------------------------===//
 //
 // Part of the FM-MLIR project.
 //
@@ -69,9 +68,8 @@ static bool isDeallocationBookkeeping(memref::AllocOp alloc) {
         worklist.push_back(cast.getResult());
         continue;
       }
-      auto call = dyn_cast<func::CallOp>(user);
-      if (!isa<memref::LoadOp, memref::StoreOp, memref::DeallocOp>(user) &&
-          !call)
+      if (!isa<memref::LoadOp, memref::StoreOp, memref::DeallocOp,
+               func::CallOp>(user))
         return false;
     }
   }

@@ -1,5 +1,4 @@
-//===- ProductCalls.h - Contractions on buffers to runtime calls -*- C++
-//-*-===//
+//===- ProductCalls.h - Contractions on buffers to calls --------*- C++ -*-===//
 //
 // Part of the FM-MLIR project.
 //
