@@ -221,10 +221,11 @@ void matmul(StridedMemRefType<float, 2> *aRef,
                    (flags & kMatmulAccumulate) != 0))
     return;
   // ELU over C's rows: the layer's loop after the plain product, as fast as
-  // oneDNN's post-op on one thread (the loop has only one) and exact near 0,
-  // where the post-op's exp(x) - 1 is not.
+  // oneDNN's post-op on one thread and exact near 0, where the post-op's
+  // exp(x) - 1 is not. It runs whatever the product's threads (the loop
+  // itself has one), so that results do not depend on the thread count.
   bool ownElu = activation == static_cast<int64_t>(Activation::Elu) && own &&
-                threads == 1 && c.colStride == 1;
+                c.colStride == 1;
   int64_t fused = ownElu ? 0 : activation;
 
   bool hasActivation = fused != 0;
