@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "Loops.h"
 
 #include <dlfcn.h>
 
@@ -90,6 +91,31 @@ SetNumThreadsFn ompSetNumThreads() {
   return fn;
 }
 
+/// libgomp's GOMP_parallel and the two queries its bodies use, or nulls.
+struct Gomp {
+  void (*parallel)(void (*)(void *), void *, unsigned, unsigned) = nullptr;
+  int (*threadNum)() = nullptr;
+  int (*numThreads)() = nullptr;
+};
+
+const Gomp &gomp() {
+  static const Gomp fns = [] {
+    Gomp g;
+    void *handle = dlopen("libgomp.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    void *scope = handle ? handle : RTLD_DEFAULT;
+    g.parallel =
+        reinterpret_cast<decltype(g.parallel)>(dlsym(scope, "GOMP_parallel"));
+    g.threadNum = reinterpret_cast<decltype(g.threadNum)>(
+        dlsym(scope, "omp_get_thread_num"));
+    g.numThreads = reinterpret_cast<decltype(g.numThreads)>(
+        dlsym(scope, "omp_get_num_threads"));
+    if (!g.parallel || !g.threadNum || !g.numThreads)
+      g = Gomp();
+    return g;
+  }();
+  return fns;
+}
+
 /// Warns once when more than one thread runs under libgomp's default wait
 /// policy: its workers then spin after every parallel region, and whenever
 /// another process holds a core a call can stall for milliseconds
@@ -147,6 +173,31 @@ void readEnvironment() {
 }
 
 } // namespace
+
+void fmrt::dnnl::detail::parallelRows(int threads, int64_t rows,
+                                      void (*body)(void *, int64_t, int64_t),
+                                      void *context) {
+  const Gomp &g = gomp();
+  if (threads <= 1 || rows <= 1 || !g.parallel) {
+    body(context, 0, rows);
+    return;
+  }
+  struct Task {
+    void (*body)(void *, int64_t, int64_t);
+    void *context;
+    int64_t rows;
+    const Gomp *g;
+  } task{body, context, rows, &g};
+  g.parallel(
+      [](void *data) {
+        auto *t = static_cast<Task *>(data);
+        int64_t n = t->g->numThreads(), i = t->g->threadNum();
+        int64_t begin = t->rows * i / n, end = t->rows * (i + 1) / n;
+        if (begin < end)
+          t->body(t->context, begin, end);
+      },
+      &task, static_cast<unsigned>(threads), 0);
+}
 
 int fmrt::dnnl::detail::threadsFor(int64_t flop) {
   Settings &s = settings();

@@ -230,9 +230,23 @@ bool fmrt::dnnl::detail::narrowMatmul(const Operand &a, const Operand &b,
   return true;
 }
 
-bool fmrt::dnnl::detail::eluInPlace(const Operand &c, float alpha) {
+bool fmrt::dnnl::detail::eluInPlace(const Operand &c, float alpha,
+                                    int threads) {
   if (!hasOwnLoops() || (c.colStride != 1 && c.cols > 1))
     return false;
-  elu(c, alpha);
+  struct Work {
+    const Operand &c;
+    float alpha;
+  } work{c, alpha};
+  parallelRows(
+      threads, c.rows,
+      [](void *context, int64_t begin, int64_t end) {
+        auto *w = static_cast<Work *>(context);
+        Operand part = w->c;
+        part.data += begin * part.rowStride;
+        part.rows = end - begin;
+        elu(part, w->alpha);
+      },
+      &work);
   return true;
 }

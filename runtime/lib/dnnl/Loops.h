@@ -50,9 +50,19 @@ bool narrowMatmul(const Operand &a, const Operand &b, const Operand &c,
                   const float *bias, bool accumulate);
 
 /// C = ELU(C) = C where C >= 0, else alpha·expm1(C) (within 1 ulp of
-/// expm1), in place. Returns false, touching nothing, unless this CPU has
-/// the loops and C's rows are contiguous.
-bool eluInPlace(const Operand &c, float alpha);
+/// expm1), in place, its rows split over `threads` threads of libgomp (the
+/// pool oneDNN runs on; each element is computed the same way on any
+/// number). Returns false, touching nothing, unless this CPU has the loops
+/// and C's rows are contiguous.
+bool eluInPlace(const Operand &c, float alpha, int threads = 1);
+
+/// Runs body(begin, end) over [0, rows) in `threads` contiguous parts on
+/// libgomp's threads (GOMP_parallel, the entry point compilers emit for
+/// `omp parallel`), or at once on the calling thread where threads is 1 or
+/// oneDNN does not run on libgomp. (Environment.cpp.)
+void parallelRows(int threads, int64_t rows,
+                  void (*body)(void *context, int64_t begin, int64_t end),
+                  void *context);
 
 } // namespace fmrt::dnnl::detail
 

@@ -222,8 +222,8 @@ void matmul(StridedMemRefType<float, 2> *aRef,
     return;
   // ELU over C's rows: the layer's loop after the plain product, as fast as
   // oneDNN's post-op on one thread and exact near 0, where the post-op's
-  // exp(x) - 1 is not. It runs whatever the product's threads (the loop
-  // itself has one), so that results do not depend on the thread count.
+  // exp(x) - 1 is not. It runs on the product's threads, each element the
+  // same way on any number, so that results do not depend on the count.
   bool ownElu = activation == static_cast<int64_t>(Activation::Elu) && own &&
                 c.colStride == 1;
   int64_t fused = ownElu ? 0 : activation;
@@ -272,7 +272,7 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   }
   bound->execute({aData, bData, biasData, c.data});
   if (ownElu) {
-    [[maybe_unused]] bool done = eluInPlace(c.operand(), alpha);
+    [[maybe_unused]] bool done = eluInPlace(c.operand(), alpha, threads);
     assert(done && "ownElu checked the loop's conditions");
   }
 }
