@@ -23,9 +23,9 @@
 // (`f32`, the default, or `bf16`). Own loops: on a CPU with AVX-512 the
 // layer runs its own loops for products whose output has at most 4 rows or
 // columns and no activation (in f32 math), where oneDNN 2.6.3 is several
-// times slower, and, on one thread, for the ELU epilogue of a product whose
-// output rows are contiguous, as fast as oneDNN's post-op and exact near 0
-// (runtime/lib/dnnl/Loops.h); FM_DNNL_LOOPS=0 leaves everything to oneDNN.
+// times slower, and for the ELU epilogue of a product whose output rows are
+// contiguous (on the product's threads), as fast as oneDNN's post-op and
+// exact near 0 (runtime/lib/dnnl/Loops.h); FM_DNNL_LOOPS=0 leaves everything to oneDNN.
 // Calls to configureThreads, setMathMode and setOwnLoops override the
 // environment.
 //
