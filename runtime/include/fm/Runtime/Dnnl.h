@@ -25,8 +25,8 @@
 // columns and no activation (in f32 math), where oneDNN 2.6.3 is several
 // times slower, and for the ELU epilogue of a product whose output rows are
 // contiguous (on the product's threads), as fast as oneDNN's post-op and
-// exact near 0 (runtime/lib/dnnl/Loops.h); FM_DNNL_LOOPS=0 leaves everything to oneDNN.
-// Calls to configureThreads, setMathMode and setOwnLoops override the
+// exact near 0 (runtime/lib/dnnl/Loops.h); FM_DNNL_LOOPS=0 leaves everything to
+// oneDNN. Calls to configureThreads, setMathMode and setOwnLoops override the
 // environment.
 //
 // Errors: compiled code cannot receive an error, and the compiler emits only
