@@ -106,8 +106,10 @@ def FmGpuMapLinalg : Pass<"fm-gpu-map-linalg", "::mlir::func::FuncOp"> {
     Tiles are not clamped at the loop's end (`no-min-max-bounds`): the body
     is guarded instead, which `convert-parallel-loops-to-gpu` needs. An op
     without parallel loops (a full reduction) runs in one thread of one
-    block. Contractions are mapped too (one thread per output element)
-    until the CUDA layer's product calls replace them.
+    block. Parallel loops go outermost first (a reduction loop that came
+    before a parallel one runs inside each thread). A contraction left on
+    buffers is mapped too, one thread per output element; in
+    `fm-cuda-pipeline` they are cuBLASLt calls by then.
 
     Example, a [N, 64] elementwise op: blocks of 64 × 4 threads, ⌈N/4⌉
     blocks.
