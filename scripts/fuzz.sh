@@ -14,17 +14,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build=$root/build-fuzz
 
-"$root/scripts/install-clang-rt.sh"
-
-export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
-if [[ ! -f $build/build.ninja ]]; then
-  cmake -G Ninja -S "$root" -B "$build" \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DFM_BUILD_TESTS=OFF -DFM_FUZZ=ON >/dev/null
-fi
 targets=(safetensors npy manifest)
-cmake --build "$build" --target "${targets[@]/#/fm-fuzz-}"
+"$root/scripts/clang-rt-build.sh" "$build" "-DFM_BUILD_TESTS=OFF -DFM_FUZZ=ON" \
+  "${targets[@]/#/fm-fuzz-}"
 
 status=0
 cd "$build"

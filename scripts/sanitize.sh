@@ -12,17 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-sanitize
 
-"$root/scripts/install-clang-rt.sh"
-
-export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
-if [[ ! -f $build/build.ninja ]]; then
-  cmake -G Ninja -S "$root" -B "$build" \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    -DFM_SANITIZE=ON >/dev/null
-fi
-cmake --build "$build"
+"$root/scripts/clang-rt-build.sh" "$build" "-DFM_SANITIZE=ON"
 # No leak checks (caches live until exit on purpose), null for allocations
 # too large (the tools report them), and no manual poisoning: LLVM's
 # allocators poison in our instrumented code but not in Debian's libMLIR,
