@@ -32,6 +32,7 @@
 using namespace fmrt;
 using fmrt::cuda::MemRefF32;
 using fmrt::cuda::detail::recordError;
+using fmrt::cuda::detail::resolve;
 
 namespace {
 
@@ -72,11 +73,6 @@ struct Blas {
   void *handle = nullptr;
   void *workspace = nullptr;
 };
-
-template <typename F> bool resolve(void *library, const char *symbol, F &fn) {
-  fn = reinterpret_cast<F>(::dlsym(library, symbol));
-  return fn != nullptr;
-}
 
 Blas loadBlas() {
   Blas blas;

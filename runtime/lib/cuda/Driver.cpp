@@ -27,6 +27,7 @@
 
 using namespace fmrt;
 using fmrt::cuda::detail::recordError;
+using fmrt::cuda::detail::resolve;
 
 namespace {
 
@@ -87,11 +88,6 @@ struct Driver {
 /// The first error an mgpu* function recorded since takeError().
 std::mutex errorMutex;
 std::string firstError;
-
-template <typename F> bool resolve(void *library, const char *symbol, F &fn) {
-  fn = reinterpret_cast<F>(::dlsym(library, symbol));
-  return fn != nullptr;
-}
 
 Driver loadDriver() {
   Driver driver;
