@@ -14,6 +14,9 @@ packages=(
   # zlib compresses the PNG plots the runtime writes; nlohmann JSON
   # (header-only) reads and writes the headers of safetensors checkpoints.
   zlib1g-dev nlohmann-json3-dev
+  # ONNX 1.12 (C++, on protobuf) for fm-import-onnx; its backend test suite
+  # for the conformance tests; the Python package for examples/onnx.
+  libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx
 )
 
 missing=()

@@ -207,10 +207,6 @@ static cl::opt<std::string> samplesPath(cl::Positional, cl::Required,
 // Helpers
 //===----------------------------------------------------------------------===//
 
-llvm::Error fm::cli::makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 llvm::Expected<Backend> fm::cli::parseBackendFlag(llvm::StringRef flag,
                                                   llvm::StringRef toolName,
                                                   bool toCompile) {

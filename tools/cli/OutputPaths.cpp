@@ -18,6 +18,10 @@
 
 using namespace fm::cli;
 
+llvm::Error fm::cli::makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
 llvm::Error fm::cli::checkOutputPath(llvm::StringRef path,
                                      llvm::ArrayRef<llvm::StringRef> inputs) {
   namespace fs = llvm::sys::fs;

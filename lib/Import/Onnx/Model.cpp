@@ -1,0 +1,350 @@
+//===- Model.cpp - Reading, checking and normalizing ONNX models ----------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Everything here that calls into libonnx is compiled with exceptions:
+// ONNX's checker, parser, version converter and shape inference report
+// errors by throwing, and each call is wrapped so that an exception becomes
+// an llvm::Error and never crosses into the rest of FM-MLIR (built without
+// exceptions).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelImpl.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include "onnx/checker.h"
+#include "onnx/defs/parser.h"
+#include "onnx/shape_inference/implementation.h"
+#include "onnx/version_converter/convert.h"
+
+#include <climits>
+#include <cstring>
+#include <exception>
+#include <new>
+
+using namespace mlir;
+using namespace mlir::fm::onnx;
+using llvm::createStringError;
+
+//===----------------------------------------------------------------------===//
+// TensorData
+//===----------------------------------------------------------------------===//
+
+int64_t TensorData::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+static size_t elementBytes(TensorData::Element element) {
+  switch (element) {
+  case TensorData::Element::F32:
+  case TensorData::Element::I32:
+    return 4;
+  case TensorData::Element::F64:
+  case TensorData::Element::I64:
+    return 8;
+  case TensorData::Element::I1:
+    return 1;
+  }
+  llvm_unreachable("unknown element");
+}
+
+Type TensorData::elementType(MLIRContext *context) const {
+  switch (element) {
+  case Element::F32:
+    return Float32Type::get(context);
+  case Element::F64:
+    return Float64Type::get(context);
+  case Element::I32:
+    return IntegerType::get(context, 32);
+  case Element::I64:
+    return IntegerType::get(context, 64);
+  case Element::I1:
+    return IntegerType::get(context, 1);
+  }
+  llvm_unreachable("unknown element");
+}
+
+DenseElementsAttr TensorData::toAttribute(MLIRContext *context) const {
+  auto type = RankedTensorType::get(shape, elementType(context));
+  if (element == Element::I1) {
+    SmallVector<bool> values;
+    for (char c : bytes)
+      values.push_back(c != 0);
+    return DenseElementsAttr::get(type, values);
+  }
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(bytes.data(), bytes.size()));
+}
+
+Type mlir::fm::onnx::elementTypeOf(int32_t onnxType, MLIRContext *context) {
+  switch (onnxType) {
+  case ::onnx::TensorProto::FLOAT:
+    return Float32Type::get(context);
+  case ::onnx::TensorProto::DOUBLE:
+    return Float64Type::get(context);
+  case ::onnx::TensorProto::INT32:
+    return IntegerType::get(context, 32);
+  case ::onnx::TensorProto::INT64:
+    return IntegerType::get(context, 64);
+  case ::onnx::TensorProto::BOOL:
+    return IntegerType::get(context, 1);
+  default:
+    return {};
+  }
+}
+
+/// Appends `values` to `bytes` as `T`s, little-endian.
+template <typename T, typename Range>
+static void appendAs(std::vector<char> &bytes, const Range &values) {
+  for (auto v : values) {
+    T t = static_cast<T>(v);
+    const char *p = reinterpret_cast<const char *>(&t);
+    bytes.insert(bytes.end(), p, p + sizeof(T));
+  }
+}
+
+llvm::Expected<TensorData>
+mlir::fm::onnx::readTensor(const ::onnx::TensorProto &proto) {
+  TensorData data;
+  data.name = proto.name();
+  auto fail = [&](const llvm::Twine &why) {
+    return createStringError("tensor '" + proto.name() + "': " + why);
+  };
+  switch (proto.data_type()) {
+  case ::onnx::TensorProto::FLOAT:
+    data.element = TensorData::Element::F32;
+    break;
+  case ::onnx::TensorProto::DOUBLE:
+    data.element = TensorData::Element::F64;
+    break;
+  case ::onnx::TensorProto::INT32:
+    data.element = TensorData::Element::I32;
+    break;
+  case ::onnx::TensorProto::INT64:
+    data.element = TensorData::Element::I64;
+    break;
+  case ::onnx::TensorProto::BOOL:
+    data.element = TensorData::Element::I1;
+    break;
+  default:
+    return fail(
+        "element type " +
+        ::onnx::TensorProto::DataType_Name(
+            static_cast<::onnx::TensorProto::DataType>(proto.data_type())) +
+        " is not supported (float, double, int32, int64 and bool "
+        "are)");
+  }
+  if (proto.data_location() == ::onnx::TensorProto::EXTERNAL)
+    return fail("its data is stored outside the model (external data is not "
+                "supported)");
+  if (proto.has_segment())
+    return fail("segmented tensors are not supported");
+
+  // The element count, guarded against overflow and absurd sizes.
+  int64_t count = 1;
+  for (int64_t d : proto.dims()) {
+    if (d < 0 || __builtin_mul_overflow(count, d, &count) ||
+        count > (int64_t(1) << 40))
+      return fail("its shape has a negative or overflowing dimension");
+    data.shape.push_back(d);
+  }
+  size_t width = elementBytes(data.element);
+
+  if (proto.has_raw_data()) {
+    const std::string &raw = proto.raw_data();
+    if (raw.size() != static_cast<uint64_t>(count) * width)
+      return fail(llvm::formatv("raw data has {0} bytes but {1} elements "
+                                "need {2}",
+                                raw.size(), count, count * width));
+    data.bytes.assign(raw.begin(), raw.end());
+    return data;
+  }
+
+  int64_t stored = 0;
+  switch (data.element) {
+  case TensorData::Element::F32:
+    stored = proto.float_data_size();
+    appendAs<float>(data.bytes, proto.float_data());
+    break;
+  case TensorData::Element::F64:
+    stored = proto.double_data_size();
+    appendAs<double>(data.bytes, proto.double_data());
+    break;
+  case TensorData::Element::I32:
+    stored = proto.int32_data_size();
+    appendAs<int32_t>(data.bytes, proto.int32_data());
+    break;
+  case TensorData::Element::I1:
+    stored = proto.int32_data_size();
+    appendAs<int8_t>(data.bytes, proto.int32_data());
+    break;
+  case TensorData::Element::I64:
+    stored = proto.int64_data_size();
+    appendAs<int64_t>(data.bytes, proto.int64_data());
+    break;
+  }
+  if (stored != count)
+    return fail(llvm::formatv("it holds {0} elements but its shape needs {1}",
+                              stored, count));
+  return data;
+}
+
+llvm::Expected<TensorData>
+mlir::fm::onnx::parseTensor(llvm::StringRef bytes, llvm::StringRef bufferName) {
+  ::onnx::TensorProto proto;
+  if (bytes.size() > INT_MAX ||
+      !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return createStringError(bufferName +
+                             ": not a serialized ONNX TensorProto");
+  llvm::Expected<TensorData> data = readTensor(proto);
+  if (!data)
+    return createStringError(bufferName + ": " +
+                             llvm::toString(data.takeError()));
+  return data;
+}
+
+//===----------------------------------------------------------------------===//
+// Model
+//===----------------------------------------------------------------------===//
+
+Model::Model(std::unique_ptr<Impl> state) : state(std::move(state)) {}
+Model::~Model() = default;
+Model::Model(Model &&) noexcept = default;
+Model &Model::operator=(Model &&) noexcept = default;
+
+int64_t Model::originalOpset() const { return state->originalOpset; }
+
+std::vector<std::string> Model::inputNames() const {
+  const ::onnx::GraphProto &graph = state->proto.graph();
+  std::vector<std::string> names;
+  for (const ::onnx::ValueInfoProto &input : graph.input())
+    if (llvm::none_of(graph.initializer(),
+                      [&](const ::onnx::TensorProto &init) {
+                        return init.name() == input.name();
+                      }))
+      names.push_back(input.name());
+  return names;
+}
+
+std::vector<std::string> Model::outputNames() const {
+  std::vector<std::string> names;
+  for (const ::onnx::ValueInfoProto &output : state->proto.graph().output())
+    names.push_back(output.name());
+  return names;
+}
+
+/// Runs `body`, turning an exception thrown by libonnx into an error that
+/// starts with `what`.
+template <typename Fn>
+static llvm::Error guarded(const llvm::Twine &what, Fn &&body) {
+  try {
+    body();
+  } catch (const std::bad_alloc &) {
+    return createStringError(what + ": out of memory");
+  } catch (const std::exception &e) {
+    // ONNX's messages end in newlines and carry a "[ShapeInferenceError]"
+    // style prefix; keep them as they are but trimmed.
+    return createStringError(what + ": " + llvm::StringRef(e.what()).trim());
+  } catch (...) {
+    return createStringError(what + ": unknown error");
+  }
+  return llvm::Error::success();
+}
+
+/// The opset of the default ONNX domain the model imports.
+static std::optional<int64_t> defaultOpset(const ::onnx::ModelProto &proto) {
+  for (const ::onnx::OperatorSetIdProto &opset : proto.opset_import())
+    if (opset.domain().empty() || opset.domain() == "ai.onnx")
+      return opset.version();
+  return std::nullopt;
+}
+
+llvm::Expected<Model> Model::parse(llvm::StringRef bytes,
+                                   llvm::StringRef bufferName, bool textual) {
+  auto state = std::make_unique<Impl>();
+  ::onnx::ModelProto &proto = state->proto;
+  if (textual) {
+    std::string text = bytes.str();
+    ::onnx::Common::Status status;
+    if (llvm::Error err = guarded(bufferName, [&] {
+          status = ::onnx::OnnxParser::Parse(proto, text.c_str());
+        }))
+      return std::move(err);
+    if (!status.IsOK())
+      return createStringError(bufferName +
+                               ": not a model in ONNX's "
+                               "textual syntax: " +
+                               llvm::StringRef(status.ErrorMessage()).trim());
+  } else if (bytes.size() > INT_MAX ||
+             !proto.ParseFromArray(bytes.data(),
+                                   static_cast<int>(bytes.size()))) {
+    return createStringError(bufferName +
+                             ": not an ONNX model (the protobuf does not "
+                             "parse as a ModelProto)");
+  }
+  if (!proto.has_graph())
+    return createStringError(bufferName + ": the model has no graph");
+
+  std::optional<int64_t> opset = defaultOpset(proto);
+  if (!opset)
+    return createStringError(bufferName +
+                             ": the model imports no opset of the default "
+                             "ONNX domain");
+  state->originalOpset = *opset;
+  if (*opset < 6 || *opset > kMaxOpset)
+    return createStringError(llvm::formatv(
+        "{0}: opset {1} is not supported: models of opsets 6 to {2} are "
+        "imported (older ones are converted to opset {3})",
+        bufferName, *opset, kMaxOpset, kImportOpset));
+
+  if (llvm::Error err = guarded(bufferName + ": the model is not valid ONNX",
+                                [&] { ::onnx::checker::check_model(proto); }))
+    return std::move(err);
+
+  if (*opset < kImportOpset) {
+    if (llvm::Error err = guarded(
+            llvm::formatv("{0}: ONNX's version converter cannot bring opset "
+                          "{1} to {2}",
+                          bufferName, *opset, kImportOpset),
+            [&] {
+              proto = ::onnx::version_conversion::ConvertVersion(
+                  proto, static_cast<int>(kImportOpset));
+            }))
+      return std::move(err);
+  }
+
+  // Strict inference with data propagation: the shapes a Reshape computes
+  // from Shape ops are resolved here, where ONNX can.
+  if (llvm::Error err =
+          guarded(bufferName + ": ONNX shape inference failed", [&] {
+            ::onnx::ShapeInferenceOptions options(
+                /*check_type=*/true, /*error_mode=*/1,
+                /*data_prop=*/true);
+            ::onnx::shape_inference::InferShapes(
+                proto, ::onnx::OpSchemaRegistry::Instance(), options);
+          }))
+    return std::move(err);
+  return Model(std::move(state));
+}
+
+llvm::Expected<Model> Model::load(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return createStringError(buffer.getError(),
+                             "cannot read '" + path +
+                                 "': " + buffer.getError().message());
+  return parse((*buffer)->getBuffer(), path, path.ends_with(".onnxtxt"));
+}
