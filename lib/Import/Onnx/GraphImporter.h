@@ -129,9 +129,6 @@ private:
 /// failure with a diagnostic, also for an operator that is not supported.
 LogicalResult lowerNode(GraphImporter &importer, llvm::StringRef opType);
 
-/// Whether `opType` of the default domain is one the importer lowers.
-bool isSupportedOperator(llvm::StringRef opType);
-
 } // namespace mlir::fm::onnx
 
 #endif // FM_LIB_IMPORT_ONNX_GRAPHIMPORTER_H

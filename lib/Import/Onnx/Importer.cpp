@@ -190,11 +190,21 @@ LogicalResult GraphImporter::createSignature() {
   Location fileLoc = FileLineColLoc::get(context, options.fileName, 0, 0);
   auto fail = [&]() { return mlir::emitError(fileLoc); };
 
-  // The graph's true inputs: those no initializer provides.
+  // The graph's true inputs: those no initializer provides and no binding
+  // fixes.
   SmallVector<const ::onnx::ValueInfoProto *> graphInputs;
   for (const ::onnx::ValueInfoProto &input : graph.input())
-    if (!initializers.count(input.name()))
+    if (!initializers.count(input.name()) &&
+        llvm::none_of(options.bindings, [&](const TensorData &bound) {
+          return bound.name == input.name();
+        }))
       graphInputs.push_back(&input);
+  for (const TensorData &bound : options.bindings) {
+    if (!findInput(graph, bound.name))
+      return fail() << "cannot bind '" << bound.name
+                    << "': the graph has no such input";
+    constants[bound.name] = bound;
+  }
 
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
@@ -336,7 +346,15 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &n) {
                    << "' is not supported (only the default ONNX domain is)";
   for (const std::string &name : n.input())
     if (!name.empty() && !values.count(name)) {
-      // Initializers other than parameters become constants where used.
+      // Bound inputs and initializers other than parameters become
+      // constants where used.
+      if (auto bound = constants.find(name); bound != constants.end()) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(&func.front());
+        values[name] = arith::ConstantOp::create(
+            b, loc, bound->second.toAttribute(context));
+        continue;
+      }
       if (const ::onnx::TensorProto *init = initializers.lookup(name)) {
         llvm::Expected<TensorData> data = readTensor(*init);
         if (!data)
@@ -432,4 +450,27 @@ mlir::fm::onnx::networkParameters(const Model &model) {
     params.push_back(std::move(*data));
   }
   return params;
+}
+
+std::vector<std::string> Model::operators() const {
+  std::vector<std::string> ops;
+  llvm::StringSet<> seen;
+  for (const ::onnx::NodeProto &n : impl().proto.graph().node()) {
+    std::string name = n.domain().empty() || n.domain() == "ai.onnx"
+                           ? n.op_type()
+                           : n.domain() + "." + n.op_type();
+    if (seen.insert(name).second)
+      ops.push_back(name);
+  }
+  return ops;
+}
+
+bool Model::isSupported(std::string *unsupported) const {
+  for (const std::string &op : operators())
+    if (!isSupportedOperator(op)) {
+      if (unsupported)
+        *unsupported = op;
+      return false;
+    }
+  return true;
 }

@@ -313,6 +313,13 @@ llvm::Expected<Model> Model::parse(llvm::StringRef bytes,
     return std::move(err);
 
   if (*opset < kImportOpset) {
+    // The converter's adapters read shapes (Gemm's broadcast, Softmax's
+    // axis): give it what inference finds first. Where inference fails
+    // here, the adapters that need no shapes may still succeed, and the
+    // inference after conversion reports what is wrong.
+    if (llvm::Error err =
+            guarded("", [&] { ::onnx::shape_inference::InferShapes(proto); }))
+      llvm::consumeError(std::move(err));
     if (llvm::Error err = guarded(
             llvm::formatv("{0}: ONNX's version converter cannot bring opset "
                           "{1} to {2}",
@@ -347,4 +354,49 @@ llvm::Expected<Model> Model::load(llvm::StringRef path) {
                              "cannot read '" + path +
                                  "': " + buffer.getError().message());
   return parse((*buffer)->getBuffer(), path, path.ends_with(".onnxtxt"));
+}
+
+llvm::Expected<Model::Summary> Model::summarize(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return createStringError("cannot read '" + path +
+                             "': " + buffer.getError().message());
+  ::onnx::ModelProto proto;
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.size() > INT_MAX ||
+      !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return createStringError(path + ": not an ONNX model");
+  Summary summary;
+  for (const ::onnx::NodeProto &n : proto.graph().node()) {
+    std::string name = n.domain().empty() || n.domain() == "ai.onnx"
+                           ? n.op_type()
+                           : n.domain() + "." + n.op_type();
+    if (!llvm::is_contained(summary.operators, name))
+      summary.operators.push_back(name);
+  }
+  for (const auto *values : {&proto.graph().input(), &proto.graph().output()})
+    for (const ::onnx::ValueInfoProto &value : *values) {
+      const ::onnx::TypeProto &type = value.type();
+      if (!type.has_tensor_type()) {
+        summary.interfaceProblem = "'" + value.name() +
+                                   "' is not a tensor (a sequence, map or "
+                                   "optional)";
+        return summary;
+      }
+      int32_t element = type.tensor_type().elem_type();
+      if (element != ::onnx::TensorProto::FLOAT &&
+          element != ::onnx::TensorProto::DOUBLE &&
+          element != ::onnx::TensorProto::INT32 &&
+          element != ::onnx::TensorProto::INT64 &&
+          element != ::onnx::TensorProto::BOOL) {
+        summary.interfaceProblem =
+            "'" + value.name() + "' has element type " +
+            ::onnx::TensorProto::DataType_Name(
+                static_cast<::onnx::TensorProto::DataType>(element));
+        return summary;
+      }
+    }
+  return summary;
 }

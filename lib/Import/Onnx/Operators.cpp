@@ -155,10 +155,14 @@ LogicalResult Lowering::binary(llvm::StringRef opType) {
           Value p = math::PowFOp::create(nb, nloc, fx, y);
           return arith::FPToSIOp::create(nb, nloc, element, p).getResult();
         }
-        if (y.getType() != element)
-          y = convertScalarToDtype(nb, nloc, y, element,
-                                   /*isUnsignedCast=*/false);
-        return math::IPowIOp::create(nb, nloc, x, y).getResult();
+        // Integers: through f64, rounded, which is exact while |x^y| <
+        // 2^53 (the CPU pipeline has no lowering of math.ipowi).
+        Type f64 = nb.getF64Type();
+        Value p = math::PowFOp::create(
+            nb, nloc, arith::SIToFPOp::create(nb, nloc, f64, x),
+            arith::SIToFPOp::create(nb, nloc, f64, y));
+        p = math::RoundEvenOp::create(nb, nloc, p);
+        return arith::FPToSIOp::create(nb, nloc, element, p).getResult();
       }));
 }
 
@@ -212,6 +216,16 @@ LogicalResult Lowering::activation(llvm::StringRef opType) {
           return math::LogOp::create(nb, nloc, v);
         if (opType == "Sqrt")
           return math::SqrtOp::create(nb, nloc, v);
+        if (opType == "Abs")
+          return math::AbsFOp::create(nb, nloc, v);
+        if (opType == "Erf")
+          return math::ErfOp::create(nb, nloc, v);
+        if (opType == "Sin")
+          return math::SinOp::create(nb, nloc, v);
+        if (opType == "Cos")
+          return math::CosOp::create(nb, nloc, v);
+        if (opType == "Reciprocal")
+          return arith::DivFOp::create(nb, nloc, s.constant(type, 1.0), v);
         assert(opType == "Neg" && "not an activation");
         return arith::NegFOp::create(nb, nloc, v);
       }));
@@ -507,6 +521,9 @@ LogicalResult Lowering::slice() {
       count = start > end ? (start - end - step - 1) / -step : 0;
       reversed = true;
     }
+    // An empty slice reads nothing; offset 0 keeps it in bounds.
+    if (count == 0)
+      start = 0;
     offsets[*axis] = b.getIndexAttr(start);
     sizes[*axis] = b.getIndexAttr(count);
     strides[*axis] = b.getIndexAttr(step);
@@ -1101,7 +1118,8 @@ static Kind kindOf(llvm::StringRef opType) {
   return llvm::StringSwitch<Kind>(opType)
       .Cases({"Add", "Sub", "Mul", "Div", "Pow"}, Kind::Binary)
       .Cases({"Relu", "Elu", "LeakyRelu", "Selu", "Sigmoid", "Tanh", "Softplus",
-              "Exp", "Log", "Sqrt", "Neg"},
+              "Exp", "Log", "Sqrt", "Neg", "Abs", "Erf", "Sin", "Cos",
+              "Reciprocal"},
              Kind::Activation)
       .Case("Softmax", Kind::Softmax)
       .Case("LogSoftmax", Kind::LogSoftmax)

@@ -82,7 +82,7 @@ struct FmCpuApproximateMathPass
     for (const std::string &name : functions)
       selected.insert(name);
     if (selected.empty())
-      for (StringRef name : {"exp", "expm1", "tanh"})
+      for (StringRef name : {"exp", "expm1", "tanh", "erf"})
         selected.insert(name);
     auto isSelected = [&](Operation *op) {
       StringRef name = op->getName().getStringRef();

@@ -31,6 +31,17 @@ func.func @vector_tanh(%x: vector<8xf32>) -> vector<8xf32> {
   return %y : vector<8xf32>
 }
 
+// erf, which has no LLVM intrinsic, by default; not when only tanh is
+// selected.
+// CHECK-LABEL: func.func @erf
+// CHECK-NOT:     math.erf
+// TANH-LABEL: func.func @erf
+// TANH:         math.erf
+func.func @erf(%x: f32) -> f32 {
+  %y = math.erf %x : f32
+  return %y : f32
+}
+
 // A logarithm that is not part of a selected function (Box–Muller in the
 // normal draws) keeps libm, and so does f64.
 // CHECK-LABEL: func.func @kept

@@ -80,11 +80,28 @@ public:
   /// ".onnxtxt".
   static llvm::Expected<Model> load(llvm::StringRef path);
 
+  /// What a test driver looks at to tell a model outside the supported set
+  /// from a broken one, read from the file at `path` without checking or
+  /// converting it: its operators (as operators() spells them), and why
+  /// its interface cannot be imported, if it cannot (a graph input or
+  /// output that is not a tensor of float, double, int32, int64 or bool).
+  struct Summary {
+    std::vector<std::string> operators;
+    std::string interfaceProblem;
+  };
+  static llvm::Expected<Summary> summarize(llvm::StringRef path);
+
   /// The graph's inputs that are not initializers, and its outputs.
   std::vector<std::string> inputNames() const;
   std::vector<std::string> outputNames() const;
   /// The opset the model was written at, before conversion.
   int64_t originalOpset() const;
+  /// The operators the graph uses, each once, as "domain.Op" outside the
+  /// default domain and "Op" in it.
+  std::vector<std::string> operators() const;
+  /// Whether the importer lowers every operator the graph uses; if not,
+  /// `unsupported` (when given) receives the first that it does not.
+  bool isSupported(std::string *unsupported = nullptr) const;
 
   struct Impl;
   const Impl &impl() const { return *state; }
@@ -106,6 +123,10 @@ struct ImportOptions {
   std::string x, t, r;
   /// The file name diagnostics' locations carry.
   std::string fileName = "<onnx>";
+  /// Graph inputs fixed to constants and dropped from the signature: a
+  /// plain function specialized to values that must be known when it is
+  /// compiled (a Slice's bounds, a Reshape's shape, Unsqueeze's axes).
+  std::vector<TensorData> bindings;
 };
 
 /// Appends the model's graph to `module` as a func.func (and the private
@@ -118,6 +139,10 @@ FailureOr<func::FuncOp> importModel(const Model &model, ModuleOp module,
 /// of rank >= 1 read as data, not as shapes or indices), in parameter
 /// order, with their values: the model's weights as a checkpoint.
 llvm::Expected<std::vector<TensorData>> networkParameters(const Model &model);
+
+/// Whether the importer lowers `opType` of the default domain (spelled
+/// "Op"; one of another domain, "domain.Op", never is).
+bool isSupportedOperator(llvm::StringRef opType);
 
 /// Reads one serialized TensorProto (a backend test's input_K.pb or
 /// output_K.pb).

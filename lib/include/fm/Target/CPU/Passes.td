@@ -84,7 +84,8 @@ def FmCpuApproximateMath : Pass<"fm-cpu-approximate-math"> {
     once per element. The approximations are accurate to a few float32
     ulps; `log` and the trigonometric functions are not selected by default
     because the Philox normal draws use them and are compared bit for bit
-    with the runtime's generator.
+    with the runtime's generator. `erf` (GELU's, and an imported network's)
+    has no LLVM intrinsic: without its polynomial it would not lower.
 
     ```mlir
     %y = math.expm1 %x : f32
@@ -95,7 +96,7 @@ def FmCpuApproximateMath : Pass<"fm-cpu-approximate-math"> {
   let options = [
     ListOption<"functions", "functions", "std::string",
                "math operation names to approximate (default: exp, expm1, "
-               "tanh)",
+               "tanh, erf)",
                "llvm::cl::ZeroOrMore">
   ];
   let dependentDialects = [
