@@ -103,3 +103,25 @@ config.substitutions.append(
 for name in ["FM_CUDA_DRIVER", "FM_CUBLASLT", "LD_LIBRARY_PATH"]:
     if name in os.environ:
         config.environment[name] = os.environ[name]
+
+# fm-import-onnx and the ONNX tests (`REQUIRES: onnx`), where libonnx was
+# found at configure time.
+if config.fm_have_onnx:
+    config.available_features.add("onnx")
+    llvm_config.add_tool_substitutions(["fm-import-onnx", "fm-onnx-check"],
+                                       tool_dirs)
+
+# A Python with PyTorch, ONNX and NumPy (Debian's python3-torch and
+# python3-onnx) for the tests that compare with PyTorch (`REQUIRES: torch`,
+# `%torch_python`); they are unsupported where there is none.
+for candidate in ["/usr/bin/python3", config.python_executable]:
+    try:
+        probe = subprocess.run(
+            [candidate, "-c", "import numpy, onnx, torch"],
+            capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        continue
+    if probe.returncode == 0:
+        config.available_features.add("torch")
+        config.substitutions.append(("%torch_python", candidate))
+        break

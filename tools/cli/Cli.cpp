@@ -182,6 +182,12 @@ static cl::opt<bool> allowExtra(
     "allow-extra",
     cl::desc("Ignore checkpoint tensors that are no parameter of the program"),
     cl::sub(sampleCommand), cl::sub(likelihoodCommand), cl::cat(category()));
+static cl::opt<std::string> startPointsPath(
+    "x0",
+    cl::desc("Start from these source points (.npy, [n, data shape...] "
+             "float32 or float64) instead of drawing them from N(0, I); "
+             "-n defaults to their count"),
+    cl::value_desc("path.npy"), cl::sub(sampleCommand), cl::cat(category()));
 static cl::opt<int64_t>
     chunkRows("chunk", cl::desc("Points integrated per call of the sampler"),
               cl::init(65536), cl::sub(sampleCommand),
@@ -420,6 +426,49 @@ static std::string samplerSolver(const Program &program) {
   return forward.size() == 1 ? forward.front()->solver : solver.getValue();
 }
 
+/// The start points of --x0: an array of `sampler`'s point shape after its
+/// rows, read as float32. Sets `count` to its rows, which must equal -n
+/// where -n is given.
+static llvm::Expected<std::vector<float>>
+readStartPoints(const Sampler &sampler, int64_t &count) {
+  llvm::Expected<NpyTensor> x0 = toExpected(readNpyTensor(startPointsPath));
+  if (!x0)
+    return x0.takeError();
+  llvm::SmallVector<int64_t, 4> pointShape = sampler.pointsShape(1);
+  llvm::SmallVector<int64_t, 4> given(x0->shape.begin(), x0->shape.end());
+  auto spell = [](llvm::ArrayRef<int64_t> shape) {
+    std::string text = "[";
+    for (auto [i, d] : llvm::enumerate(shape))
+      text += (i ? ", " : "") + (d < 0 ? "n" : std::to_string(d));
+    return text + "]";
+  };
+  if (!x0->isFloat() || given.size() != pointShape.size() ||
+      llvm::ArrayRef(given).drop_front() !=
+          llvm::ArrayRef(pointShape).drop_front() ||
+      given.empty() || given.front() <= 0) {
+    pointShape.front() = -1;
+    return makeError(llvm::formatv(
+        "--x0 '{0}' holds {1} {2} but the sampler starts from float points "
+        "of shape {3} (n > 0)",
+        startPointsPath, x0->isFloat() ? "floats" : "integers", spell(given),
+        spell(pointShape)));
+  }
+  if (numSamples.getNumOccurrences() && numSamples != given.front())
+    return makeError(llvm::formatv("-n {0} but --x0 '{1}' holds {2} points",
+                                   numSamples.getValue(), startPointsPath,
+                                   given.front()));
+  count = given.front();
+  std::vector<float> points;
+  points.reserve(x0->floats.size());
+  for (auto [i, v] : llvm::enumerate(x0->floats)) {
+    if (!std::isfinite(v) || std::abs(v) > std::numeric_limits<float>::max())
+      return makeError(llvm::formatv(
+          "--x0 '{0}': value {1} is not a finite float32", startPointsPath, i));
+    points.push_back(static_cast<float>(v));
+  }
+  return points;
+}
+
 static llvm::Error sample(const ToolConfig &config) {
   int64_t count =
       numSamples.getNumOccurrences() ? numSamples.getValue() : 10000;
@@ -429,8 +478,9 @@ static llvm::Error sample(const ToolConfig &config) {
     return makeError("--steps must be positive");
   if (chunkRows <= 0)
     return makeError("--chunk must be positive");
-  if (llvm::Error err = checkOutputPaths({outputPath, plotPath},
-                                         {programPath, checkpointPath}))
+  if (llvm::Error err =
+          checkOutputPaths({outputPath, plotPath},
+                           {programPath, checkpointPath, startPointsPath}))
     return err;
   llvm::Expected<std::unique_ptr<Program>> program = loadProgram(config);
   if (!program)
@@ -445,9 +495,20 @@ static llvm::Error sample(const ToolConfig &config) {
   if (!(*sampler)->takesSteps() && solverSteps.getNumOccurrences())
     return makeError("@" + entry.name +
                      " has its steps fixed by the program; drop --steps");
+  bool tokens = (*sampler)->samplesTokens();
+  std::vector<float> startPoints;
+  if (!startPointsPath.empty()) {
+    if (tokens)
+      return makeError("--x0 starts a continuous flow's sampler; '" +
+                       entry.name + "' samples tokens");
+    llvm::Expected<std::vector<float>> points =
+        readStartPoints(**sampler, count);
+    if (!points)
+      return points.takeError();
+    startPoints = std::move(*points);
+  }
   int64_t dims = (*sampler)->pointSize();
   llvm::SmallVector<int64_t, 4> shape = (*sampler)->pointsShape(count);
-  bool tokens = (*sampler)->samplesTokens();
   if (!plotPath.empty() && (shape.size() != 2 || dims != 2))
     return makeError(llvm::formatv("--plot draws 2-D samples, these have {0} "
                                    "{1}",
@@ -523,11 +584,19 @@ static llvm::Error sample(const ToolConfig &config) {
           }
           return llvm::Error::success();
         };
-        llvm::Error err =
-            tokens
-                ? (*sampler)->sampleTokens(count, seed, steps, chunkRows, sink)
-                : (*sampler)->sampleFromNoise(count, seed, steps, chunkRows,
-                                              sink);
+        llvm::Error err = llvm::Error::success();
+        if (!startPoints.empty()) {
+          // Given start points: integrated in place, then written at once.
+          err = (*sampler)->sample(startPoints.data(), startPoints.data(),
+                                   count, steps, chunkRows);
+          if (!err)
+            err = sink(startPoints.data(), 0, count);
+        } else {
+          err = tokens ? (*sampler)->sampleTokens(count, seed, steps, chunkRows,
+                                                  sink)
+                       : (*sampler)->sampleFromNoise(count, seed, steps,
+                                                     chunkRows, sink);
+        }
         // The time of sampling itself, chunks written to the file included.
         seconds = std::chrono::duration<double>(
                       std::chrono::steady_clock::now() - start)
