@@ -84,7 +84,7 @@ private:
   LogicalResult constant();
   LogicalResult shape();
   LogicalResult cast();
-  LogicalResult reduction(bool mean);
+  LogicalResult reduction(bool mean, bool max);
   LogicalResult gemm();
   LogicalResult matmul();
   LogicalResult conv();
@@ -698,7 +698,7 @@ LogicalResult Lowering::cast() {
   return result(im.convert(x, element));
 }
 
-LogicalResult Lowering::reduction(bool mean) {
+LogicalResult Lowering::reduction(bool mean, bool max) {
   Value x = im.input(0);
   if (!x)
     return failure();
@@ -706,7 +706,10 @@ LogicalResult Lowering::reduction(bool mean) {
   int64_t rank = type.getRank();
   SmallVector<int64_t> axes;
   bool hasAxes = false;
-  if (!mean && im.optionalInput(1)) {
+  // ReduceSum (13) takes its axes as an input; ReduceMean and ReduceMax
+  // (until 18) as an attribute.
+  bool axesInput = !mean && !max;
+  if (axesInput && im.optionalInput(1)) {
     FailureOr<SmallVector<int64_t>> given = im.intsInput(1, "axes");
     if (failed(given))
       return failure();
@@ -717,7 +720,7 @@ LogicalResult Lowering::reduction(bool mean) {
     hasAxes = true;
   }
   if (axes.empty()) {
-    if (hasAxes && !mean && im.intAttr("noop_with_empty_axes", 0))
+    if (hasAxes && axesInput && im.intAttr("noop_with_empty_axes", 0))
       return result(x);
     for (int64_t d = 0; d < rank; ++d)
       axes.push_back(d);
@@ -730,7 +733,7 @@ LogicalResult Lowering::reduction(bool mean) {
   }
   llvm::sort(axes);
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
-  Value sum = im.reduce(x, axes, /*max=*/false);
+  Value sum = im.reduce(x, axes, max);
   if (mean) {
     Type element = type.getElementType();
     if (!llvm::isa<FloatType>(element))
@@ -1108,6 +1111,7 @@ enum class Kind {
   Cast,
   ReduceMean,
   ReduceSum,
+  ReduceMax,
   Gemm,
   MatMul,
   Conv
@@ -1137,6 +1141,7 @@ static Kind kindOf(llvm::StringRef opType) {
       .Case("Cast", Kind::Cast)
       .Case("ReduceMean", Kind::ReduceMean)
       .Case("ReduceSum", Kind::ReduceSum)
+      .Case("ReduceMax", Kind::ReduceMax)
       .Case("Gemm", Kind::Gemm)
       .Case("MatMul", Kind::MatMul)
       .Case("Conv", Kind::Conv)
@@ -1186,9 +1191,11 @@ LogicalResult Lowering::lower(llvm::StringRef opType) {
   case Kind::Cast:
     return cast();
   case Kind::ReduceMean:
-    return reduction(/*mean=*/true);
+    return reduction(/*mean=*/true, /*max=*/false);
   case Kind::ReduceSum:
-    return reduction(/*mean=*/false);
+    return reduction(/*mean=*/false, /*max=*/false);
+  case Kind::ReduceMax:
+    return reduction(/*mean=*/false, /*max=*/true);
   case Kind::Gemm:
     return gemm();
   case Kind::MatMul:

@@ -45,9 +45,12 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
   unsigned numOutputs = generic.getNumDpsInits();
   bool hasReduction = generic.getNumReductionLoops() > 0;
 
-  // Each output is either f(ins) or out + f(ins) (a sum over the reduction
-  // loops). `primalValues[j]` is f(ins); the adds are not recomputed.
+  // Each output is f(ins), out + f(ins) (a sum over the reduction loops) or
+  // max(out, f(ins)) (a maximum over them). `primalValues[j]` is f(ins);
+  // the combining ops are not recomputed. A maximum passes its adjoint to
+  // the f(ins) equal to the result (every one of them, on a tie).
   SmallVector<Value> primalValues(numOutputs);
+  llvm::SmallBitVector isMaximum(numOutputs);
   llvm::SmallPtrSet<Operation *, 4> accumulations;
   for (unsigned j = 0; j < numOutputs; ++j) {
     BlockArgument out = body.getArgument(numInputs + j);
@@ -56,15 +59,22 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
       primalValues[j] = yielded;
       continue;
     }
-    auto add = yielded.getDefiningOp<arith::AddFOp>();
-    if (!add || !out.hasOneUse() ||
-        (add.getLhs() != out && add.getRhs() != out) ||
-        add.getLhs() == add.getRhs())
+    Operation *combine = yielded.getDefiningOp();
+    bool sum = isa_and_nonnull<arith::AddFOp>(combine);
+    bool max = isa_and_nonnull<arith::MaximumFOp, arith::MaxNumFOp>(combine);
+    if ((!sum && !max) || !out.hasOneUse() ||
+        (combine->getOperand(0) != out && combine->getOperand(1) != out) ||
+        combine->getOperand(0) == combine->getOperand(1))
       return fail("result #" + Twine(j) +
-                  " is neither elementwise nor a sum over its reduction "
-                  "loops");
-    primalValues[j] = add.getLhs() == out ? add.getRhs() : add.getLhs();
-    accumulations.insert(add);
+                  " is neither elementwise nor a sum or maximum over its "
+                  "reduction loops");
+    primalValues[j] = combine->getOperand(0) == out ? combine->getOperand(1)
+                                                    : combine->getOperand(0);
+    isMaximum[j] = max;
+    if (max && isActive(generic.getDpsInits()[j]))
+      return fail("result #" + Twine(j) +
+                  " is a maximum that starts from a differentiable value");
+    accumulations.insert(combine);
   }
 
   // A body may read values from above; their derivative is not tracked, so
@@ -90,9 +100,17 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
         cast<OpResult>(generic.getResult(j))));
     resultAdjointOutputs.push_back(j);
     // out + f(ins): the initial value flows through unchanged.
-    if (!body.getArgument(numInputs + j).use_empty())
+    if (!body.getArgument(numInputs + j).use_empty() && !isMaximum[j])
       accumulate(generic.getDpsInits()[j], adj);
   }
+  // A maximum's adjoint generics read its result, to find the maxima.
+  SmallVector<Value> maximumResults;
+  SmallVector<AffineMap> maximumMaps;
+  for (auto [i, j] : llvm::enumerate(resultAdjointOutputs))
+    if (isMaximum[j]) {
+      maximumResults.push_back(generic.getResult(j));
+      maximumMaps.push_back(resultAdjointMaps[i]);
+    }
 
   // Outputs that are an activation of a value (the last op of an
   // elementwise body) whose derivative is a function of its output: their
@@ -168,9 +186,11 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
     SmallVector<Value> operands(generic.getDpsInputs());
     llvm::append_range(operands, resultAdjoints);
     llvm::append_range(operands, activationResults);
+    llvm::append_range(operands, maximumResults);
     SmallVector<AffineMap> maps(inputMaps);
     llvm::append_range(maps, resultAdjointMaps);
     llvm::append_range(maps, activationMaps);
+    llvm::append_range(maps, maximumMaps);
     maps.push_back(outMap);
 
     bool dependsOnInput = true;
@@ -198,9 +218,20 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
                 slot ? arith::AddFOp::create(nb, nloc, slot, c).getResult() : c;
           };
           unsigned nextResult = numInputs + resultAdjoints.size();
+          unsigned nextMaximum = nextResult + activationResults.size();
           for (auto [i, j] : llvm::enumerate(resultAdjointOutputs)) {
             Value g = args[numInputs + i];
             const ActivationMatch &act = activations[i];
+            if (isMaximum[j]) {
+              // g where f(ins) is the maximum, 0 elsewhere.
+              Value f = mapping.lookupOrDefault(primalValues[j]);
+              Value isMax = arith::CmpFOp::create(
+                  nb, nloc, arith::CmpFPredicate::OEQ, f, args[nextMaximum++]);
+              Value zero = arith::ConstantOp::create(
+                  nb, nloc, nb.getFloatAttr(g.getType(), 0.0));
+              acc(f, arith::SelectOp::create(nb, nloc, isMax, g, zero));
+              continue;
+            }
             if (!act) {
               acc(mapping.lookupOrDefault(primalValues[j]), g);
               continue;

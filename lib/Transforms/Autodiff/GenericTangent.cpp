@@ -51,6 +51,7 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
   SmallVector<unsigned> outputs;
   SmallVector<Value> primalValues(numOutputs);
   SmallVector<bool> accumulates(numOutputs, false);
+  SmallVector<bool> maximums(numOutputs, false);
   llvm::SmallPtrSet<Operation *, 4> accumulations;
   for (unsigned j = 0; j < numOutputs; ++j) {
     BlockArgument out = body.getArgument(numInputs + j);
@@ -62,16 +63,25 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
         outputs.push_back(j);
       continue;
     }
-    auto add = yielded.getDefiningOp<arith::AddFOp>();
-    if (!differentiable || !add || !out.hasOneUse() ||
-        (add.getLhs() != out && add.getRhs() != out) ||
-        add.getLhs() == add.getRhs())
+    // out + f(ins), or max(out, f(ins)): a maximum's tangent is ḟ where f
+    // is the maximum (the result, which the tangent generic reads).
+    Operation *combine = yielded.getDefiningOp();
+    bool sum = isa_and_nonnull<arith::AddFOp>(combine);
+    bool max = isa_and_nonnull<arith::MaximumFOp, arith::MaxNumFOp>(combine);
+    if (!differentiable || (!sum && !max) || !out.hasOneUse() ||
+        (combine->getOperand(0) != out && combine->getOperand(1) != out) ||
+        combine->getOperand(0) == combine->getOperand(1))
       return fail("result #" + Twine(j) +
-                  " is neither elementwise nor a sum over its reduction "
-                  "loops");
-    primalValues[j] = add.getLhs() == out ? add.getRhs() : add.getLhs();
-    accumulates[j] = true;
-    accumulations.insert(add);
+                  " is neither elementwise nor a sum or maximum over its "
+                  "reduction loops");
+    if (max && tangentOf(generic.getDpsInits()[j]))
+      return fail("result #" + Twine(j) +
+                  " is a maximum that starts from a differentiable value");
+    primalValues[j] = combine->getOperand(0) == out ? combine->getOperand(1)
+                                                    : combine->getOperand(0);
+    accumulates[j] = sum;
+    maximums[j] = max;
+    accumulations.insert(combine);
     outputs.push_back(j);
   }
   if (outputs.empty())
@@ -126,6 +136,12 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
   }
   llvm::append_range(operands, activationResults);
   llvm::append_range(maps, activationMaps);
+  for (unsigned j : outputs)
+    if (maximums[j]) {
+      operands.push_back(generic.getResult(j));
+      maps.push_back(generic.getIndexingMapMatchingResult(
+          cast<OpResult>(generic.getResult(j))));
+    }
 
   // A sum starts from the tangent of its initial value; an elementwise
   // output's initial value is never read.
@@ -133,7 +149,7 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
   bool anyTangent = false;
   for (unsigned j : outputs) {
     Value init = generic.getDpsInits()[j];
-    if (accumulates[j]) {
+    if (accumulates[j] || maximums[j]) {
       anyTangent |= static_cast<bool>(tangentOf(init));
       inits.push_back(tangentOrZeros(loc, init));
     } else {
@@ -190,6 +206,7 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
 
         SmallVector<Value> yielded;
         unsigned nextActivation = numInputs + seededInputs.size();
+        unsigned nextMaximum = nextActivation + activationResults.size();
         for (auto [i, j] : llvm::enumerate(outputs)) {
           Value tangent;
           if (const ActivationMatch &act = activations[i]) {
@@ -204,6 +221,14 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
           if (!tangent)
             tangent = arith::ConstantOp::create(
                 nb, nloc, out.getType(), nb.getFloatAttr(out.getType(), 0.0));
+          if (maximums[j]) {
+            Value f = mapping.lookupOrDefault(primalValues[j]);
+            Value isMax = arith::CmpFOp::create(
+                nb, nloc, arith::CmpFPredicate::OEQ, f, args[nextMaximum++]);
+            yielded.push_back(
+                arith::SelectOp::create(nb, nloc, isMax, tangent, out));
+            continue;
+          }
           yielded.push_back(accumulates[j]
                                 ? arith::AddFOp::create(nb, nloc, out, tangent)
                                 : tangent);

@@ -64,15 +64,37 @@ func.func @caller(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-/// A max reduction is not a sum.
-func.func @max_reduction(%x: tensor<4xf32>) -> tensor<f32> {
+/// A min reduction is neither a sum nor a maximum.
+func.func @min_reduction(%x: tensor<4xf32>) -> tensor<f32> {
   %c0 = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<f32>
   %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<f32>) -> tensor<f32>
-  // expected-error @+1 {{fm-autodiff: cannot differentiate 'linalg.generic' (in 'max_reduction'): result #0 is neither elementwise nor a sum over its reduction loops}}
+  // expected-error @+1 {{fm-autodiff: cannot differentiate 'linalg.generic' (in 'min_reduction'): result #0 is neither elementwise nor a sum or maximum over its reduction loops}}
   %m = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> ()>],
                        iterator_types = ["reduction"]}
       ins(%x : tensor<4xf32>) outs(%z : tensor<f32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.minimumf %o, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<f32>
+  return %m : tensor<f32>
+}
+
+func.func @caller(%x: tensor<4xf32>, %ct: tensor<f32>) -> tensor<4xf32> {
+  %y, %dx = fm.vjp @min_reduction(%x) cotangents(%ct)
+      : (tensor<4xf32>), (tensor<f32>) -> (tensor<f32>, tensor<4xf32>)
+  return %dx : tensor<4xf32>
+}
+
+// -----
+
+/// A maximum must start from a constant (-inf): one that starts from a
+/// differentiable value would need its adjoint too.
+func.func @max_from_active(%x: tensor<4xf32>, %init: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{fm-autodiff: cannot differentiate 'linalg.generic' (in 'max_from_active'): result #0 is a maximum that starts from a differentiable value}}
+  %m = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> ()>],
+                       iterator_types = ["reduction"]}
+      ins(%x : tensor<4xf32>) outs(%init : tensor<f32>) {
   ^bb0(%v: f32, %o: f32):
     %r = arith.maximumf %o, %v : f32
     linalg.yield %r : f32
@@ -80,10 +102,10 @@ func.func @max_reduction(%x: tensor<4xf32>) -> tensor<f32> {
   return %m : tensor<f32>
 }
 
-func.func @caller(%x: tensor<4xf32>, %ct: tensor<f32>) -> tensor<4xf32> {
-  %y, %dx = fm.vjp @max_reduction(%x) cotangents(%ct)
-      : (tensor<4xf32>), (tensor<f32>) -> (tensor<f32>, tensor<4xf32>)
-  return %dx : tensor<4xf32>
+func.func @caller(%x: tensor<4xf32>, %init: tensor<f32>, %ct: tensor<f32>) -> (tensor<4xf32>, tensor<f32>) {
+  %y, %dx, %di = fm.vjp @max_from_active(%x, %init) cotangents(%ct)
+      : (tensor<4xf32>, tensor<f32>), (tensor<f32>) -> (tensor<f32>, tensor<4xf32>, tensor<f32>)
+  return %dx, %di : tensor<4xf32>, tensor<f32>
 }
 
 // -----

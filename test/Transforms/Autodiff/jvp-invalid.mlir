@@ -68,15 +68,36 @@ func.func @caller(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-/// A max reduction is not a sum.
-func.func @max_reduction(%x: tensor<4xf32>) -> tensor<f32> {
+/// A min reduction is neither a sum nor a maximum.
+func.func @min_reduction(%x: tensor<4xf32>) -> tensor<f32> {
   %c0 = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<f32>
   %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<f32>) -> tensor<f32>
-  // expected-error @+1 {{fm-autodiff: cannot differentiate 'linalg.generic' (in 'max_reduction'): result #0 is neither elementwise nor a sum over its reduction loops}}
+  // expected-error @+1 {{fm-autodiff: cannot differentiate 'linalg.generic' (in 'min_reduction'): result #0 is neither elementwise nor a sum or maximum over its reduction loops}}
   %m = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> ()>],
                        iterator_types = ["reduction"]}
       ins(%x : tensor<4xf32>) outs(%z : tensor<f32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.minimumf %o, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<f32>
+  return %m : tensor<f32>
+}
+
+func.func @caller(%x: tensor<4xf32>) -> tensor<f32> {
+  %y, %dy = fm.jvp @min_reduction(%x) tangents(%x)
+      : (tensor<4xf32>), (tensor<4xf32>) -> (tensor<f32>, tensor<f32>)
+  return %dy : tensor<f32>
+}
+
+// -----
+
+/// A maximum must start from a constant (-inf), not a seeded value.
+func.func @max_from_active(%x: tensor<4xf32>, %init: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{fm-autodiff: cannot differentiate 'linalg.generic' (in 'max_from_active'): result #0 is a maximum that starts from a differentiable value}}
+  %m = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> ()>],
+                       iterator_types = ["reduction"]}
+      ins(%x : tensor<4xf32>) outs(%init : tensor<f32>) {
   ^bb0(%v: f32, %o: f32):
     %r = arith.maximumf %o, %v : f32
     linalg.yield %r : f32
@@ -84,9 +105,9 @@ func.func @max_reduction(%x: tensor<4xf32>) -> tensor<f32> {
   return %m : tensor<f32>
 }
 
-func.func @caller(%x: tensor<4xf32>) -> tensor<f32> {
-  %y, %dy = fm.jvp @max_reduction(%x) tangents(%x)
-      : (tensor<4xf32>), (tensor<4xf32>) -> (tensor<f32>, tensor<f32>)
+func.func @caller(%x: tensor<4xf32>, %init: tensor<f32>) -> tensor<f32> {
+  %y, %dy = fm.jvp @max_from_active(%x, %init) tangents(%x, %init)
+      : (tensor<4xf32>, tensor<f32>), (tensor<4xf32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
   return %dy : tensor<f32>
 }
 

@@ -606,3 +606,38 @@ func.func @second(%x: f32, %t: f32, %s: f32) -> f32 {
   %d, %dd = fm.jvp @first(%x, %t) tangents(%s, %zero) : (f32, f32), (f32, f32) -> (f32, f32)
   return %dd : f32
 }
+
+// -----
+
+/// A maximum over the reduction loop: its tangent is the tangent of the
+/// element equal to the result, which the tangent generic reads.
+
+// CHECK-LABEL: func.func private @row_max_jvp
+// CHECK-SAME: (%[[X:[a-z0-9_]+]]: tensor<4x3xf32>, %[[T:[a-z0-9_]+]]: tensor<4x3xf32>)
+// CHECK: %[[M:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: %[[DM:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: ins(%[[X]], %[[T]], %[[M]] : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4xf32>)
+// CHECK-NEXT: ^bb0(%[[XV:[a-z0-9_]+]]: f32, %[[TV:[a-z0-9_]+]]: f32, %[[MV:[a-z0-9_]+]]: f32, %[[OUT:[a-z0-9_]+]]: f32):
+// CHECK: %[[EQ:.+]] = arith.cmpf oeq, %[[XV]], %[[MV]] : f32
+// CHECK: %[[SEL:.+]] = arith.select %[[EQ]], %[[TV]], %[[OUT]] : f32
+// CHECK: linalg.yield %[[SEL]]
+// CHECK: return %[[M]], %[[DM]]
+func.func @row_max(%x: tensor<4x3xf32>) -> tensor<4xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %z = linalg.fill ins(%ninf : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %m = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                       iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x3xf32>) outs(%z : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %o, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  return %m : tensor<4xf32>
+}
+
+func.func @row_max_caller(%x: tensor<4x3xf32>, %t: tensor<4x3xf32>) -> tensor<4xf32> {
+  %m, %dm = fm.jvp @row_max(%x) tangents(%t)
+      : (tensor<4x3xf32>), (tensor<4x3xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %dm : tensor<4xf32>
+}

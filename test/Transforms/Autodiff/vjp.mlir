@@ -290,3 +290,39 @@ func.func @caller(%x: tensor<?x2x3xf32>, %ct: tensor<?x6xf32>) -> tensor<?x2x3xf
       : (tensor<?x2x3xf32>), (tensor<?x6xf32>) -> (tensor<?x6xf32>, tensor<?x2x3xf32>)
   return %dx : tensor<?x2x3xf32>
 }
+
+// -----
+
+/// A maximum over the reduction loop: the adjoint goes to the elements
+/// equal to the result, read by the adjoint generic.
+
+// CHECK-LABEL: func.func private @row_max_vjp
+// CHECK-SAME: (%[[X:[a-z0-9_]+]]: tensor<4x3xf32>, %[[CT:[a-z0-9_]+]]: tensor<4xf32>)
+// CHECK: %[[M:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: %[[DX:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: ins(%[[X]], %[[CT]], %[[M]] : tensor<4x3xf32>, tensor<4xf32>, tensor<4xf32>)
+// CHECK-NEXT: ^bb0(%[[XV:[a-z0-9_]+]]: f32, %[[G:[a-z0-9_]+]]: f32, %[[MV:[a-z0-9_]+]]: f32, %[[ACC:[a-z0-9_]+]]: f32):
+// CHECK: %[[EQ:.+]] = arith.cmpf oeq, %[[XV]], %[[MV]] : f32
+// CHECK: %[[SEL:.+]] = arith.select %[[EQ]], %[[G]], %{{.+}} : f32
+// CHECK: arith.addf %[[ACC]], %[[SEL]] : f32
+// CHECK: return %[[M]], %[[DX]]
+func.func @row_max(%x: tensor<4x3xf32>) -> tensor<4xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %z = linalg.fill ins(%ninf : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %m = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                       iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x3xf32>) outs(%z : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %o, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  return %m : tensor<4xf32>
+}
+
+func.func @row_max_caller(%x: tensor<4x3xf32>, %ct: tensor<4xf32>) -> tensor<4x3xf32> {
+  %m, %dx = fm.vjp @row_max(%x) cotangents(%ct)
+      : (tensor<4x3xf32>), (tensor<4xf32>) -> (tensor<4xf32>, tensor<4x3xf32>)
+  return %dx : tensor<4x3xf32>
+}

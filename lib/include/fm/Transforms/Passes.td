@@ -99,8 +99,11 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     Forward: the tangent is one new generic over the same loops and maps
     that reads the inputs and the tangents of the seeded ones and pushes
     the tangents through the scalar body, so the tangent of a product with
-    one seeded operand is again a product. Outputs may be plain results or
-    sums over reduction dimensions (`out + f(ins)`).
+    one seeded operand is again a product. Outputs may be plain results,
+    sums over reduction dimensions (`out + f(ins)`), or maxima over them
+    (`max(out, f(ins))` from a constant, as in a stable softmax): their
+    derivative flows through the elements equal to the maximum, which the
+    derivative generic reads from the forward result.
 
     Two refinements keep the reverse sweep from recomputing the forward
     body: an elementwise result that is an activation of a value (ReLU as
