@@ -111,11 +111,11 @@ int main(int argc, char **argv) {
   mlir::fm::registerFmDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  std::string diagnostics;
-  llvm::raw_string_ostream diagStream(diagnostics);
+  // Errors name the model and, for a node, the node (its op, position and
+  // name): the IR's locations would only repeat the latter.
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
     if (diag.getSeverity() == DiagnosticSeverity::Error)
-      diagStream << inputPath << ": " << diag << "\n";
+      fail(inputPath + ": " + diag.str());
     return success();
   });
 
@@ -134,12 +134,10 @@ int main(int argc, char **argv) {
   // that could change the forms fm-autodiff reads.
   PassManager cleanup(&context);
   cleanup.addPass(createCSEPass());
-  if (failed(func) || failed(verify(*module)) || failed(cleanup.run(*module))) {
-    llvm::errs() << diagnostics;
-    return fail(failed(func) ? "the model was not imported"
-                             : "the imported IR does not verify (a bug in "
-                               "the importer)");
-  }
+  if (failed(func))
+    return 1;
+  if (failed(verify(*module)) || failed(cleanup.run(*module)))
+    return fail("the imported IR does not verify (a bug in the importer)");
 
   if (!weightsPath.empty()) {
     llvm::Expected<std::vector<importer::TensorData>> params =

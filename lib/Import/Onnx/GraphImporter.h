@@ -117,6 +117,8 @@ private:
   const Model::Impl &model;
   ModuleOp module;
   const ::onnx::NodeProto *node = nullptr;
+  /// The position of `node` in the graph, for messages about unnamed nodes.
+  unsigned nodeIndex = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<const ::onnx::TensorProto *> initializers;
   llvm::StringMap<const ::onnx::TypeProto *> inferred;

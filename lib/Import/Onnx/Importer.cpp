@@ -42,8 +42,12 @@ GraphImporter::GraphImporter(const Model::Impl &model, ModuleOp module,
 
 InFlightDiagnostic GraphImporter::error() {
   InFlightDiagnostic diag = mlir::emitError(loc);
-  if (node)
-    diag << node->op_type() << " node '" << node->name() << "': ";
+  if (node) {
+    diag << node->op_type() << " node #" << nodeIndex;
+    if (!node->name().empty())
+      diag << " '" << node->name() << "'";
+    diag << ": ";
+  }
   return diag;
 }
 
@@ -398,11 +402,13 @@ FailureOr<func::FuncOp> GraphImporter::run() {
     return failure();
   }
   const ::onnx::GraphProto &graph = model.proto.graph();
-  for (const ::onnx::NodeProto &n : graph.node())
+  for (const ::onnx::NodeProto &n : graph.node()) {
     if (failed(importNode(n))) {
       func.erase();
       return failure();
     }
+    ++nodeIndex;
+  }
   node = nullptr;
   SmallVector<Value> results;
   for (auto [i, output] : llvm::enumerate(graph.output())) {
