@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of the runtime's readers (test/Fuzz: the
-# safetensors, .npy and manifest readers, with ASan and UBSan) in
+# Builds the libFuzzer targets of the readers of untrusted files (test/Fuzz:
+# the safetensors, .npy and manifest readers and the ONNX importer, with
+# ASan and UBSan) in
 # build-fuzz/ and runs each for SECONDS seconds (default 60), starting from
 # the seeds in test/Fuzz/corpus/<target> and keeping what it finds in
 # build-fuzz/corpus/<target>. A crash or sanitizer report stops that target
@@ -14,9 +15,22 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build=$root/build-fuzz
 
-targets=(safetensors npy manifest)
+targets=(safetensors npy manifest onnx)
 "$root/scripts/clang-rt-build.sh" "$build" "-DFM_BUILD_TESTS=OFF -DFM_FUZZ=ON" \
   "${targets[@]/#/fm-fuzz-}"
+
+# The ONNX importer's seeds: the committed example, the tests' textual
+# models, and ONNX's own backend test models (libonnx-testdata), which are
+# read from where Debian installs them rather than copied into the tree.
+seeds=$build/seeds/onnx
+rm -rf "$seeds" && mkdir -p "$seeds"
+cp "$root/examples/onnx/moons_velocity.onnx" "$seeds/"
+cp "$root"/test/Onnx/Inputs/*.onnxtxt "$seeds/" 2>/dev/null || true
+n=0
+for model in /usr/share/libonnx-testdata/data/{node,pytorch-converted,pytorch-operator,simple}/*/model.onnx; do
+  [[ -f $model ]] || continue
+  cp "$model" "$seeds/seed-$((n++)).onnx"
+done
 
 status=0
 cd "$build"
@@ -25,7 +39,9 @@ for target in "${targets[@]}"; do
   log=$build/fuzz-$target.log
   if "$build/bin/fm-fuzz-$target" -max_total_time="$seconds" \
       -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-      "corpus/$target" "$root/test/Fuzz/corpus/$target" >"$log" 2>&1; then
+      "corpus/$target" "$root/test/Fuzz/corpus/$target" \
+      $([[ -d $build/seeds/$target ]] && echo "$build/seeds/$target") \
+      >"$log" 2>&1; then
     result=ok
   else
     result=FAILED

@@ -997,11 +997,46 @@ LogicalResult Lowering::conv() {
         SmallVector<OpFoldResult>(xSizes.size(), b.getIndexAttr(1)));
   }
 
-  // Groups: X [N, G, C/G, ...], W [G, F/G, C/G, ...], out [N, G, F/G, ...].
+  // The patches, as strided slices (im2col): for each of the K kernel
+  // offsets, x[:, :, k·d + o·s] over the outputs o, stacked into
+  // [N, C, K, out...]. Every map stays a projected permutation, so
+  // fm-autodiff differentiates the convolution like any contraction (the
+  // adjoint of a strided slice is an insert_slice).
+  int64_t kernelCount = 1;
+  for (int64_t k : kernel)
+    kernelCount *= k;
+  SmallVector<OpFoldResult> paddedX = im.sizesOf(x);
+  SmallVector<Value> patches;
+  SmallVector<int64_t> offset(spatial, 0);
+  for (int64_t flat = 0; flat < kernelCount; ++flat) {
+    // The offset's coordinates, last dimension fastest (W's layout).
+    for (int64_t i = spatial - 1, rest = flat; i >= 0; --i) {
+      offset[i] = rest % kernel[i];
+      rest /= kernel[i];
+    }
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {paddedX[0], paddedX[1]};
+    SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      offsets.push_back(b.getIndexAttr(offset[i] * dilations[i]));
+      sizes.push_back(b.getIndexAttr(out[i]));
+      steps.push_back(b.getIndexAttr(strides[i]));
+    }
+    Value patch =
+        tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, steps);
+    patches.push_back(im.insertUnitDims(patch, {2}));
+  }
+  Value stacked =
+      patches.size() == 1
+          ? patches.front()
+          : tensor::ConcatOp::create(b, loc, 2, patches).getResult();
+
+  // Groups: patches [N, G, C/G, K, out...], W [G, F/G, C/G, K], result
+  // [N, G, F/G, out...].
   int64_t cg = channels / group, fg = filters / group;
-  auto split = [&](Value v, ArrayRef<OpFoldResult> sizes, int64_t dim,
-                   int64_t inner) {
+  auto split = [&](Value v, int64_t dim, int64_t inner) {
     RankedTensorType type = GraphImporter::typeOf(v);
+    SmallVector<OpFoldResult> sizes = im.sizesOf(v);
     SmallVector<int64_t> shape;
     SmallVector<OpFoldResult> outSizes;
     SmallVector<ReassociationIndices> groups;
@@ -1021,34 +1056,30 @@ LogicalResult Lowering::conv() {
                                          v, groups, outSizes)
         .getResult();
   };
-  Value xg = split(x, im.sizesOf(x), 1, cg);
-  Value wg = split(w, im.sizesOf(w), 0, fg);
-  // Loops: n, g, f, o..., c, k...
-  int64_t loops = 3 + spatial + 1 + spatial;
-  int64_t cLoop = 3 + spatial;
-  SmallVector<AffineExpr> xExprs = {
-      b.getAffineDimExpr(0), b.getAffineDimExpr(1), b.getAffineDimExpr(cLoop)};
-  SmallVector<AffineExpr> wExprs = {
-      b.getAffineDimExpr(1), b.getAffineDimExpr(2), b.getAffineDimExpr(cLoop)};
-  SmallVector<AffineExpr> oExprs = {
-      b.getAffineDimExpr(0), b.getAffineDimExpr(1), b.getAffineDimExpr(2)};
+  Value xg = split(stacked, 1, cg);
+  FailureOr<Value> wFlat = im.reshape(w, {filters, cg, kernelCount});
+  if (failed(wFlat))
+    return failure();
+  Value wg = split(*wFlat, 0, fg);
+  // Loops: n, g, f, out..., c, k.
+  int64_t loops = 3 + spatial + 2;
+  int64_t cLoop = 3 + spatial, kLoop = cLoop + 1;
+  auto dim = [&](int64_t d) { return b.getAffineDimExpr(d); };
+  SmallVector<AffineExpr> xExprs = {dim(0), dim(1), dim(cLoop), dim(kLoop)};
+  SmallVector<AffineExpr> wExprs = {dim(1), dim(2), dim(cLoop), dim(kLoop)};
+  SmallVector<AffineExpr> oExprs = {dim(0), dim(1), dim(2)};
   SmallVector<OpFoldResult> sizes = {xSizes[0], b.getIndexAttr(group),
                                      b.getIndexAttr(fg)};
   for (int64_t i = 0; i < spatial; ++i) {
-    AffineExpr o = b.getAffineDimExpr(3 + i);
-    AffineExpr kk = b.getAffineDimExpr(cLoop + 1 + i);
-    xExprs.push_back(o * strides[i] + kk * dilations[i]);
-    wExprs.push_back(kk);
-    oExprs.push_back(o);
+    xExprs.push_back(dim(3 + i));
+    oExprs.push_back(dim(3 + i));
     sizes.push_back(b.getIndexAttr(out[i]));
   }
   sizes.push_back(b.getIndexAttr(cg));
-  for (int64_t i = 0; i < spatial; ++i)
-    sizes.push_back(b.getIndexAttr(kernel[i]));
+  sizes.push_back(b.getIndexAttr(kernelCount));
   SmallVector<utils::IteratorType> iterators(loops,
                                              utils::IteratorType::parallel);
-  for (int64_t d = cLoop; d < loops; ++d)
-    iterators[d] = utils::IteratorType::reduction;
+  iterators[cLoop] = iterators[kLoop] = utils::IteratorType::reduction;
   SmallVector<OpFoldResult> outSizes(sizes.begin(), sizes.begin() + cLoop);
   Value init = im.filled(outSizes, element, 0.0);
   Value y = im.generic(
