@@ -40,6 +40,17 @@ public:
   Value input(unsigned i);
   Value optionalInput(unsigned i);
   unsigned numInputs() const;
+  /// Whether the node has an output `i` that is used (named).
+  bool hasOutput(unsigned i) const {
+    return i < static_cast<unsigned>(node->output_size()) &&
+           !node->output(i).empty();
+  }
+  /// Records the value of the node's output 0 as known to the model (a
+  /// Constant's), for the inputs that must be constants.
+  void setConstantOutput(TensorData data) {
+    if (hasOutput(0))
+      constants[node->output(0)] = std::move(data);
+  }
   /// Binds the node's output `i`.
   void setOutput(unsigned i, Value value);
   /// The node's attributes, with defaults.

@@ -373,22 +373,6 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &n) {
     }
   if (failed(lowerNode(*this, n.op_type())))
     return failure();
-  // Constant nodes' values stay known for the shape inputs that read them.
-  if (n.op_type() == "Constant" && n.output_size() == 1)
-    if (auto constant =
-            values.lookup(n.output(0)).getDefiningOp<arith::ConstantOp>())
-      if (auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
-          dense && dense.getElementType().isInteger(64)) {
-        TensorData data;
-        data.element = TensorData::Element::I64;
-        data.shape.assign(dense.getType().getShape().begin(),
-                          dense.getType().getShape().end());
-        for (const APInt &v : dense.getValues<APInt>())
-          for (int k = 0; k < 8; ++k)
-            data.bytes.push_back(
-                static_cast<char>(v.getSExtValue() >> (8 * k)));
-        constants[n.output(0)] = std::move(data);
-      }
   for (const std::string &name : n.output())
     if (!name.empty() && !values.count(name))
       return error() << "output '" << name << "' was not produced";

@@ -17,6 +17,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -311,6 +312,34 @@ llvm::Expected<Model> Model::parse(llvm::StringRef bytes,
   if (llvm::Error err = guarded(bufferName + ": the model is not valid ONNX",
                                 [&] { ::onnx::checker::check_model(proto); }))
     return std::move(err);
+
+  // What libonnx's converter and inference take for granted and its
+  // checker does not check (they crash on it): every graph output is
+  // defined. And a model with an operator the importer does not lower
+  // stops here, before it reaches them.
+  {
+    llvm::StringSet<> defined;
+    for (const ::onnx::ValueInfoProto &input : proto.graph().input())
+      defined.insert(input.name());
+    for (const ::onnx::TensorProto &init : proto.graph().initializer())
+      defined.insert(init.name());
+    for (auto [i, n] : llvm::enumerate(proto.graph().node())) {
+      std::string op = n.domain().empty() || n.domain() == "ai.onnx"
+                           ? n.op_type()
+                           : n.domain() + "." + n.op_type();
+      if (!isSupportedOperator(op))
+        return createStringError(llvm::formatv(
+            "{0}: {1} node #{2}{3}: operator '{4}' is not supported",
+            bufferName, n.op_type(), i,
+            n.name().empty() ? std::string() : " '" + n.name() + "'", op));
+      for (const std::string &output : n.output())
+        defined.insert(output);
+    }
+    for (const ::onnx::ValueInfoProto &output : proto.graph().output())
+      if (!defined.contains(output.name()))
+        return createStringError(bufferName + ": graph output '" +
+                                 output.name() + "' is computed by no node");
+  }
 
   if (*opset < kImportOpset) {
     // The converter's adapters read shapes (Gemm's broadcast, Softmax's

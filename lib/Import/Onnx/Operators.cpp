@@ -55,6 +55,23 @@ struct Scalar {
   }
 };
 
+/// The largest window cut into one slice per element (im2col); larger
+/// pooling windows are read through strided maps instead.
+constexpr int64_t kMaxPatches = 64;
+
+/// A pooling or convolution window over the spatial dimensions of an
+/// [N, C, spatial...] input: ONNX's kernel_shape, strides, dilations, pads
+/// (begins then ends) and auto_pad, and the output size they give.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, pads, out;
+  int64_t count() const {
+    int64_t n = 1;
+    for (int64_t k : kernel)
+      n *= k;
+    return n;
+  }
+};
+
 class Lowering {
 public:
   explicit Lowering(GraphImporter &im) : im(im), b(im.b), loc(im.loc) {}
@@ -88,6 +105,15 @@ private:
   LogicalResult gemm();
   LogicalResult matmul();
   LogicalResult conv();
+  LogicalResult pool(bool max);
+  LogicalResult padOp();
+  LogicalResult instanceNorm();
+  LogicalResult resize();
+  FailureOr<Window> window(RankedTensorType xType, ArrayRef<int64_t> kernel,
+                           bool dilated);
+  Value pad(Value x, const Window &w, double value);
+  Value patches(Value x, const Window &w);
+  Value windowReduce(Value x, const Window &w, bool max);
 
   GraphImporter &im;
   OpBuilder &b;
@@ -640,6 +666,7 @@ LogicalResult Lowering::constant() {
     llvm::Expected<TensorData> data = readTensor(value->t());
     if (!data)
       return im.error() << llvm::toString(data.takeError());
+    im.setConstantOutput(*data);
     return result(
         arith::ConstantOp::create(b, loc, data->toAttribute(im.context))
             .getResult());
@@ -660,6 +687,12 @@ LogicalResult Lowering::constant() {
   }
   if (const auto *a = im.attr("value_ints")) {
     SmallVector<int64_t> v(a->ints().begin(), a->ints().end());
+    TensorData known;
+    known.element = TensorData::Element::I64;
+    known.shape = {static_cast<int64_t>(v.size())};
+    known.bytes.assign(reinterpret_cast<const char *>(v.data()),
+                       reinterpret_cast<const char *>(v.data() + v.size()));
+    im.setConstantOutput(std::move(known));
     return result(dense(b.getI64Type(), v, {(int64_t)v.size()}));
   }
   return im.error() << "only value, value_float(s) and value_int(s) "
@@ -915,6 +948,408 @@ LogicalResult Lowering::matmul() {
       }));
 }
 
+FailureOr<Window> Lowering::window(RankedTensorType xType,
+                                   ArrayRef<int64_t> kernel, bool dilated) {
+  int64_t spatial = xType.getRank() - 2;
+  auto ints = [&](llvm::StringRef name, int64_t size, int64_t fallback) {
+    return im.intsAttr(name).value_or(SmallVector<int64_t>(size, fallback));
+  };
+  Window w;
+  w.kernel.assign(kernel.begin(), kernel.end());
+  w.strides = ints("strides", spatial, 1);
+  w.dilations = ints("dilations", spatial, 1);
+  w.pads = ints("pads", 2 * spatial, 0);
+  if ((int64_t)w.kernel.size() != spatial ||
+      (int64_t)w.strides.size() != spatial ||
+      (int64_t)w.dilations.size() != spatial ||
+      (int64_t)w.pads.size() != 2 * spatial ||
+      llvm::any_of(w.kernel, [](int64_t k) { return k < 1; }) ||
+      llvm::any_of(w.strides, [](int64_t s) { return s < 1; }) ||
+      llvm::any_of(w.dilations, [](int64_t d) { return d < 1; }) ||
+      llvm::any_of(w.pads, [](int64_t p) { return p < 0; })) {
+    im.error() << "kernel_shape, strides, dilations or pads do not fit "
+               << spatial << " spatial dimension(s)";
+    return failure();
+  }
+  if (!dilated && llvm::any_of(w.dilations, [](int64_t d) { return d != 1; })) {
+    im.error() << "dilations are not supported here";
+    return failure();
+  }
+  if (im.intAttr("ceil_mode", 0)) {
+    im.error() << "ceil_mode 1 is not supported";
+    return failure();
+  }
+  if (llvm::any_of(xType.getShape().drop_front(), ShapedType::isDynamic)) {
+    im.error() << "only the batch dimension may be dynamic";
+    return failure();
+  }
+  std::string autoPad = im.stringAttr("auto_pad").value_or("NOTSET");
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t size = xType.getDimSize(2 + i);
+    int64_t extent = w.dilations[i] * (w.kernel[i] - 1) + 1;
+    if (autoPad == "VALID") {
+      w.pads[i] = w.pads[i + spatial] = 0;
+    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t out = (size + w.strides[i] - 1) / w.strides[i];
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * w.strides[i] + extent - size);
+      int64_t small = total / 2;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
+      w.pads[i + spatial] = total - w.pads[i];
+    } else if (autoPad != "NOTSET") {
+      im.error() << "auto_pad " << autoPad << " is not supported";
+      return failure();
+    }
+    int64_t padded = size + w.pads[i] + w.pads[i + spatial];
+    if (padded < extent) {
+      im.error() << "the window is larger than the padded input";
+      return failure();
+    }
+    w.out.push_back((padded - extent) / w.strides[i] + 1);
+  }
+  return w;
+}
+
+Value Lowering::pad(Value x, const Window &w, double value) {
+  if (llvm::all_of(w.pads, [](int64_t p) { return p == 0; }))
+    return x;
+  RankedTensorType type = GraphImporter::typeOf(x);
+  int64_t spatial = type.getRank() - 2;
+  SmallVector<OpFoldResult> sizes = im.sizesOf(x), padded(sizes),
+                            offsets(sizes.size(), b.getIndexAttr(0));
+  for (int64_t i = 0; i < spatial; ++i) {
+    padded[2 + i] = b.getIndexAttr(type.getDimSize(2 + i) + w.pads[i] +
+                                   w.pads[i + spatial]);
+    offsets[2 + i] = b.getIndexAttr(w.pads[i]);
+  }
+  Value filled = im.filled(padded, type.getElementType(), value);
+  return tensor::InsertSliceOp::create(
+      b, loc, x, filled, offsets, sizes,
+      SmallVector<OpFoldResult>(sizes.size(), b.getIndexAttr(1)));
+}
+
+Value Lowering::patches(Value x, const Window &w) {
+  // The patches, as strided slices (im2col): for each of the K kernel
+  // offsets, x[:, :, k·d + o·s] over the outputs o, stacked into
+  // [N, C, K, out...]. Every map stays a projected permutation, so
+  // fm-autodiff differentiates what reads them like any contraction or
+  // reduction (the adjoint of a strided slice is an insert_slice).
+  int64_t spatial = w.kernel.size();
+  SmallVector<OpFoldResult> sizesX = im.sizesOf(x);
+  SmallVector<Value> slices;
+  SmallVector<int64_t> offset(spatial, 0);
+  for (int64_t flat = 0; flat < w.count(); ++flat) {
+    // The offset's coordinates, last dimension fastest (W's layout).
+    for (int64_t i = spatial - 1, rest = flat; i >= 0; --i) {
+      offset[i] = rest % w.kernel[i];
+      rest /= w.kernel[i];
+    }
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {sizesX[0], sizesX[1]};
+    SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      offsets.push_back(b.getIndexAttr(offset[i] * w.dilations[i]));
+      sizes.push_back(b.getIndexAttr(w.out[i]));
+      steps.push_back(b.getIndexAttr(w.strides[i]));
+    }
+    Value slice =
+        tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, steps);
+    slices.push_back(im.insertUnitDims(slice, {2}));
+  }
+  return slices.size() == 1
+             ? slices.front()
+             : tensor::ConcatOp::create(b, loc, 2, slices).getResult();
+}
+
+Value Lowering::windowReduce(Value x, const Window &w, bool max) {
+  RankedTensorType type = GraphImporter::typeOf(x);
+  int64_t spatial = w.kernel.size();
+  int64_t loops = 2 + 2 * spatial;
+  SmallVector<OpFoldResult> sizesX = im.sizesOf(x);
+  SmallVector<AffineExpr> in = {b.getAffineDimExpr(0), b.getAffineDimExpr(1)};
+  SmallVector<AffineExpr> out(in);
+  SmallVector<OpFoldResult> sizes = {sizesX[0], sizesX[1]};
+  SmallVector<utils::IteratorType> iterators(loops,
+                                             utils::IteratorType::parallel);
+  for (int64_t i = 0; i < spatial; ++i) {
+    AffineExpr o = b.getAffineDimExpr(2 + i);
+    AffineExpr k = b.getAffineDimExpr(2 + spatial + i);
+    in.push_back(o * w.strides[i] + k * w.dilations[i]);
+    out.push_back(o);
+    sizes.push_back(b.getIndexAttr(w.out[i]));
+  }
+  for (int64_t i = 0; i < spatial; ++i) {
+    sizes.push_back(b.getIndexAttr(w.kernel[i]));
+    iterators[2 + spatial + i] = utils::IteratorType::reduction;
+  }
+  Type element = type.getElementType();
+  SmallVector<OpFoldResult> outSizes(sizes.begin(),
+                                     sizes.begin() + 2 + spatial);
+  Value init = im.filled(outSizes, element,
+                         max ? -std::numeric_limits<double>::infinity() : 0.0);
+  // The window's extent comes from a shape-only operand, as in linalg's
+  // pooling ops: no other operand determines the k loops.
+  SmallVector<AffineExpr> windowExprs;
+  SmallVector<OpFoldResult> windowSizes;
+  for (int64_t i = 0; i < spatial; ++i) {
+    windowExprs.push_back(b.getAffineDimExpr(2 + spatial + i));
+    windowSizes.push_back(b.getIndexAttr(w.kernel[i]));
+  }
+  Value window = im.empty(windowSizes, element);
+  return im.generic(
+      {x, window},
+      {AffineMap::get(loops, 0, in, im.context),
+       AffineMap::get(loops, 0, windowExprs, im.context)},
+      AffineMap::get(loops, 0, out, im.context), iterators, sizes, element,
+      init, [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        if (max)
+          return arith::MaximumFOp::create(nb, nloc, args[2], args[0]);
+        return arith::AddFOp::create(nb, nloc, args[2], args[0]);
+      });
+}
+
+LogicalResult Lowering::pool(bool max) {
+  FailureOr<Value> xIn = floatInput(0);
+  if (failed(xIn))
+    return failure();
+  RankedTensorType type = GraphImporter::typeOf(*xIn);
+  if (type.getRank() < 3)
+    return im.error() << "the input must be [N, C, spatial...], not " << type;
+  std::optional<SmallVector<int64_t>> kernel = im.intsAttr("kernel_shape");
+  if (!kernel)
+    return im.error() << "needs kernel_shape";
+  if (im.hasOutput(1))
+    return im.error() << "the indices output is not supported";
+  FailureOr<Window> win = window(type, *kernel, /*dilated=*/max);
+  if (failed(win))
+    return failure();
+  Type element = type.getElementType();
+  double padValue = max ? -std::numeric_limits<double>::infinity() : 0.0;
+  Value padded = pad(*xIn, *win, padValue);
+  // Small windows: [N, C, K, out...] patches reduced over K, which
+  // fm-autodiff differentiates. Large ones (a slice per element would
+  // swamp the compiler): one generic reading x at o·s + k·d, forward only.
+  Value y = win->count() <= kMaxPatches
+                ? im.reduce(patches(padded, *win), {2}, max)
+                : windowReduce(padded, *win, max);
+  if (max)
+    return result(y);
+  // The average: over the whole window with count_include_pad, else over
+  // the elements inside the input (the window's sum of a padded ones).
+  if (im.intAttr("count_include_pad", 0) ||
+      llvm::all_of(win->pads, [](int64_t p) { return p == 0; })) {
+    double count = static_cast<double>(win->count());
+    return result(im.unary(y, [&](OpBuilder &nb, Location nloc,
+                                  ValueRange args) {
+      return arith::DivFOp::create(nb, nloc, args[0],
+                                   Scalar{nb, nloc}.constant(element, count))
+          .getResult();
+    }));
+  }
+  Value ones = pad(im.filled(im.sizesOf(*xIn), element, 1.0), *win, 0.0);
+  Value counts = win->count() <= kMaxPatches
+                     ? im.reduce(patches(ones, *win), {2}, false)
+                     : windowReduce(ones, *win, false);
+  return result(im.elementwise(
+      {y, counts}, element, [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::DivFOp::create(nb, nloc, args[0], args[1]).getResult();
+      }));
+}
+
+LogicalResult Lowering::padOp() {
+  Value x = im.input(0);
+  if (!x)
+    return failure();
+  RankedTensorType type = GraphImporter::typeOf(x);
+  int64_t rank = type.getRank();
+  std::string mode = im.stringAttr("mode").value_or("constant");
+  if (mode != "constant")
+    return im.error() << "mode '" << mode << "' is not supported (constant is)";
+  FailureOr<SmallVector<int64_t>> pads = im.intsInput(1, "pads");
+  if (failed(pads))
+    return failure();
+  if ((int64_t)pads->size() != 2 * rank ||
+      llvm::any_of(*pads, [](int64_t p) { return p < 0; }))
+    return im.error() << "pads must be " << 2 * rank
+                      << " non-negative sizes (cropping is not supported)";
+  double value = 0.0;
+  if (im.optionalInput(2)) {
+    std::optional<TensorData> data = im.constantInput(2);
+    if (!data || data->numElements() != 1 ||
+        (data->element != TensorData::Element::F32 &&
+         data->element != TensorData::Element::F64))
+      return im.error() << "its constant_value (input #2) must be a "
+                           "constant of the model, a float scalar";
+    if (data->element == TensorData::Element::F32) {
+      float v;
+      std::memcpy(&v, data->bytes.data(), 4);
+      value = v;
+    } else {
+      std::memcpy(&value, data->bytes.data(), 8);
+    }
+  }
+  SmallVector<OpFoldResult> sizes = im.sizesOf(x), padded, offsets;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t before = (*pads)[d], after = (*pads)[d + rank];
+    offsets.push_back(b.getIndexAttr(before));
+    if (before == 0 && after == 0) {
+      padded.push_back(sizes[d]);
+    } else if (type.isDynamicDim(d)) {
+      Value size = getValueOrCreateConstantIndexOp(b, loc, sizes[d]);
+      padded.push_back(arith::AddIOp::create(b, loc, size,
+                                             arith::ConstantIndexOp::create(
+                                                 b, loc, before + after))
+                           .getResult());
+    } else {
+      padded.push_back(b.getIndexAttr(type.getDimSize(d) + before + after));
+    }
+  }
+  Value filled = im.filled(padded, type.getElementType(), value);
+  return result(tensor::InsertSliceOp::create(
+                    b, loc, x, filled, offsets, sizes,
+                    SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)))
+                    .getResult());
+}
+
+LogicalResult Lowering::instanceNorm() {
+  FailureOr<Value> xIn = floatInput(0), scaleIn = floatInput(1),
+                   biasIn = floatInput(2);
+  if (failed(xIn) || failed(scaleIn) || failed(biasIn))
+    return failure();
+  Value x = *xIn;
+  RankedTensorType type = GraphImporter::typeOf(x);
+  int64_t rank = type.getRank();
+  if (rank < 3 || GraphImporter::typeOf(*scaleIn).getRank() != 1 ||
+      GraphImporter::typeOf(*biasIn).getRank() != 1)
+    return im.error() << "needs an [N, C, spatial...] input and [C] scale "
+                         "and bias";
+  if (llvm::any_of(type.getShape().drop_front(2), ShapedType::isDynamic))
+    return im.error() << "only the batch dimension may be dynamic";
+  Type element = type.getElementType();
+  double eps = im.floatAttr("epsilon", 1e-5f);
+  // Mean and (biased) variance over the spatial dimensions of each (n, c).
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+  for (int64_t d = 2; d < rank; ++d) {
+    axes.push_back(d);
+    count *= type.getDimSize(d);
+  }
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap nc = AffineMap::get(
+      rank, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)}, im.context);
+  AffineMap c = AffineMap::get(rank, 0, {b.getAffineDimExpr(1)}, im.context);
+  SmallVector<utils::IteratorType> parallel(rank,
+                                            utils::IteratorType::parallel);
+  SmallVector<OpFoldResult> sizes = im.sizesOf(x);
+  auto perCount = [&](Value sum) {
+    return im.unary(sum, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+      return arith::DivFOp::create(
+                 nb, nloc, args[0],
+                 Scalar{nb, nloc}.constant(element, static_cast<double>(count)))
+          .getResult();
+    });
+  };
+  Value mean = perCount(im.reduce(x, axes, /*max=*/false));
+  Value centered = im.generic(
+      {x, mean}, {id, nc}, id, parallel, sizes, element, {},
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::SubFOp::create(nb, nloc, args[0], args[1]).getResult();
+      });
+  Value squares =
+      im.unary(centered, [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::MulFOp::create(nb, nloc, args[0], args[0]).getResult();
+      });
+  Value variance = perCount(im.reduce(squares, axes, /*max=*/false));
+  return result(im.generic(
+      {centered, variance, *scaleIn, *biasIn}, {id, nc, c, c}, id, parallel,
+      sizes, element, {}, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Scalar s{nb, nloc};
+        Value std = math::SqrtOp::create(
+            nb, nloc, s.add(args[1], s.constant(element, eps)));
+        Value normed = arith::DivFOp::create(nb, nloc, args[0], std);
+        return s.add(s.mul(normed, args[2]), args[3]);
+      }));
+}
+
+LogicalResult Lowering::resize() {
+  FailureOr<Value> xIn = floatInput(0);
+  if (failed(xIn))
+    return failure();
+  Value x = *xIn;
+  RankedTensorType type = GraphImporter::typeOf(x);
+  int64_t rank = type.getRank();
+  std::string mode = im.stringAttr("mode").value_or("nearest");
+  std::string coordinates =
+      im.stringAttr("coordinate_transformation_mode").value_or("half_pixel");
+  std::string nearest =
+      im.stringAttr("nearest_mode").value_or("round_prefer_floor");
+  // Upsampling by whole factors, where every output element reads input
+  // floor(i / s): nearest with these coordinate and rounding modes.
+  bool floorMapping =
+      mode == "nearest" &&
+      ((coordinates == "asymmetric" && nearest == "floor") ||
+       ((coordinates == "half_pixel" || coordinates == "pytorch_half_pixel") &&
+        (nearest == "round_prefer_floor" || nearest == "round_prefer_ceil")));
+  if (!floorMapping)
+    return im.error() << "mode '" << mode
+                      << "', coordinate_transformation_mode '" << coordinates
+                      << "', nearest_mode '" << nearest
+                      << "' is not supported (nearest upsampling by whole "
+                         "factors is)";
+  RankedTensorType out = im.inferredOutputType(0);
+  if (!out || out.getRank() != rank)
+    return im.error() << "the output shape could not be inferred";
+  SmallVector<int64_t> factors;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = type.getDimSize(d), o = out.getDimSize(d);
+    if (ShapedType::isDynamic(in) || ShapedType::isDynamic(o)) {
+      if (d != 0 || in != o)
+        return im.error() << "dimension " << d << " is only known at run time";
+      factors.push_back(1);
+      continue;
+    }
+    if (o < in || o % in)
+      return im.error() << "dimension " << d << " goes from " << in << " to "
+                        << o
+                        << ": resizing by other than whole upsampling "
+                           "factors is not supported";
+    factors.push_back(o / in);
+  }
+  // Loops (q, r) for each upsampled dimension; x reads the q's.
+  SmallVector<AffineExpr> inExprs;
+  SmallVector<OpFoldResult> sizes, inSizes = im.sizesOf(x);
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<int64_t> wideShape;
+  int64_t loop = 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    inExprs.push_back(b.getAffineDimExpr(loop));
+    sizes.push_back(inSizes[d]);
+    wideShape.push_back(type.getDimSize(d));
+    ReassociationIndices group = {loop++};
+    if (factors[d] > 1) {
+      sizes.push_back(b.getIndexAttr(factors[d]));
+      wideShape.push_back(factors[d]);
+      group.push_back(loop++);
+    }
+    groups.push_back(group);
+  }
+  SmallVector<utils::IteratorType> parallel(loop,
+                                            utils::IteratorType::parallel);
+  Value wide = im.generic(
+      {x}, {AffineMap::get(loop, 0, inExprs, im.context)},
+      b.getMultiDimIdentityMap(loop), parallel, sizes, type.getElementType(),
+      {}, [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d)
+    shape.push_back(ShapedType::isDynamic(type.getDimSize(d))
+                        ? ShapedType::kDynamic
+                        : type.getDimSize(d) * factors[d]);
+  return result(tensor::CollapseShapeOp::create(
+                    b, loc, RankedTensorType::get(shape, type.getElementType()),
+                    wide, groups)
+                    .getResult());
+}
+
 LogicalResult Lowering::conv() {
   FailureOr<Value> xIn = floatInput(0), wIn = floatInput(1);
   if (failed(xIn) || failed(wIn))
@@ -937,99 +1372,20 @@ LogicalResult Lowering::conv() {
       wType.getDimSize(1) != channels / group)
     return im.error() << "group " << group << " does not split X " << xType
                       << " and W " << wType;
-  auto ints = [&](llvm::StringRef name, int64_t size, int64_t fallback) {
-    SmallVector<int64_t> v =
-        im.intsAttr(name).value_or(SmallVector<int64_t>(size, fallback));
-    return v;
-  };
-  SmallVector<int64_t> strides = ints("strides", spatial, 1);
-  SmallVector<int64_t> dilations = ints("dilations", spatial, 1);
-  SmallVector<int64_t> pads = ints("pads", 2 * spatial, 0);
   SmallVector<int64_t> kernel(wType.getShape().drop_front(2));
   if (std::optional<SmallVector<int64_t>> given = im.intsAttr("kernel_shape");
       given && *given != kernel)
     return im.error() << "kernel_shape does not match W " << wType;
-  if ((int64_t)strides.size() != spatial ||
-      (int64_t)dilations.size() != spatial ||
-      (int64_t)pads.size() != 2 * spatial ||
-      llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
-      llvm::any_of(dilations, [](int64_t d) { return d < 1; }) ||
-      llvm::any_of(pads, [](int64_t p) { return p < 0; }))
-    return im.error() << "strides, dilations or pads do not fit " << spatial
-                      << " spatial dimension(s)";
-  std::string autoPad = im.stringAttr("auto_pad").value_or("NOTSET");
-  for (int64_t i = 0; i < spatial; ++i) {
-    int64_t size = xType.getDimSize(2 + i);
-    int64_t extent = dilations[i] * (kernel[i] - 1) + 1;
-    if (autoPad == "VALID") {
-      pads[i] = pads[i + spatial] = 0;
-    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      int64_t out = (size + strides[i] - 1) / strides[i];
-      int64_t total =
-          std::max<int64_t>(0, (out - 1) * strides[i] + extent - size);
-      int64_t small = total / 2;
-      pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
-      pads[i + spatial] = total - pads[i];
-    } else if (autoPad != "NOTSET") {
-      return im.error() << "auto_pad " << autoPad << " is not supported";
-    }
-  }
-
-  // Padding: x written into a zero tensor of the padded size.
+  FailureOr<Window> win = window(xType, kernel, /*dilated=*/true);
+  if (failed(win))
+    return failure();
+  if (win->count() > kMaxPatches * kMaxPatches)
+    return im.error() << "kernels of more than " << kMaxPatches * kMaxPatches
+                      << " elements are not supported";
   SmallVector<OpFoldResult> xSizes = im.sizesOf(x);
-  SmallVector<int64_t> out;
-  bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
-  SmallVector<OpFoldResult> paddedSizes(xSizes),
-      offsets(xSizes.size(), b.getIndexAttr(0));
-  for (int64_t i = 0; i < spatial; ++i) {
-    int64_t size = xType.getDimSize(2 + i) + pads[i] + pads[i + spatial];
-    paddedSizes[2 + i] = b.getIndexAttr(size);
-    offsets[2 + i] = b.getIndexAttr(pads[i]);
-    int64_t extent = dilations[i] * (kernel[i] - 1) + 1;
-    if (size < extent)
-      return im.error() << "the kernel is larger than the padded input";
-    out.push_back((size - extent) / strides[i] + 1);
-  }
-  if (padded) {
-    Value zeros = im.filled(paddedSizes, element, 0.0);
-    x = tensor::InsertSliceOp::create(
-        b, loc, x, zeros, offsets, xSizes,
-        SmallVector<OpFoldResult>(xSizes.size(), b.getIndexAttr(1)));
-  }
-
-  // The patches, as strided slices (im2col): for each of the K kernel
-  // offsets, x[:, :, k·d + o·s] over the outputs o, stacked into
-  // [N, C, K, out...]. Every map stays a projected permutation, so
-  // fm-autodiff differentiates the convolution like any contraction (the
-  // adjoint of a strided slice is an insert_slice).
-  int64_t kernelCount = 1;
-  for (int64_t k : kernel)
-    kernelCount *= k;
-  SmallVector<OpFoldResult> paddedX = im.sizesOf(x);
-  SmallVector<Value> patches;
-  SmallVector<int64_t> offset(spatial, 0);
-  for (int64_t flat = 0; flat < kernelCount; ++flat) {
-    // The offset's coordinates, last dimension fastest (W's layout).
-    for (int64_t i = spatial - 1, rest = flat; i >= 0; --i) {
-      offset[i] = rest % kernel[i];
-      rest /= kernel[i];
-    }
-    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {paddedX[0], paddedX[1]};
-    SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1)};
-    for (int64_t i = 0; i < spatial; ++i) {
-      offsets.push_back(b.getIndexAttr(offset[i] * dilations[i]));
-      sizes.push_back(b.getIndexAttr(out[i]));
-      steps.push_back(b.getIndexAttr(strides[i]));
-    }
-    Value patch =
-        tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, steps);
-    patches.push_back(im.insertUnitDims(patch, {2}));
-  }
-  Value stacked =
-      patches.size() == 1
-          ? patches.front()
-          : tensor::ConcatOp::create(b, loc, 2, patches).getResult();
+  SmallVector<int64_t> out = win->out;
+  int64_t kernelCount = win->count();
+  Value stacked = patches(pad(x, *win, 0.0), *win);
 
   // Groups: patches [N, G, C/G, K, out...], W [G, F/G, C/G, K], result
   // [N, G, F/G, out...].
@@ -1145,7 +1501,13 @@ enum class Kind {
   ReduceMax,
   Gemm,
   MatMul,
-  Conv
+  Conv,
+  MaxPool,
+  AveragePool,
+  Pad,
+  InstanceNormalization,
+  Resize,
+  Dropout
 };
 } // namespace
 
@@ -1176,6 +1538,12 @@ static Kind kindOf(llvm::StringRef opType) {
       .Case("Gemm", Kind::Gemm)
       .Case("MatMul", Kind::MatMul)
       .Case("Conv", Kind::Conv)
+      .Case("MaxPool", Kind::MaxPool)
+      .Case("AveragePool", Kind::AveragePool)
+      .Case("Pad", Kind::Pad)
+      .Case("InstanceNormalization", Kind::InstanceNormalization)
+      .Case("Resize", Kind::Resize)
+      .Case("Dropout", Kind::Dropout)
       .Default(Kind::Unsupported);
 }
 
@@ -1233,6 +1601,23 @@ LogicalResult Lowering::lower(llvm::StringRef opType) {
     return matmul();
   case Kind::Conv:
     return conv();
+  case Kind::MaxPool:
+    return pool(/*max=*/true);
+  case Kind::AveragePool:
+    return pool(/*max=*/false);
+  case Kind::Pad:
+    return padOp();
+  case Kind::InstanceNormalization:
+    return instanceNorm();
+  case Kind::Resize:
+    return resize();
+  case Kind::Dropout: {
+    // Inference: the identity (a mask output is not produced).
+    if (im.hasOutput(1))
+      return im.error() << "the mask output is not supported";
+    Value x = im.input(0);
+    return x ? result(x) : failure();
+  }
   }
   llvm_unreachable("unknown operator kind");
 }
