@@ -358,7 +358,8 @@ int main(int argc, char **argv) {
   }
   llvm::outs() << "PASS: " << sets.size() << " data set(s)"
                << (specialize ? ", each specialized to its integer and scalar "
-                                "inputs" : "")
+                                "inputs"
+                              : "")
                << "\n";
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 
@@ -365,16 +366,49 @@ LogicalResult Lowering::reshape() {
         shape.push_back(d);
       }
     }
-    // Resolve -1 statically where the other sizes are known.
-    if (inferred >= 0 && type.hasStaticShape()) {
-      int64_t known = 1;
-      for (int64_t d : shape)
-        if (!ShapedType::isDynamic(d))
+    // Resolve -1 statically where the sizes it depends on are known: every
+    // dimension of the input is static, or the dynamic ones are copied
+    // through by 0 entries (GroupNorm's [0, groups, -1] on a dynamic
+    // batch), so that they cancel.
+    if (inferred >= 0) {
+      int64_t in = 1, known = 1;
+      bool resolvable = true;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        bool copied =
+            d < (int64_t)target->size() && (*target)[d] == 0 && !allowZero;
+        if (copied)
+          continue;
+        if (type.isDynamicDim(d))
+          resolvable = false;
+        else
+          in *= type.getDimSize(d);
+      }
+      for (auto [i, d] : llvm::enumerate(*target))
+        if (!(d == 0 && !allowZero) && d != -1)
           known *= d;
-      if (known == 0 || type.getNumElements() % known != 0)
-        return im.error() << "cannot reshape " << type << " to the shape "
-                          << "given (the -1 does not divide evenly)";
-      shape[inferred] = type.getNumElements() / known;
+      if (resolvable) {
+        if (known == 0 || in % known != 0)
+          return im.error() << "cannot reshape " << type << " to the shape "
+                            << "given (the -1 does not divide evenly)";
+        shape[inferred] = in / known;
+      }
+    }
+  } else if (auto elements =
+                 im.input(1)
+                     ? im.input(1).getDefiningOp<tensor::FromElementsOp>()
+                     : tensor::FromElementsOp()) {
+    // A shape assembled at run time from sizes (Shape's lowering): each
+    // element that folds to a constant is static, the others dynamic.
+    for (Value e : elements.getElements()) {
+      APInt v;
+      if (matchPattern(e, m_ConstantInt(&v)) && v.getSExtValue() > 0)
+        shape.push_back(v.getSExtValue());
+      else if (matchPattern(e, m_ConstantInt(&v)))
+        return im.error() << "a shape computed at run time holds "
+                          << v.getSExtValue()
+                          << ", which is not supported there";
+      else
+        shape.push_back(ShapedType::kDynamic);
     }
   } else if (RankedTensorType out = im.inferredOutputType(0)) {
     // A shape computed at run time (PyTorch's x.view(x.size(0), -1)):
@@ -710,6 +744,13 @@ LogicalResult Lowering::shape() {
   SmallVector<Value> dims;
   SmallVector<OpFoldResult> sizes = im.sizesOf(x);
   for (int64_t d = start; d < end; ++d) {
+    // Static sizes as i64 constants, which a Reshape reading this shape
+    // sees as such.
+    if (std::optional<int64_t> size = getConstantIntValue(sizes[d])) {
+      dims.push_back(
+          arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(*size)));
+      continue;
+    }
     Value size = getValueOrCreateConstantIndexOp(b, loc, sizes[d]);
     dims.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(), size));
   }
@@ -1296,11 +1337,26 @@ LogicalResult Lowering::resize() {
                       << "', nearest_mode '" << nearest
                       << "' is not supported (nearest upsampling by whole "
                          "factors is)";
-  RankedTensorType out = im.inferredOutputType(0);
-  if (!out || out.getRank() != rank)
-    return im.error() << "the output shape could not be inferred";
+  // The factors: from constant scales, else from the inferred output.
   SmallVector<int64_t> factors;
-  for (int64_t d = 0; d < rank; ++d) {
+  std::optional<TensorData> scales = im.constantInput(2);
+  if (scales && scales->numElements() == rank &&
+      scales->element == TensorData::Element::F32) {
+    for (int64_t d = 0; d < rank; ++d) {
+      float f;
+      std::memcpy(&f, scales->bytes.data() + 4 * d, 4);
+      if (f < 1.0f || f != std::floor(f))
+        return im.error() << "scale " << f << " of dimension " << d
+                          << ": resizing by other than whole upsampling "
+                             "factors is not supported";
+      factors.push_back(static_cast<int64_t>(f));
+    }
+  }
+  bool fromScales = !factors.empty();
+  RankedTensorType out = im.inferredOutputType(0);
+  if (!fromScales && (!out || out.getRank() != rank))
+    return im.error() << "the output shape could not be inferred";
+  for (int64_t d = 0; !fromScales && d < rank; ++d) {
     int64_t in = type.getDimSize(d), o = out.getDimSize(d);
     if (ShapedType::isDynamic(in) || ShapedType::isDynamic(o)) {
       if (d != 0 || in != o)
