@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -371,8 +372,18 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &n) {
       }
       return error() << "input '" << name << "' is not defined before it";
     }
+  Block &body = func.front();
+  Operation *last = body.empty() ? nullptr : &body.back();
   if (failed(lowerNode(*this, n.op_type())))
     return failure();
+  // The ops built for the node must verify: a model whose shapes do not
+  // fit together where ONNX's inference did not notice (operands of a
+  // product that disagree) is an error here, never invalid IR.
+  for (Operation &op : llvm::make_range(
+           last ? std::next(last->getIterator()) : body.begin(), body.end()))
+    if (failed(mlir::verify(&op)))
+      return error() << "its operands' shapes do not fit together (the IR "
+                        "built for it does not verify)";
   for (const std::string &name : n.output())
     if (!name.empty() && !values.count(name))
       return error() << "output '" << name << "' was not produced";

@@ -846,6 +846,13 @@ LogicalResult Lowering::gemm() {
   if (aType.getElementType() != bType.getElementType())
     return im.error() << "A and B differ in element type";
   bool transA = im.intAttr("transA", 0), transB = im.intAttr("transB", 0);
+  int64_t kA = aType.getDimSize(transA ? 0 : 1);
+  int64_t kB = bType.getDimSize(transB ? 1 : 0);
+  if (!ShapedType::isDynamic(kA) && !ShapedType::isDynamic(kB) && kA != kB)
+    return im.error() << "A " << aType << " and B " << bType
+                      << " do not multiply (" << kA << " against " << kB
+                      << " after transA " << transA << ", transB " << transB
+                      << ")";
   float alpha = im.floatAttr("alpha", 1.0f), beta = im.floatAttr("beta", 1.0f);
   Type element = aType.getElementType();
   // Y = α·A'·B' + β·C, as linalg.matmul with the transposes in its maps.
@@ -896,6 +903,10 @@ LogicalResult Lowering::matmul() {
       bType.getRank() == 0)
     return im.error() << "cannot multiply " << aType << " by " << bType;
   bool isFloat = llvm::isa<FloatType>(element);
+  int64_t kA = aType.getDimSize(aType.getRank() - 1);
+  int64_t kB = bType.getDimSize(bType.getRank() == 1 ? 0 : bType.getRank() - 2);
+  if (!ShapedType::isDynamic(kA) && !ShapedType::isDynamic(kB) && kA != kB)
+    return im.error() << "cannot multiply " << aType << " by " << bType;
   if (aType.getRank() == 2 && bType.getRank() == 2) {
     SmallVector<OpFoldResult> aSizes = im.sizesOf(a), bSizes = im.sizesOf(bIn);
     Value init = im.filled({aSizes[0], bSizes[1]}, element, 0.0);
