@@ -327,11 +327,19 @@ llvm::Expected<Model> Model::parse(llvm::StringRef bytes,
       std::string op = n.domain().empty() || n.domain() == "ai.onnx"
                            ? n.op_type()
                            : n.domain() + "." + n.op_type();
+      std::string where = llvm::formatv(
+          "{0}: {1} node #{2}{3}", bufferName, n.op_type(), i,
+          n.name().empty() ? std::string() : " '" + n.name() + "'");
       if (!isSupportedOperator(op))
-        return createStringError(llvm::formatv(
-            "{0}: {1} node #{2}{3}: operator '{4}' is not supported",
-            bufferName, n.op_type(), i,
-            n.name().empty() ? std::string() : " '" + n.name() + "'", op));
+        return createStringError(where + ": operator '" + op +
+                                 "' is not supported");
+      // libonnx's shape inference divides by strides and dilations.
+      for (const ::onnx::AttributeProto &a : n.attribute())
+        if ((a.name() == "strides" || a.name() == "dilations" ||
+             a.name() == "kernel_shape") &&
+            llvm::any_of(a.ints(), [](int64_t v) { return v < 1; }))
+          return createStringError(where + ": " + a.name() +
+                                   " must be positive");
       for (const std::string &output : n.output())
         defined.insert(output);
     }

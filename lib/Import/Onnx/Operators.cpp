@@ -110,6 +110,10 @@ private:
   LogicalResult padOp();
   LogicalResult instanceNorm();
   LogicalResult resize();
+  LogicalResult extremum(bool max);
+  LogicalResult clip();
+  LogicalResult prelu();
+  LogicalResult layerNorm();
   FailureOr<Window> window(RankedTensorType xType, ArrayRef<int64_t> kernel,
                            bool dilated);
   Value pad(Value x, const Window &w, double value);
@@ -1417,6 +1421,185 @@ LogicalResult Lowering::resize() {
                     .getResult());
 }
 
+LogicalResult Lowering::extremum(bool max) {
+  // Max and Min of any number of inputs, with broadcasting: folded left.
+  Value acc = im.input(0);
+  if (!acc)
+    return failure();
+  for (unsigned i = 1; i < im.numInputs(); ++i) {
+    Value next = im.input(i);
+    if (!next)
+      return failure();
+    Type element = GraphImporter::typeOf(acc).getElementType();
+    if (GraphImporter::typeOf(next).getElementType() != element)
+      return im.error() << "inputs of different element types";
+    FailureOr<Value> combined = im.elementwise(
+        {acc, next}, element,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          if (llvm::isa<FloatType>(element))
+            return max ? arith::MaximumFOp::create(nb, nloc, args[0], args[1])
+                             .getResult()
+                       : arith::MinimumFOp::create(nb, nloc, args[0], args[1])
+                             .getResult();
+          return max ? arith::MaxSIOp::create(nb, nloc, args[0], args[1])
+                           .getResult()
+                     : arith::MinSIOp::create(nb, nloc, args[0], args[1])
+                           .getResult();
+        });
+    if (failed(combined))
+      return failure();
+    acc = *combined;
+  }
+  return result(acc);
+}
+
+LogicalResult Lowering::clip() {
+  FailureOr<Value> x = floatInput(0);
+  if (failed(x))
+    return failure();
+  Value lo = im.optionalInput(1), hi = im.optionalInput(2);
+  for (Value bound : {lo, hi})
+    if (bound && GraphImporter::typeOf(bound).getNumElements() != 1)
+      return im.error() << "min and max must be scalars";
+  SmallVector<Value> operands = {*x};
+  if (lo)
+    operands.push_back(lo);
+  if (hi)
+    operands.push_back(hi);
+  return result(im.elementwise(
+      operands, GraphImporter::typeOf(*x).getElementType(),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value v = args[0];
+        unsigned next = 1;
+        if (lo)
+          v = arith::MaximumFOp::create(nb, nloc, v, args[next++]);
+        if (hi)
+          v = arith::MinimumFOp::create(nb, nloc, v, args[next++]);
+        return v;
+      }));
+}
+
+LogicalResult Lowering::prelu() {
+  FailureOr<Value> x = floatInput(0), slope = floatInput(1);
+  if (failed(x) || failed(slope))
+    return failure();
+  // A slope per channel ([C] against [N, C, ...], opset 6's meaning, which
+  // ONNX's converter keeps as it is): broadcast along dimension 1.
+  RankedTensorType xType = GraphImporter::typeOf(*x);
+  RankedTensorType slopeType = GraphImporter::typeOf(*slope);
+  if (slopeType.getRank() == 1 && xType.getRank() > 2 &&
+      slopeType.getDimSize(0) != 1 &&
+      slopeType.getDimSize(0) == xType.getDimSize(1) &&
+      xType.getDimSize(xType.getRank() - 1) != slopeType.getDimSize(0)) {
+    SmallVector<int64_t> units;
+    for (int64_t d = 1; d < xType.getRank() - 1; ++d)
+      units.push_back(d);
+    *slope = im.insertUnitDims(*slope, units);
+  }
+  return result(im.elementwise(
+      {*x, *slope}, GraphImporter::typeOf(*x).getElementType(),
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        Scalar s{nb, nloc};
+        return s.select(s.positive(args[0]), args[0], s.mul(args[1], args[0]));
+      }));
+}
+
+LogicalResult Lowering::layerNorm() {
+  FailureOr<Value> xIn = floatInput(0), scaleIn = floatInput(1);
+  if (failed(xIn) || failed(scaleIn))
+    return failure();
+  if (im.hasOutput(1) || im.hasOutput(2))
+    return im.error() << "the Mean and InvStdDev outputs are not supported";
+  Value x = *xIn, bias = im.optionalInput(2);
+  RankedTensorType type = GraphImporter::typeOf(x);
+  int64_t rank = type.getRank();
+  FailureOr<int64_t> axis = im.normalizeAxis(im.intAttr("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  if (im.intAttr("stash_type", 1) != 1)
+    return im.error() << "stash_type other than float is not supported";
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+  for (int64_t d = *axis; d < rank; ++d) {
+    if (type.isDynamicDim(d))
+      return im.error() << "the normalized dimensions must be static";
+    axes.push_back(d);
+    count *= type.getDimSize(d);
+  }
+  Type element = type.getElementType();
+  double eps = im.floatAttr("epsilon", 1e-5f);
+  SmallVector<AffineExpr> outer, inner;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < *axis ? outer : inner).push_back(b.getAffineDimExpr(d));
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap stats = AffineMap::get(rank, 0, outer, im.context);
+  SmallVector<utils::IteratorType> parallel(rank,
+                                            utils::IteratorType::parallel);
+  SmallVector<OpFoldResult> sizes = im.sizesOf(x);
+  // Scale and bias broadcast against the normalized dimensions.
+  auto affine = [&](Value v) -> FailureOr<std::pair<Value, AffineMap>> {
+    RankedTensorType t = GraphImporter::typeOf(v);
+    if (t.getRank() > (int64_t)inner.size())
+      return failure();
+    SmallVector<int64_t> dropped;
+    SmallVector<AffineExpr> exprs;
+    int64_t offset = rank - t.getRank();
+    for (int64_t i = 0; i < t.getRank(); ++i) {
+      if (t.getDimSize(i) == 1 && type.getDimSize(offset + i) != 1)
+        dropped.push_back(i);
+      else
+        exprs.push_back(b.getAffineDimExpr(offset + i));
+    }
+    if (!dropped.empty()) {
+      FailureOr<Value> collapsed = im.removeUnitDims(v, dropped);
+      if (failed(collapsed))
+        return failure();
+      v = *collapsed;
+    }
+    return std::make_pair(v, AffineMap::get(rank, 0, exprs, im.context));
+  };
+  auto perCount = [&](Value sum) {
+    return im.unary(sum, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+      return arith::DivFOp::create(
+                 nb, nloc, args[0],
+                 Scalar{nb, nloc}.constant(element, static_cast<double>(count)))
+          .getResult();
+    });
+  };
+  Value mean = perCount(im.reduce(x, axes, /*max=*/false));
+  Value centered = im.generic(
+      {x, mean}, {id, stats}, id, parallel, sizes, element, {},
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::SubFOp::create(nb, nloc, args[0], args[1]).getResult();
+      });
+  Value squares =
+      im.unary(centered, [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::MulFOp::create(nb, nloc, args[0], args[0]).getResult();
+      });
+  Value variance = perCount(im.reduce(squares, axes, /*max=*/false));
+  FailureOr<std::pair<Value, AffineMap>> scale = affine(*scaleIn);
+  FailureOr<std::pair<Value, AffineMap>> shift =
+      bias ? affine(bias) : FailureOr<std::pair<Value, AffineMap>>();
+  if (failed(scale) || (bias && failed(shift)))
+    return im.error() << "Scale and B must broadcast to the normalized "
+                         "dimensions";
+  SmallVector<Value> operands = {centered, variance, scale->first};
+  SmallVector<AffineMap> maps = {id, stats, scale->second};
+  if (bias) {
+    operands.push_back(shift->first);
+    maps.push_back(shift->second);
+  }
+  return result(im.generic(
+      operands, maps, id, parallel, sizes, element, {},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Scalar s{nb, nloc};
+        Value std = math::SqrtOp::create(
+            nb, nloc, s.add(args[1], s.constant(element, eps)));
+        Value y = s.mul(arith::DivFOp::create(nb, nloc, args[0], std), args[2]);
+        return bias ? s.add(y, args[3]) : y;
+      }));
+}
+
 LogicalResult Lowering::conv() {
   FailureOr<Value> xIn = floatInput(0), wIn = floatInput(1);
   if (failed(xIn) || failed(wIn))
@@ -1574,7 +1757,12 @@ enum class Kind {
   Pad,
   InstanceNormalization,
   Resize,
-  Dropout
+  Dropout,
+  Max,
+  Min,
+  Clip,
+  PRelu,
+  LayerNormalization
 };
 } // namespace
 
@@ -1611,6 +1799,11 @@ static Kind kindOf(llvm::StringRef opType) {
       .Case("InstanceNormalization", Kind::InstanceNormalization)
       .Case("Resize", Kind::Resize)
       .Case("Dropout", Kind::Dropout)
+      .Case("Max", Kind::Max)
+      .Case("Min", Kind::Min)
+      .Case("Clip", Kind::Clip)
+      .Case("PRelu", Kind::PRelu)
+      .Case("LayerNormalization", Kind::LayerNormalization)
       .Default(Kind::Unsupported);
 }
 
@@ -1678,6 +1871,16 @@ LogicalResult Lowering::lower(llvm::StringRef opType) {
     return instanceNorm();
   case Kind::Resize:
     return resize();
+  case Kind::Max:
+    return extremum(/*max=*/true);
+  case Kind::Min:
+    return extremum(/*max=*/false);
+  case Kind::Clip:
+    return clip();
+  case Kind::PRelu:
+    return prelu();
+  case Kind::LayerNormalization:
+    return layerNorm();
   case Kind::Dropout: {
     // Inference: the identity (a mask output is not produced).
     if (im.hasOutput(1))
