@@ -31,7 +31,8 @@ static MLIRContext &context() {
   static MLIRContext *ctx = [] {
     DialectRegistry registry;
     fm::registerFmDialects(registry);
-    auto *c = new MLIRContext(registry);
+    // No thread pool: the importer forks (libonnx runs in a child).
+    auto *c = new MLIRContext(registry, MLIRContext::Threading::DISABLED);
     c->loadAllAvailableDialects();
     // Errors are the expected outcome of most inputs: keep them quiet.
     c->getDiagEngine().registerHandler([](Diagnostic &) { return success(); });

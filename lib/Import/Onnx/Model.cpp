@@ -31,6 +31,11 @@
 #include <exception>
 #include <new>
 
+#include <cerrno>
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace mlir;
 using namespace mlir::fm::onnx;
 using llvm::createStringError;
@@ -271,22 +276,103 @@ static std::optional<int64_t> defaultOpset(const ::onnx::ModelProto &proto) {
   return std::nullopt;
 }
 
+/// Runs `work` on `proto` in a child process and takes back the proto it
+/// leaves, or the error it returns. libonnx's parser, checker, version
+/// converter and shape inference trust more of a model than its checker
+/// verifies (a graph output no node computes, a Gemm of a 1-D B, a zero
+/// stride: found by fuzzing the importer), and crash on what they trust:
+/// run in a child, such a crash is an error about the model, not the end
+/// of the process that imports it.
+static llvm::Error isolated(::onnx::ModelProto &proto, llvm::StringRef what,
+                            llvm::function_ref<llvm::Error()> work) {
+  int fds[2];
+  if (::pipe(fds) != 0)
+    return createStringError(what +
+                             ": cannot create a pipe: " + std::strerror(errno));
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return createStringError(what + ": cannot fork: " + std::strerror(errno));
+  }
+  if (pid == 0) {
+    // The child: one status byte ('o' then the proto, or 'e' then the
+    // message), then exit without running the parent's exit handlers. A
+    // crash ends it quietly (the parent's handlers, such as LLVM's stack
+    // dump, would report it as a bug of the tool).
+    ::close(fds[0]);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
+      ::signal(sig, SIG_DFL);
+    std::string out = "o";
+    if (llvm::Error err = work())
+      out = "e" + llvm::toString(std::move(err));
+    else if (!proto.AppendToString(&out))
+      out = "e" + what.str() + ": the model does not serialize";
+    const char *p = out.data();
+    size_t left = out.size();
+    while (left > 0) {
+      ssize_t n = ::write(fds[1], p, left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        ::_exit(1);
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string in;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fds[0], buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    in.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  bool exited = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!exited || in.empty()) {
+    std::string how =
+        WIFSIGNALED(status)
+            ? std::string("signal ") + std::to_string(WTERMSIG(status))
+            : "exit status " + std::to_string(WEXITSTATUS(status));
+    return createStringError(what + ": libonnx crashed on the model (" + how +
+                             "); it is malformed in a way ONNX's checker "
+                             "does not catch");
+  }
+  if (in[0] == 'e')
+    return createStringError(llvm::StringRef(in).drop_front());
+  if (in.size() - 1 > INT_MAX ||
+      !proto.ParseFromArray(in.data() + 1, static_cast<int>(in.size() - 1)))
+    return createStringError(what + ": the normalized model does not parse");
+  return llvm::Error::success();
+}
+
 llvm::Expected<Model> Model::parse(llvm::StringRef bytes,
                                    llvm::StringRef bufferName, bool textual) {
   auto state = std::make_unique<Impl>();
   ::onnx::ModelProto &proto = state->proto;
   if (textual) {
     std::string text = bytes.str();
-    ::onnx::Common::Status status;
-    if (llvm::Error err = guarded(bufferName, [&] {
-          status = ::onnx::OnnxParser::Parse(proto, text.c_str());
+    if (llvm::Error err = isolated(proto, bufferName, [&]() -> llvm::Error {
+          ::onnx::Common::Status status;
+          if (llvm::Error err = guarded(bufferName, [&] {
+                status = ::onnx::OnnxParser::Parse(proto, text.c_str());
+              }))
+            return err;
+          if (!status.IsOK())
+            return createStringError(
+                bufferName + ": not a model in ONNX's textual syntax: " +
+                llvm::StringRef(status.ErrorMessage()).trim());
+          return llvm::Error::success();
         }))
       return std::move(err);
-    if (!status.IsOK())
-      return createStringError(bufferName +
-                               ": not a model in ONNX's "
-                               "textual syntax: " +
-                               llvm::StringRef(status.ErrorMessage()).trim());
   } else if (bytes.size() > INT_MAX ||
              !proto.ParseFromArray(bytes.data(),
                                    static_cast<int>(bytes.size()))) {
@@ -309,14 +395,10 @@ llvm::Expected<Model> Model::parse(llvm::StringRef bytes,
         "imported (older ones are converted to opset {3})",
         bufferName, *opset, kMaxOpset, kImportOpset));
 
-  if (llvm::Error err = guarded(bufferName + ": the model is not valid ONNX",
-                                [&] { ::onnx::checker::check_model(proto); }))
-    return std::move(err);
-
   // What libonnx's converter and inference take for granted and its
-  // checker does not check (they crash on it): every graph output is
-  // defined. And a model with an operator the importer does not lower
-  // stops here, before it reaches them.
+  // checker does not check: every graph output is defined, and strides and
+  // dilations are positive (they would crash the child). A model with an
+  // operator the importer does not lower stops here, before them.
   {
     llvm::StringSet<> defined;
     for (const ::onnx::ValueInfoProto &input : proto.graph().input())
@@ -349,35 +431,42 @@ llvm::Expected<Model> Model::parse(llvm::StringRef bytes,
                                  output.name() + "' is computed by no node");
   }
 
-  if (*opset < kImportOpset) {
-    // The converter's adapters read shapes (Gemm's broadcast, Softmax's
-    // axis): give it what inference finds first. Where inference fails
-    // here, the adapters that need no shapes may still succeed, and the
-    // inference after conversion reports what is wrong.
-    if (llvm::Error err =
-            guarded("", [&] { ::onnx::shape_inference::InferShapes(proto); }))
-      llvm::consumeError(std::move(err));
-    if (llvm::Error err = guarded(
-            llvm::formatv("{0}: ONNX's version converter cannot bring opset "
-                          "{1} to {2}",
-                          bufferName, *opset, kImportOpset),
-            [&] {
-              proto = ::onnx::version_conversion::ConvertVersion(
-                  proto, static_cast<int>(kImportOpset));
-            }))
-      return std::move(err);
-  }
-
-  // Strict inference with data propagation: the shapes a Reshape computes
-  // from Shape ops are resolved here, where ONNX can.
-  if (llvm::Error err =
-          guarded(bufferName + ": ONNX shape inference failed", [&] {
-            ::onnx::ShapeInferenceOptions options(
-                /*check_type=*/true, /*error_mode=*/1,
-                /*data_prop=*/true);
-            ::onnx::shape_inference::InferShapes(
-                proto, ::onnx::OpSchemaRegistry::Instance(), options);
-          }))
+  // Checking, conversion and inference, in a child process (see
+  // isolated).
+  int64_t version = *opset;
+  if (llvm::Error err = isolated(proto, bufferName, [&]() -> llvm::Error {
+        if (llvm::Error err =
+                guarded(bufferName + ": the model is not valid ONNX",
+                        [&] { ::onnx::checker::check_model(proto); }))
+          return err;
+        if (version < kImportOpset) {
+          // The converter's adapters read shapes (Gemm's broadcast,
+          // Softmax's axis): give it what inference finds first. Where
+          // inference fails here, the adapters that need no shapes may
+          // still succeed, and the inference after conversion reports
+          // what is wrong.
+          if (llvm::Error err = guarded(
+                  "", [&] { ::onnx::shape_inference::InferShapes(proto); }))
+            llvm::consumeError(std::move(err));
+          if (llvm::Error err = guarded(
+                  llvm::formatv("{0}: ONNX's version converter cannot bring "
+                                "opset {1} to {2}",
+                                bufferName, version, kImportOpset),
+                  [&] {
+                    proto = ::onnx::version_conversion::ConvertVersion(
+                        proto, static_cast<int>(kImportOpset));
+                  }))
+            return err;
+        }
+        // Strict inference with data propagation: the shapes a Reshape
+        // computes from Shape ops are resolved here, where ONNX can.
+        return guarded(bufferName + ": ONNX shape inference failed", [&] {
+          ::onnx::ShapeInferenceOptions options(
+              /*check_type=*/true, /*error_mode=*/1, /*data_prop=*/true);
+          ::onnx::shape_inference::InferShapes(
+              proto, ::onnx::OpSchemaRegistry::Instance(), options);
+        });
+      }))
     return std::move(err);
   return Model(std::move(state));
 }
