@@ -114,6 +114,8 @@ private:
   LogicalResult clip();
   LogicalResult prelu();
   LogicalResult layerNorm();
+  std::pair<Value, Value> moments(Value x, ArrayRef<int64_t> axes,
+                                  AffineMap stats);
   FailureOr<Window> window(RankedTensorType xType, ArrayRef<int64_t> kernel,
                            bool dilated);
   Value pad(Value x, const Window &w, double value);
@@ -1267,6 +1269,40 @@ LogicalResult Lowering::padOp() {
                     .getResult());
 }
 
+/// x − mean and the (biased) variance of x over `axes` (sorted, static),
+/// the statistics indexed by `stats`: what normalization layers share.
+std::pair<Value, Value> Lowering::moments(Value x, ArrayRef<int64_t> axes,
+                                          AffineMap stats) {
+  RankedTensorType type = GraphImporter::typeOf(x);
+  int64_t rank = type.getRank();
+  Type element = type.getElementType();
+  int64_t count = 1;
+  for (int64_t d : axes)
+    count *= type.getDimSize(d);
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  SmallVector<utils::IteratorType> parallel(rank,
+                                            utils::IteratorType::parallel);
+  auto perCount = [&](Value sum) {
+    return im.unary(sum, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+      return arith::DivFOp::create(
+                 nb, nloc, args[0],
+                 Scalar{nb, nloc}.constant(element, static_cast<double>(count)))
+          .getResult();
+    });
+  };
+  Value mean = perCount(im.reduce(x, axes, /*max=*/false));
+  Value centered = im.generic(
+      {x, mean}, {id, stats}, id, parallel, im.sizesOf(x), element, {},
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::SubFOp::create(nb, nloc, args[0], args[1]).getResult();
+      });
+  Value squares =
+      im.unary(centered, [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::MulFOp::create(nb, nloc, args[0], args[0]).getResult();
+      });
+  return {centered, perCount(im.reduce(squares, axes, /*max=*/false))};
+}
+
 LogicalResult Lowering::instanceNorm() {
   FailureOr<Value> xIn = floatInput(0), scaleIn = floatInput(1),
                    biasIn = floatInput(2);
@@ -1285,11 +1321,8 @@ LogicalResult Lowering::instanceNorm() {
   double eps = im.floatAttr("epsilon", 1e-5f);
   // Mean and (biased) variance over the spatial dimensions of each (n, c).
   SmallVector<int64_t> axes;
-  int64_t count = 1;
-  for (int64_t d = 2; d < rank; ++d) {
+  for (int64_t d = 2; d < rank; ++d)
     axes.push_back(d);
-    count *= type.getDimSize(d);
-  }
   AffineMap id = b.getMultiDimIdentityMap(rank);
   AffineMap nc = AffineMap::get(
       rank, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)}, im.context);
@@ -1297,25 +1330,7 @@ LogicalResult Lowering::instanceNorm() {
   SmallVector<utils::IteratorType> parallel(rank,
                                             utils::IteratorType::parallel);
   SmallVector<OpFoldResult> sizes = im.sizesOf(x);
-  auto perCount = [&](Value sum) {
-    return im.unary(sum, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-      return arith::DivFOp::create(
-                 nb, nloc, args[0],
-                 Scalar{nb, nloc}.constant(element, static_cast<double>(count)))
-          .getResult();
-    });
-  };
-  Value mean = perCount(im.reduce(x, axes, /*max=*/false));
-  Value centered = im.generic(
-      {x, mean}, {id, nc}, id, parallel, sizes, element, {},
-      [](OpBuilder &nb, Location nloc, ValueRange args) {
-        return arith::SubFOp::create(nb, nloc, args[0], args[1]).getResult();
-      });
-  Value squares =
-      im.unary(centered, [](OpBuilder &nb, Location nloc, ValueRange args) {
-        return arith::MulFOp::create(nb, nloc, args[0], args[0]).getResult();
-      });
-  Value variance = perCount(im.reduce(squares, axes, /*max=*/false));
+  auto [centered, variance] = moments(x, axes, nc);
   return result(im.generic(
       {centered, variance, *scaleIn, *biasIn}, {id, nc, c, c}, id, parallel,
       sizes, element, {}, [&](OpBuilder &nb, Location nloc, ValueRange args) {
@@ -1519,12 +1534,10 @@ LogicalResult Lowering::layerNorm() {
   if (im.intAttr("stash_type", 1) != 1)
     return im.error() << "stash_type other than float is not supported";
   SmallVector<int64_t> axes;
-  int64_t count = 1;
   for (int64_t d = *axis; d < rank; ++d) {
     if (type.isDynamicDim(d))
       return im.error() << "the normalized dimensions must be static";
     axes.push_back(d);
-    count *= type.getDimSize(d);
   }
   Type element = type.getElementType();
   double eps = im.floatAttr("epsilon", 1e-5f);
@@ -1558,25 +1571,7 @@ LogicalResult Lowering::layerNorm() {
     }
     return std::make_pair(v, AffineMap::get(rank, 0, exprs, im.context));
   };
-  auto perCount = [&](Value sum) {
-    return im.unary(sum, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-      return arith::DivFOp::create(
-                 nb, nloc, args[0],
-                 Scalar{nb, nloc}.constant(element, static_cast<double>(count)))
-          .getResult();
-    });
-  };
-  Value mean = perCount(im.reduce(x, axes, /*max=*/false));
-  Value centered = im.generic(
-      {x, mean}, {id, stats}, id, parallel, sizes, element, {},
-      [](OpBuilder &nb, Location nloc, ValueRange args) {
-        return arith::SubFOp::create(nb, nloc, args[0], args[1]).getResult();
-      });
-  Value squares =
-      im.unary(centered, [](OpBuilder &nb, Location nloc, ValueRange args) {
-        return arith::MulFOp::create(nb, nloc, args[0], args[0]).getResult();
-      });
-  Value variance = perCount(im.reduce(squares, axes, /*max=*/false));
+  auto [centered, variance] = moments(x, axes, stats);
   FailureOr<std::pair<Value, AffineMap>> scale = affine(*scaleIn);
   FailureOr<std::pair<Value, AffineMap>> shift =
       bias ? affine(bias) : FailureOr<std::pair<Value, AffineMap>>();
