@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of the readers of untrusted files (test/Fuzz:
-# the safetensors, .npy and manifest readers and the ONNX importer, with
+# Builds the libFuzzer targets of the readers of untrusted input (test/Fuzz:
+# the safetensors, .npy and manifest readers, the ONNX importer, and fm
+# programs through the dialect's verifiers and the front-half passes, with
 # ASan and UBSan) in
 # build-fuzz/ and runs each for SECONDS seconds (default 60), starting from
 # the seeds in test/Fuzz/corpus/<target> and keeping what it finds in
@@ -15,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build=$root/build-fuzz
 
-targets=(safetensors npy manifest onnx)
+targets=(safetensors npy manifest onnx program)
 "$root/scripts/clang-rt-build.sh" "$build" "-DFM_BUILD_TESTS=OFF -DFM_FUZZ=ON" \
   "${targets[@]/#/fm-fuzz-}"
 
@@ -30,6 +31,19 @@ n=0
 for model in /usr/share/libonnx-testdata/data/{node,pytorch-converted,pytorch-operator,simple}/*/model.onnx; do
   [[ -f $model ]] || continue
   cp "$model" "$seeds/seed-$((n++)).onnx"
+done
+
+# fm programs' seeds: the examples and the lit tests' inputs, split at
+# their `// -----` markers.
+seeds=$build/seeds/program
+rm -rf "$seeds" && mkdir -p "$seeds"
+n=0
+for file in "$root"/examples/*.mlir "$root"/test/Dialect/Fm/*.mlir \
+    "$root"/test/Conversion/FmToLinalg/*.mlir "$root"/test/Transforms/*.mlir \
+    "$root"/test/Transforms/Autodiff/*.mlir "$root"/test/Integration/*.mlir; do
+  awk -v dir="$seeds" -v base="$((n++))" \
+    'BEGIN { part = 0 } /^\/\/ -----/ { part++; next }
+     { print > (dir "/seed-" base "-" part ".mlir") }' "$file"
 done
 
 status=0

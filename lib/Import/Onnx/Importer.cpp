@@ -452,26 +452,3 @@ mlir::fm::onnx::networkParameters(const Model &model) {
   }
   return params;
 }
-
-std::vector<std::string> Model::operators() const {
-  std::vector<std::string> ops;
-  llvm::StringSet<> seen;
-  for (const ::onnx::NodeProto &n : impl().proto.graph().node()) {
-    std::string name = n.domain().empty() || n.domain() == "ai.onnx"
-                           ? n.op_type()
-                           : n.domain() + "." + n.op_type();
-    if (seen.insert(name).second)
-      ops.push_back(name);
-  }
-  return ops;
-}
-
-bool Model::isSupported(std::string *unsupported) const {
-  for (const std::string &op : operators())
-    if (!isSupportedOperator(op)) {
-      if (unsupported)
-        *unsupported = op;
-      return false;
-    }
-  return true;
-}

@@ -243,13 +243,6 @@ std::vector<std::string> Model::inputNames() const {
   return names;
 }
 
-std::vector<std::string> Model::outputNames() const {
-  std::vector<std::string> names;
-  for (const ::onnx::ValueInfoProto &output : state->proto.graph().output())
-    names.push_back(output.name());
-  return names;
-}
-
 /// Runs `body`, turning an exception thrown by libonnx into an error that
 /// starts with `what`.
 template <typename Fn>

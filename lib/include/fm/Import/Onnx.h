@@ -82,27 +82,22 @@ public:
 
   /// What a test driver looks at to tell a model outside the supported set
   /// from a broken one, read from the file at `path` without checking or
-  /// converting it: its operators (as operators() spells them), and why
-  /// its interface cannot be imported, if it cannot (a graph input or
-  /// output that is not a tensor of float, double, int32, int64 or bool).
+  /// converting it: its operators ("Op" in the default domain, "domain.Op"
+  /// in another), and why its interface cannot be imported, if it cannot
+  /// (a graph input or output that is not a tensor of float, double,
+  /// int32, int64 or bool).
   struct Summary {
     std::vector<std::string> operators;
     std::string interfaceProblem;
   };
   static llvm::Expected<Summary> summarize(llvm::StringRef path);
 
-  /// The graph's inputs that are not initializers, and its outputs.
+  /// The graph's inputs that are not initializers.
   std::vector<std::string> inputNames() const;
-  std::vector<std::string> outputNames() const;
   /// The opset the model was written at, before conversion.
   int64_t originalOpset() const;
-  /// The operators the graph uses, each once, as "domain.Op" outside the
-  /// default domain and "Op" in it.
-  std::vector<std::string> operators() const;
-  /// Whether the importer lowers every operator the graph uses; if not,
-  /// `unsupported` (when given) receives the first that it does not.
-  bool isSupported(std::string *unsupported = nullptr) const;
 
+  /// The protobuf behind the model, for the importer's own files.
   struct Impl;
   const Impl &impl() const { return *state; }
 
