@@ -9,7 +9,7 @@ from lit.llvm import llvm_config
 config.name = "FM"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "Downstream", "Unit", "CMakeLists.txt",
+config.excludes = ["Inputs", "Downstream", "Unit", "Fuzz", "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.fm_obj_root, "test")

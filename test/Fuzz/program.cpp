@@ -38,6 +38,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 using namespace mlir;
 
@@ -60,9 +61,12 @@ static MLIRContext &context() {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // MLIR's lexer reads up to a terminating NUL, which the fuzzer's buffer
+  // lacks: parse a copy that has one, as a file read from disk would.
+  std::string text(reinterpret_cast<const char *>(data), size);
   ParserConfig config(&context());
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, config);
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(llvm::StringRef(text.c_str(), size), config);
   if (!module || failed(verify(*module)))
     return 0;
   PassManager pm(&context());
