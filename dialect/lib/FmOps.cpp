@@ -728,9 +728,14 @@ LikelihoodOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return emitOpError("needs rank-1 data points, but flow '")
            << getFlow() << "' has data_shape of rank "
            << flow.getDataShape().size();
+  // The flow verifies its network's signature itself; symbol uses are
+  // verified in no particular order, so this one may see a network that
+  // takes nothing.
   func::FuncOp network = flow.getNetworkFunction();
-  auto x = llvm::dyn_cast<RankedTensorType>(
-      network ? network.getFunctionType().getInput(0) : Type());
+  auto x = network && network.getFunctionType().getNumInputs() > 0
+               ? llvm::dyn_cast<RankedTensorType>(
+                     network.getFunctionType().getInput(0))
+               : RankedTensorType();
   if (getDivergence() == Divergence::Hutchinson && x && x.isDynamicDim(0))
     return emitOpError("divergence hutchinson needs a static batch, but the "
                        "network of flow '")

@@ -519,6 +519,19 @@ fm.likelihood @no_flow flow(@missing) solver(euler) divergence(exact)
 
 // -----
 
+// A network that takes no arguments: the flow's error, and none from the
+// likelihood, which reads the network's x (found by fuzzing: it read an
+// input that is not there).
+func.func @nothing() -> tensor<4x2xf32> {
+  %z = arith.constant dense<0.0> : tensor<4x2xf32>
+  return %z : tensor<4x2xf32>
+}
+// expected-error @+1 {{'fm.flow' op network 'nothing' must take the samples x and the times t, then its parameters, but it takes 0 argument(s)}}
+fm.flow @f network(@nothing) path(#fm.cond_ot) source(gaussian) data_shape [2]
+fm.likelihood @loglik flow(@f) solver(euler) divergence(hutchinson)
+
+// -----
+
 func.func @u(%z: tensor<?x2xf32>, %r: tensor<?xf32>, %t: tensor<?xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf32> {
   return %z : tensor<?x2xf32>
 }
