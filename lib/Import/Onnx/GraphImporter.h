@@ -6,7 +6,7 @@
 //
 // The state of one import: the function being built, the MLIR value of each
 // ONNX value name, the model's constants, and the tensor helpers the
-// operators' lowerings (Operators.cpp, Tensors.cpp) share.
+// operators' lowerings (Lowering.h) share.
 //
 //===----------------------------------------------------------------------===//
 
@@ -83,6 +83,8 @@ public:
   /// `axis` of a rank-`rank` tensor, negative counting from the end;
   /// failure (with a diagnostic) when out of range.
   FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+  /// normalizeAxis for each of `axes`, which are then sorted.
+  LogicalResult normalizeAxes(SmallVectorImpl<int64_t> &axes, int64_t rank);
 
   using BodyBuilder =
       llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;

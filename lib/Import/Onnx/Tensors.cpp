@@ -57,6 +57,18 @@ FailureOr<int64_t> GraphImporter::normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+LogicalResult GraphImporter::normalizeAxes(SmallVectorImpl<int64_t> &axes,
+                                           int64_t rank) {
+  for (int64_t &a : axes) {
+    FailureOr<int64_t> axis = normalizeAxis(a, rank);
+    if (failed(axis))
+      return failure();
+    a = *axis;
+  }
+  llvm::sort(axes);
+  return success();
+}
+
 Value GraphImporter::generic(ArrayRef<Value> inputs, ArrayRef<AffineMap> maps,
                              AffineMap outMap,
                              ArrayRef<utils::IteratorType> iterators,
