@@ -74,6 +74,11 @@ public:
 
   /// Reads a model from `bytes`: binary protobuf, or ONNX's textual syntax
   /// when `textual`. `bufferName` names the input in messages.
+  ///
+  /// libonnx's parser, checker, converter and shape inference run in a
+  /// forked child process (they crash on some malformed models), so call
+  /// this where forking is safe: before starting threads, or where no
+  /// other thread is inside libonnx at the time.
   static llvm::Expected<Model> parse(llvm::StringRef bytes,
                                      llvm::StringRef bufferName, bool textual);
   /// Reads the file at `path`; ONNX's textual syntax when it ends in
