@@ -102,8 +102,8 @@ public:
   /// through its map, so every map stays a projected permutation.
   FailureOr<Value> elementwise(ArrayRef<Value> inputs, Type element,
                                BodyBuilder body);
-  /// The same op on one input.
-  Value unary(Value x, BodyBuilder body);
+  /// The same op on one input; of `element` where given, else of x's.
+  Value unary(Value x, BodyBuilder body, Type element = {});
   /// Sums (`max` false) or maxima of `x` over `axes` (sorted, distinct),
   /// which are dropped from the result.
   Value reduce(Value x, ArrayRef<int64_t> axes, bool max);

@@ -299,14 +299,14 @@ FailureOr<Value> GraphImporter::elementwise(ArrayRef<Value> inputs,
                  sizes, element, Value(), body);
 }
 
-Value GraphImporter::unary(Value x, BodyBuilder body) {
+Value GraphImporter::unary(Value x, BodyBuilder body, Type element) {
   RankedTensorType type = typeOf(x);
   int64_t rank = type.getRank();
   AffineMap id = b.getMultiDimIdentityMap(rank);
   return generic(
       {x}, {id}, id,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      sizesOf(x), type.getElementType(), Value(), body);
+      sizesOf(x), element ? element : type.getElementType(), Value(), body);
 }
 
 Value GraphImporter::reduce(Value x, ArrayRef<int64_t> axes, bool max) {
@@ -351,13 +351,8 @@ Value GraphImporter::convert(Value x, Type element) {
   Type from = typeOf(x).getElementType();
   if (from == element)
     return x;
-  RankedTensorType type = typeOf(x);
-  int64_t rank = type.getRank();
-  AffineMap id = b.getMultiDimIdentityMap(rank);
-  return generic(
-      {x}, {id}, id,
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      sizesOf(x), element, Value(),
+  return unary(
+      x,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         Value v = args[0];
         auto fromFloat = llvm::dyn_cast<FloatType>(from);
@@ -392,5 +387,6 @@ Value GraphImporter::convert(Value x, Type element) {
         if (from.isInteger(1))
           return arith::ExtUIOp::create(nb, nloc, element, v).getResult();
         return arith::ExtSIOp::create(nb, nloc, element, v).getResult();
-      });
+      },
+      element);
 }
