@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   fm-exec train|sample|eval ...   (tools/cli/Cli.cpp)
+//   fm-exec train|sample|eval ...   (tools/cli/)
 //
 // fm-run without the compiler, for programs `fm-run compile` wrote: no
 // libMLIR or libLLVM in the process, so a run holds the model, not the

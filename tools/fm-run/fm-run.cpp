@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 //   fm-run compile PROGRAM.mlir -o program.so [--backend cuda|dnnl|linalg]
-//   fm-run train|sample|eval ...   (Cli.cpp; as fm-exec, plus .mlir input)
+//   fm-run train|sample|eval ...   (tools/cli/; as fm-exec, plus .mlir input)
 //
 // fm-run is fm-exec with the compiler: it compiles a program ahead of time
 // into a shared library (fm::driver::compileToLibrary), and runs .mlir

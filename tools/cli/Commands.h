@@ -1,0 +1,37 @@
+//===- Commands.h - The commands of fm-run and fm-exec -------- -*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// One function per command. Each checks its flags (Options.h) and its
+// outputs before any work, runs the runtime object that does the work, and
+// returns an error with the message to print.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_TOOLS_CLI_COMMANDS_H
+#define FM_TOOLS_CLI_COMMANDS_H
+
+#include "Cli.h"
+
+namespace fm::cli {
+
+/// The program to run (the positional PROGRAM): a compiled library as it
+/// is, or an .mlir file compiled for --backend where the tool has a
+/// compiler; checked against --backend and --precision.
+llvm::Expected<std::unique_ptr<fmrt::Program>>
+loadProgram(const ToolConfig &config);
+
+/// `train` (Train.cpp).
+llvm::Error runTrain(const ToolConfig &config);
+/// `sample` (Sample.cpp).
+llvm::Error runSample(const ToolConfig &config);
+/// `likelihood` (Evaluate.cpp).
+llvm::Error runLikelihood(const ToolConfig &config);
+/// `eval` (Evaluate.cpp).
+llvm::Error runEval();
+
+} // namespace fm::cli
+
+#endif // FM_TOOLS_CLI_COMMANDS_H
