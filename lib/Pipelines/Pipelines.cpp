@@ -196,10 +196,15 @@ void mlir::fm::buildFmGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // The host's own allocations (deallocation bookkeeping) report a failure
+  // as the CPU pipelines' do (fm/Runtime/Allocation.h).
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(fm::createFmCpuCheckedAllocations());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   GpuModuleToBinaryPassOptions binary;

@@ -50,6 +50,20 @@ struct FmCpuCheckedAllocationsPass
 
     auto alloc =
         module.lookupSymbol<LLVM::LLVMFuncOp>("_mlir_memref_to_llvm_alloc");
+    // Code lowered without the generic functions (gpu-to-llvm's host side)
+    // calls malloc itself: those calls go through the checked function too.
+    llvm::SmallVector<LLVM::CallOp> mallocCalls;
+    module.walk([&](LLVM::CallOp call) {
+      if (call.getCallee() == "malloc")
+        mallocCalls.push_back(call);
+    });
+    if (!mallocCalls.empty() && !alloc)
+      alloc = getOrDeclare(module, "_mlir_memref_to_llvm_alloc",
+                           LLVM::LLVMFunctionType::get(ptr, i64),
+                           LLVM::Linkage::External);
+    if (alloc && alloc.isExternal())
+      for (LLVM::CallOp call : mallocCalls)
+        call.setCallee(alloc.getSymName());
     if (alloc && alloc.isExternal()) {
       LLVM::LLVMFuncOp malloc =
           getOrDeclare(module, "malloc", LLVM::LLVMFunctionType::get(ptr, i64),

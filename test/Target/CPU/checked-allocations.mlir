@@ -1,4 +1,4 @@
-// RUN: fm-opt %s --fm-cpu-checked-allocations | FileCheck %s
+// RUN: fm-opt %s --fm-cpu-checked-allocations --split-input-file | FileCheck %s
 
 /// The allocation function lowered code calls gets a body: malloc, and on
 /// failure (null for a nonzero size) the handler the runtime stores in the
@@ -42,4 +42,20 @@ llvm.func @user(%n: i64) {
   %p = llvm.call @_mlir_memref_to_llvm_alloc(%n) : (i64) -> !llvm.ptr
   llvm.call @_mlir_memref_to_llvm_free(%p) : (!llvm.ptr) -> ()
   llvm.return
+}
+
+// -----
+
+/// Code that calls malloc itself (gpu-to-llvm lowers host allocations so)
+/// calls the checked function instead, which is declared and defined.
+
+// CHECK-LABEL: llvm.func @direct(
+// CHECK:   llvm.call @_mlir_memref_to_llvm_alloc(%{{.+}}) : (i64) -> !llvm.ptr
+// CHECK-NOT: llvm.call @malloc
+// CHECK: llvm.func internal @_mlir_memref_to_llvm_alloc(
+// CHECK:   llvm.call @malloc(
+llvm.func @malloc(i64) -> !llvm.ptr
+llvm.func @direct(%n: i64) -> !llvm.ptr {
+  %p = llvm.call @malloc(%n) : (i64) -> !llvm.ptr
+  llvm.return %p : !llvm.ptr
 }

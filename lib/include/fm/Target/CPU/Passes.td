@@ -180,8 +180,11 @@ def FmCpuCheckedAllocations
     `fm_out_of_memory_hook`, which the runtime sets when it loads the
     module and which returns control to the `Program::call` that ran the
     code as an error, and `abort`s where the global is null (in
-    `mlir-runner`, say). Compiled code therefore never dereferences a failed
-    allocation, and a compiled library needs nothing from its host.
+    `mlir-runner`, say). Calls of `malloc` itself, which code lowered
+    without the generic functions makes (the host side of `gpu-to-llvm`),
+    are routed through the same checked function. Compiled code therefore
+    never dereferences a failed allocation, and a compiled library needs
+    nothing from its host.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
