@@ -332,6 +332,11 @@ mlir::fm::driver::compile(llvm::StringRef source, llvm::StringRef bufferName,
     fmrt::installOutOfMemoryHook(*hook);
   else
     llvm::consumeError(hook.takeError());
+  // And its failed run-time checks.
+  if (llvm::Expected<void *> hook = engine->lookup(fmrt::kCheckFailedHook))
+    fmrt::installCheckFailedHook(*hook);
+  else
+    llvm::consumeError(hook.takeError());
   // LLVM's JIT generates code on first lookup: do it now, so compilation
   // errors surface here and calls (and their timings) never include it.
   llvm::StringMap<Program::PackedFunction> functions;

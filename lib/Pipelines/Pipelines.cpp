@@ -58,6 +58,8 @@ static void buildTensorPipeline(OpPassManager &pm, Backend backend) {
   pm.addPass(createLinalgGeneralizeNamedOpsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // What the shapes leave open (a dynamic batch) is checked when it runs.
+  pm.addPass(fm::createFmRuntimeChecks());
 }
 
 /// One-shot bufferization of a whole module, entry points included.
@@ -110,6 +112,7 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(fm::createFmCpuLowerChecks());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -182,6 +185,7 @@ void mlir::fm::buildFmGpuKernelsPipeline(OpPassManager &pm,
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(fm::createFmCpuLowerChecks());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();

@@ -7,11 +7,11 @@
 // Arbitrary text as an fm program: parsed with the fm dialect and verified
 // (the dialect's verifiers see whatever parses), then, where it verifies,
 // through FM-MLIR's own passes: fm-expand-flow, fm-convert-to-linalg,
-// fm-autodiff, fm-bubble-up-slices and fm-fuse-elementwise, the front half
-// of every pipeline. A pass may fail with a diagnostic; it may not crash,
-// and a pass that succeeds must leave IR that verifies (the verifier runs
-// at the end rather than between passes, so that a pass producing invalid
-// IR aborts here instead of failing quietly).
+// fm-autodiff, fm-bubble-up-slices, fm-fuse-elementwise and
+// fm-runtime-checks, the front half of every pipeline. A pass may fail with a
+// diagnostic; it may not crash, and a pass that succeeds must leave IR that
+// verifies (the verifier runs at the end rather than between passes, so that a
+// pass producing invalid IR aborts here instead of failing quietly).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,10 +23,13 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/RuntimeOpVerification.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/RuntimeOpVerification.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -48,10 +51,13 @@ static MLIRContext &context() {
     // instrumented copies of fm's libraries stand alone, without
     // FMInitAll).
     DialectRegistry registry;
-    registry.insert<fm::FmDialect, affine::AffineDialect, arith::ArithDialect,
-                    cf::ControlFlowDialect, func::FuncDialect,
-                    linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
-                    tensor::TensorDialect>();
+    registry
+        .insert<fm::FmDialect, affine::AffineDialect, arith::ArithDialect,
+                cf::ControlFlowDialect, func::FuncDialect, index::IndexDialect,
+                linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
+                tensor::TensorDialect>();
+    linalg::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
+    tensor::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
     auto *c = new MLIRContext(registry, MLIRContext::Threading::DISABLED);
     c->loadAllAvailableDialects();
     c->getDiagEngine().registerHandler([](Diagnostic &) { return success(); });
@@ -76,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pm.addPass(fm::createFmAutodiff());
   pm.addPass(fm::createFmBubbleUpSlices());
   pm.addPass(fm::createFmFuseElementwise());
+  pm.addPass(fm::createFmRuntimeChecks());
   if (succeeded(pm.run(*module)) && failed(verify(*module))) {
     std::fprintf(stderr, "fm's passes succeeded on IR that verified and left "
                          "IR that does not\n");

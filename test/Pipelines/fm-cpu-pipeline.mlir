@@ -23,6 +23,7 @@
 // PASSES-NEXT: linalg-generalize-named-ops,
 // PASSES-NEXT: canonicalize
 // PASSES-NEXT: cse,
+// PASSES-NEXT: fm-runtime-checks,
 // PASSES-NEXT: fm-cpu-vectorize-contractions{tile-k=16 tile-m=8 tile-n=32},
 // PASSES-NEXT: canonicalize
 // PASSES-NEXT: cse,
@@ -42,6 +43,7 @@
 // PASSES-NEXT: lower-affine,
 // PASSES-NEXT: loop-invariant-code-motion,
 // PASSES-NEXT: convert-scf-to-cf
+// PASSES-NEXT: fm-cpu-lower-checks,
 // PASSES-NEXT: convert-vector-to-llvm
 // PASSES-NEXT: convert-math-to-llvm
 // PASSES-NEXT: convert-arith-to-llvm

@@ -13,6 +13,8 @@
 
 #include "fm/Target/CPU/Passes.h"
 
+#include "RuntimeHooks.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 namespace mlir::fm {
@@ -21,21 +23,11 @@ namespace mlir::fm {
 } // namespace mlir::fm
 
 using namespace mlir;
+using namespace mlir::fm;
 
 /// The global through which the runtime gives compiled code its handler
 /// of failed allocations (fmrt::kOutOfMemoryHook).
 static constexpr llvm::StringLiteral kHookName = "fm_out_of_memory_hook";
-
-/// The function `name` of `module`, declared with `type` and `linkage`
-/// where the module has none.
-static LLVM::LLVMFuncOp getOrDeclare(ModuleOp module, StringRef name,
-                                     LLVM::LLVMFunctionType type,
-                                     LLVM::Linkage linkage) {
-  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-    return existing;
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type, linkage);
-}
 
 namespace {
 struct FmCpuCheckedAllocationsPass
@@ -58,43 +50,28 @@ struct FmCpuCheckedAllocationsPass
         mallocCalls.push_back(call);
     });
     if (!mallocCalls.empty() && !alloc)
-      alloc = getOrDeclare(module, "_mlir_memref_to_llvm_alloc",
-                           LLVM::LLVMFunctionType::get(ptr, i64),
-                           LLVM::Linkage::External);
+      alloc = getOrDeclareFunction(module, "_mlir_memref_to_llvm_alloc",
+                                   LLVM::LLVMFunctionType::get(ptr, i64),
+                                   LLVM::Linkage::External);
     if (alloc && alloc.isExternal())
       for (LLVM::CallOp call : mallocCalls)
         call.setCallee(alloc.getSymName());
     if (alloc && alloc.isExternal()) {
-      LLVM::LLVMFuncOp malloc =
-          getOrDeclare(module, "malloc", LLVM::LLVMFunctionType::get(ptr, i64),
-                       LLVM::Linkage::External);
+      LLVM::LLVMFuncOp malloc = getOrDeclareFunction(
+          module, "malloc", LLVM::LLVMFunctionType::get(ptr, i64),
+          LLVM::Linkage::External);
       // The runtime's handler, which the runtime stores into this global
       // when it loads the module (fm/Runtime/Allocation.h); null elsewhere.
-      auto hook = module.lookupSymbol<LLVM::GlobalOp>(kHookName);
-      if (!hook) {
-        OpBuilder g = OpBuilder::atBlockEnd(module.getBody());
-        hook = LLVM::GlobalOp::create(g, loc, ptr, /*isConstant=*/false,
-                                      LLVM::Linkage::External, kHookName,
-                                      Attribute());
-        Block *init = g.createBlock(&hook.getInitializerRegion());
-        g.setInsertionPointToEnd(init);
-        LLVM::ReturnOp::create(g, loc, LLVM::ZeroOp::create(g, loc, ptr));
-      }
-      LLVM::LLVMFuncOp abort =
-          getOrDeclare(module, "abort", LLVM::LLVMFunctionType::get(none, {}),
-                       LLVM::Linkage::External);
+      LLVM::GlobalOp hook = getOrCreateHookGlobal(module, kHookName);
       // One copy per library: internal, so that two loaded libraries never
       // share it.
       alloc.setLinkage(LLVM::Linkage::Internal);
       OpBuilder b(ctx);
       Block *entry = alloc.addEntryBlock(b);
       Region &body = alloc.getBody();
-      Block *done = new Block(), *failed = new Block(), *report = new Block(),
-            *stop = new Block();
+      Block *done = new Block(), *failed = new Block();
       body.push_back(done);
       body.push_back(failed);
-      body.push_back(report);
-      body.push_back(stop);
       Value size = entry->getArgument(0);
 
       // p = malloc(size); p == null && size != 0 fails.
@@ -115,26 +92,15 @@ struct FmCpuCheckedAllocationsPass
       // The runtime's hook where the process has one (it does not return),
       // abort otherwise.
       b.setInsertionPointToEnd(failed);
-      Value handler = LLVM::LoadOp::create(
-          b, loc, ptr, LLVM::AddressOfOp::create(b, loc, hook));
-      Value present =
-          LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, handler, null);
-      LLVM::CondBrOp::create(b, loc, present, report, stop);
-      b.setInsertionPointToEnd(report);
-      LLVM::CallOp::create(b, loc, LLVM::LLVMFunctionType::get(none, i64),
-                           ValueRange{handler, size});
-      LLVM::BrOp::create(b, loc, stop);
-      b.setInsertionPointToEnd(stop);
-      LLVM::CallOp::create(b, loc, abort, ValueRange{});
-      LLVM::UnreachableOp::create(b, loc);
+      callHookOrAbort(b, loc, module, hook, ValueRange{size});
     }
 
     auto release =
         module.lookupSymbol<LLVM::LLVMFuncOp>("_mlir_memref_to_llvm_free");
     if (release && release.isExternal()) {
-      LLVM::LLVMFuncOp free =
-          getOrDeclare(module, "free", LLVM::LLVMFunctionType::get(none, ptr),
-                       LLVM::Linkage::External);
+      LLVM::LLVMFuncOp free = getOrDeclareFunction(
+          module, "free", LLVM::LLVMFunctionType::get(none, ptr),
+          LLVM::Linkage::External);
       release.setLinkage(LLVM::Linkage::Internal);
       OpBuilder b(ctx);
       Block *entry = release.addEntryBlock(b);

@@ -168,6 +168,7 @@ llvm::Expected<std::unique_ptr<Program>> Program::load(llvm::StringRef path) {
   }
   std::shared_ptr<void> owner(handle, [](void *h) { dlclose(h); });
   installOutOfMemoryHook(dlsym(handle, kOutOfMemoryHook));
+  installCheckFailedHook(dlsym(handle, kCheckFailedHook));
 
   const auto *text =
       static_cast<const char *>(dlsym(handle, "fm_program_manifest"));
@@ -469,8 +470,11 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
   // (fm/Runtime/Allocation.h): no frame between has anything to destroy.
   std::jmp_buf failure;
   std::jmp_buf *outer = detail::setAllocationFailureTarget(&failure);
-  if (setjmp(failure)) {
+  if (int failed = setjmp(failure)) {
     detail::setAllocationFailureTarget(outer);
+    if (failed == 2)
+      return makeError("'" + name + "' stopped at a failed run-time check: " +
+                       detail::lastFailedCheck());
     return makeError(
         llvm::formatv("'{0}' could not allocate {1} bytes: out of memory", name,
                       detail::lastFailedAllocation()));

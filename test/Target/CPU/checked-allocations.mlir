@@ -19,7 +19,8 @@
 // CHECK: ^[[FAILED]]:
 // CHECK:   %[[GLOBAL:.+]] = llvm.mlir.addressof @fm_out_of_memory_hook : !llvm.ptr
 // CHECK:   %[[HANDLER:.+]] = llvm.load %[[GLOBAL]] : !llvm.ptr -> !llvm.ptr
-// CHECK:   %[[PRESENT:.+]] = llvm.icmp "ne" %[[HANDLER]], %[[NULL]] : !llvm.ptr
+// CHECK:   %[[NULL2:.+]] = llvm.mlir.zero : !llvm.ptr
+// CHECK:   %[[PRESENT:.+]] = llvm.icmp "ne" %[[HANDLER]], %[[NULL2]] : !llvm.ptr
 // CHECK:   llvm.cond_br %[[PRESENT]], ^[[REPORT:.+]], ^[[STOP:.+]]
 // CHECK: ^[[REPORT]]:
 // CHECK:   llvm.call %[[HANDLER]](%[[SIZE]]) : !llvm.ptr, (i64) -> ()

@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // Target-independent passes (lib/Transforms): the expansion of the
-// declarative level, automatic differentiation and elementwise fusion. What
+// declarative level, automatic differentiation, elementwise fusion and
+// run-time checks. What
 // is specific to a target lives in fm/Target/<target>/Passes.h. Declared in
 // Passes.td.
 //
@@ -16,7 +17,9 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"

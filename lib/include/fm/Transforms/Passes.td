@@ -225,4 +225,33 @@ def FmBubbleUpSlices : Pass<"fm-bubble-up-slices"> {
   ];
 }
 
+def FmRuntimeChecks : Pass<"fm-runtime-checks", "::mlir::ModuleOp"> {
+  let summary = "Check at run time the shapes and indices the compiler "
+                "cannot prove";
+  let description = [{
+    A program can verify and compile and still be wrong for some inputs: a
+    network whose output has one row more than its input when the batch is
+    dynamic, a slice that starts past the end of its tensor, an index out
+    of range. Compiled code would read or write outside its buffers. This
+    pass asks the linalg and tensor ops of every function (not those inside
+    a linalg op's body) to check, before they run, the conditions under
+    which they are defined (MLIR's `RuntimeVerifiableOpInterface`): operand
+    dimensions consistent with the iteration domain, slices and indices in
+    bounds. Each check is a `cf.assert` whose message names the op and its
+    source location.
+
+    Checks on static shapes fold away. A check that folds to false is an
+    error at compile time instead, at the op's location. The others cost a
+    few integer comparisons per op and call; `fm-cpu-lower-checks` turns
+    them into calls of the runtime, which reports a failed one as the error
+    of the call that ran it.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
+    "::mlir::index::IndexDialect"
+  ];
+}
+
 #endif // FM_TRANSFORMS_PASSES_TD

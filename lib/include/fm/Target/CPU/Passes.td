@@ -189,4 +189,27 @@ def FmCpuCheckedAllocations
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def FmCpuLowerChecks : Pass<"fm-cpu-lower-checks", "::mlir::ModuleOp"> {
+  let summary = "Turn the run-time checks of fm-runtime-checks into calls "
+                "of the runtime";
+  let description = [{
+    Rewrites every `cf.assert` (what `fm-runtime-checks` generates) into a
+    branch: where the condition fails, compiled code calls the handler in
+    the global `fm_check_failed_hook` with the check's message, a
+    NUL-terminated string constant. The runtime sets the global when it
+    loads the module; its handler returns control to the `Program::call`
+    that ran the code, which reports the message as its error, the way a
+    failed allocation is reported (`fm-cpu-checked-allocations`). Where the
+    global is null (`mlir-runner`), the code `abort`s. Upstream's lowering
+    of `cf.assert` prints and aborts the process instead.
+
+    Runs on host code after `convert-scf-to-cf` and before
+    `convert-cf-to-llvm`.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::cf::ControlFlowDialect"
+  ];
+}
+
 #endif // FM_TARGET_CPU_PASSES_TD
