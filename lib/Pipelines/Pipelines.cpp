@@ -103,6 +103,9 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
   // Strided copies as loops: compiled code then calls no MLIR runtime
   // library (fm-exec loads it without libMLIR).
   pm.addPass(fm::createFmCpuInlineStridedCopies());
+  // dnnl: large elementwise loops run on the products' threads.
+  if (backend == Backend::Dnnl)
+    pm.addPass(fm::createFmCpuParallelElementwise());
 
   // Loops, then the standard lowering to the LLVM dialect.
   pm.addPass(createConvertLinalgToLoopsPass());

@@ -114,6 +114,8 @@ std::string spelling(AbiType type) {
     return "i64";
   case AbiType::F32:
     return "f32";
+  case AbiType::Pointer:
+    return "!llvm.ptr";
   }
   ADD_FAILURE() << "no spelling for AbiType " << static_cast<int>(type);
   return "none";

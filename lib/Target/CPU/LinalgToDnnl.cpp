@@ -22,6 +22,8 @@
 #include "fm/Target/CPU/Passes.h"
 #include "fm/Utils/ProductCalls.h"
 
+#include "DnnlCalls.h"
+
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMLINALGTODNNL
 #include "fm/Target/CPU/Passes.h.inc"
@@ -35,47 +37,6 @@ using namespace fmrt::dnnl;
 constexpr const AbiFunction *kMatmulFunction =
     lookupAbiFunction("fmrt_dnnl_matmul");
 static_assert(kMatmulFunction, "DnnlAbi.def has no fmrt_dnnl_matmul");
-
-/// The MLIR type compiled code passes for a parameter of the runtime's C
-/// ABI (DnnlAbi.def).
-static Type getAbiType(MLIRContext *ctx, AbiType type) {
-  switch (type) {
-  case AbiType::Memref2dF32:
-    return getDynamicStridedF32(ctx, 2);
-  case AbiType::Memref1dF32:
-    return getDynamicStridedF32(ctx, 1);
-  case AbiType::I64:
-    return IntegerType::get(ctx, 64);
-  case AbiType::F32:
-    return Float32Type::get(ctx);
-  }
-  llvm_unreachable("unknown fmrt::dnnl::AbiType");
-}
-
-/// The function type of a runtime function (DnnlAbi.def).
-static FunctionType getAbiFunctionType(MLIRContext *ctx,
-                                       const AbiFunction &function) {
-  SmallVector<Type> inputs;
-  for (AbiType param : ArrayRef(function.params, function.numParams))
-    inputs.push_back(getAbiType(ctx, param));
-  return FunctionType::get(ctx, inputs, {});
-}
-
-/// The private declaration of a runtime function (DnnlAbi.def), with
-/// `llvm.emit_c_interface`: created at the start of `module` unless it is
-/// already there.
-static func::FuncOp declareAbiFunction(ModuleOp module,
-                                       const AbiFunction &function) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(function.name))
-    return existing;
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  auto func = func::FuncOp::create(b, module.getLoc(), function.name,
-                                   getAbiFunctionType(ctx, function));
-  func.setPrivate();
-  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  return func;
-}
 
 namespace {
 struct FmLinalgToDnnlPass

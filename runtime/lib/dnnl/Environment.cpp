@@ -268,3 +268,18 @@ bool fmrt::dnnl::hasBf16() {
   }();
   return has;
 }
+
+//===----------------------------------------------------------------------===//
+// fmrt_dnnl_parallel_for
+//===----------------------------------------------------------------------===//
+
+extern "C" void _mlir_ciface_fmrt_dnnl_parallel_for(void *body, void *context,
+                                                    int64_t rows,
+                                                    int64_t work) {
+  if (rows <= 0)
+    return;
+  auto *run = reinterpret_cast<void (*)(void *, int64_t, int64_t)>(body);
+  int threads = detail::threadsFor(work);
+  detail::parallelRows(static_cast<int>(std::min<int64_t>(threads, rows)), rows,
+                       run, context);
+}

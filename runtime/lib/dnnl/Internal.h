@@ -6,7 +6,8 @@
 //
 // Private to runtime/lib/dnnl: the declarations its files share.
 //
-//   Environment.cpp  errors, FM_DNNL_* and the OpenMP thread count
+//   Environment.cpp  errors, FM_DNNL_* and the OpenMP thread count;
+//                    fmrt_dnnl_parallel_for
 //   Cache.cpp        the CPU engine, per-thread streams and the primitive
 //                    cache
 //   Bf16.cpp         f32 -> bf16 conversion of matmul operands
@@ -47,11 +48,6 @@ namespace onednn = ::dnnl;
 /// Prints "fmrt_dnnl: <message>" to stderr and aborts.
 [[noreturn]] __attribute__((format(printf, 1, 2))) void
 fatal(const char *format, ...);
-
-/// The smallest product (in FLOP, 2·M·N·K) that runs on more than one
-/// thread: below it, a parallel region's start and end (a few µs with
-/// libgomp) cost more than the second core saves (bench/RESULTS.md).
-constexpr int64_t kParallelFlop = int64_t{4} << 20;
 
 /// The threads a product of `flop` FLOP runs on: one below kParallelFlop,
 /// the configured count above, applied to the calling thread's libgomp

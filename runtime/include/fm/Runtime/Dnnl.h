@@ -120,6 +120,9 @@ template <> struct AbiCType<AbiType::I64> {
 template <> struct AbiCType<AbiType::F32> {
   using type = float;
 };
+template <> struct AbiCType<AbiType::Pointer> {
+  using type = void *;
+};
 
 /// Calls `callback` once for each function of DnnlAbi.def, in its order,
 /// with its C interface's symbol (`_mlir_ciface_<name>`), that function's

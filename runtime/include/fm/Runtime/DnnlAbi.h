@@ -51,6 +51,8 @@ enum class AbiType {
   I64,
   /// f32.
   F32,
+  /// !llvm.ptr: an untyped pointer, a function's included.
+  Pointer,
 };
 
 /// One entry of DnnlAbi.def: compiled code declares and calls `name`, the
@@ -61,6 +63,13 @@ struct AbiFunction {
   const AbiType *params;
   std::size_t numParams;
 };
+
+/// The least work (in FLOP: 2·M·N·K for a product) that runs on more than
+/// one thread: below it, a parallel region's start and end (a few µs with
+/// libgomp) cost more than the second core saves (bench/RESULTS.md). The
+/// runtime applies it to every call; fm-cpu-parallel-elementwise leaves
+/// loops with static shapes below it as they are.
+inline constexpr int64_t kParallelFlop = int64_t{4} << 20;
 
 namespace detail {
 /// Removes the parentheses around a parameter list of DnnlAbi.def.

@@ -212,4 +212,35 @@ def FmCpuLowerChecks : Pass<"fm-cpu-lower-checks", "::mlir::ModuleOp"> {
   ];
 }
 
+def FmCpuParallelElementwise
+    : Pass<"fm-cpu-parallel-elementwise", "::mlir::ModuleOp"> {
+  let summary = "Run elementwise loops on the oneDNN layer's threads";
+  let description = [{
+    Runs after bufferization, in the dnnl pipeline. Each elementwise
+    `linalg.generic` on buffers (every loop parallel, no `linalg.index`, the
+    outermost loop a plain dimension of every operand that varies with it)
+    becomes a private function over a range `[begin, end)` of that loop,
+    on subviews of the operands, and a call of the oneDNN layer's
+    `fmrt_dnnl_parallel_for(body, context, rows, work)` (DnnlAbi.def). The
+    runtime runs the rows in parts on the threads oneDNN's products use
+    (one pool, libgomp's) where `work` (the body's operations times the
+    iterations) is at least `fmrt::dnnl::kParallelFlop`, and at once on the
+    calling thread otherwise. A generic whose static shapes are below that
+    is left alone.
+
+    The values the body needs (the operands' descriptors, scalars from
+    above) cross in a context on the caller's stack, as the LLVM values
+    they lower to, through `unrealized_conversion_cast`s that the LLVM
+    conversions resolve; constants are cloned. Every element is computed
+    the same way on any number of threads, so results do not depend on the
+    thread count.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 #endif // FM_TARGET_CPU_PASSES_TD
