@@ -291,9 +291,12 @@ ReturnedTensor readDescriptor(const char *p, size_t rank) {
 }
 
 /// Copies a strided tensor of `size`-byte elements into a contiguous
-/// row-major destination.
+/// row-major destination. An empty tensor copies nothing (its destination
+/// may be null).
 void copyStrided(const char *src, llvm::ArrayRef<int64_t> sizes,
                  llvm::ArrayRef<int64_t> strides, size_t size, char *&dst) {
+  if (llvm::is_contained(sizes, 0))
+    return;
   if (sizes.empty()) {
     std::memcpy(dst, src, size);
     dst += size;
