@@ -757,6 +757,15 @@ TEST_F(DnnlDeathTest, StartsNoWorkerThreadsWhereTheyCannotPay) {
         std::exit(configuredThreads() == 1 && tasks() == 1 ? 0 : 1);
       },
       testing::ExitedWithCode(0), "");
+  // A shallow product (K = 3, a network's input layer) of 25 MFLOP runs on
+  // the calling thread however many are configured.
+  EXPECT_EXIT(
+      {
+        setenv("FM_DNNL_THREADS", "2", 1);
+        callMatmul(4096, 1024, 3, 5, 3);
+        std::exit(tasks() == 1 && ompMaxThreads() == 1 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
 }
 
 TEST_F(DnnlDeathTest, AbortsOnInvalidCalls) {

@@ -211,7 +211,13 @@ void matmul(StridedMemRefType<float, 2> *aRef,
     biasData = denseBias.data();
   }
 
-  int threads = threadsFor(2 * c.rows * c.cols * a.cols);
+  // A product as shallow as a network's input layer (K = 3 for moons-like
+  // data) writes its whole output for a few multiply-adds per element, and
+  // oneDNN 2.6.3 runs it slower on two threads than on one (4096×3·3×256
+  // with SiLU: 0.40 ms against 0.087 ms, bench/RESULTS.md): one thread.
+  constexpr int64_t kParallelDepth = 16;
+  int threads =
+      threadsFor(a.cols < kParallelDepth ? 0 : 2 * c.rows * c.cols * a.cols);
   // bf16 pays only with products to compute: K = 0 stays in f32. Narrow
   // products without an activation, in f32 math: the layer's own loops.
   bool bf16 = getMathMode() == MathMode::BF16 && a.cols > 0;

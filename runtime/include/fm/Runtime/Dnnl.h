@@ -62,8 +62,8 @@ enum class MathMode {
 
 /// Sets the most OpenMP threads a product uses (at least 1), for every
 /// calling thread. Each product decides: one thread below a size where a
-/// parallel region pays (runtime/lib/dnnl/Internal.h, kParallelFlop), the
-/// configured count above. Primitives are cached per thread count. Without
+/// parallel region pays (kParallelFlop, DnnlAbi.h) or for a depth under 16,
+/// the configured count above. Primitives are cached per thread count. Without
 /// a call (or FM_DNNL_THREADS), the count is the cores the process may run
 /// on. More than one thread on cores other processes use needs
 /// OMP_WAIT_POLICY=passive in the process's initial environment: libgomp
