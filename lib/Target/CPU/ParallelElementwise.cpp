@@ -28,9 +28,11 @@
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir::fm {
 #define GEN_PASS_DEF_FMCPUPARALLELELEMENTWISE
@@ -48,12 +50,23 @@ static_assert(kParallelFor, "DnnlAbi.def has no fmrt_dnnl_parallel_for");
 /// The work of one iteration of `op`'s body, in the runtime's unit (FLOP):
 /// its operations, the yield excluded.
 static int64_t workPerIteration(linalg::GenericOp op) {
-  int64_t ops = 0;
-  for (Operation &inner : op.getBody()->without_terminator()) {
-    (void)inner;
-    ++ops;
-  }
+  auto ops = static_cast<int64_t>(
+      llvm::range_size(op.getBody()->without_terminator()));
   return std::max<int64_t>(ops, 1);
+}
+
+/// Whether `op` runs in a function's own code: in its body, or nested in
+/// structured control flow (an ODE solver's loop), whose values the
+/// outlined function can receive.
+static bool isInFunctionCode(Operation *op) {
+  for (Operation *parent = op->getParentOp(); parent;
+       parent = parent->getParentOp()) {
+    if (llvm::isa<func::FuncOp>(parent))
+      return true;
+    if (!llvm::isa<scf::ForOp, scf::IfOp, scf::WhileOp>(parent))
+      return false;
+  }
+  return false;
 }
 
 /// Where each operand of `op` has its outermost loop d0: the position of
@@ -77,21 +90,23 @@ static FailureOr<SmallVector<int64_t>> rowPositions(linalg::GenericOp op) {
   return positions;
 }
 
-/// Whether `op` is split: an all-parallel generic on buffers in a function,
-/// whose body does not read its indices, whose operands have d0 as a plain
-/// dimension, and which is not known to be too small for threads to pay.
+/// Whether `op` is split: an all-parallel generic on buffers in a
+/// function's code, whose body does not read its indices, whose operands
+/// have d0 as a plain dimension, and which is not known to be too small for
+/// threads to pay.
 static bool isSplit(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
       op.getNumLoops() != op.getNumParallelLoops() || op.hasIndexSemantics() ||
-      !llvm::isa<func::FuncOp>(op->getParentOp()) || failed(rowPositions(op)))
+      !isInFunctionCode(op) || failed(rowPositions(op)))
     return false;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::is_contained(ranges, ShapedType::kDynamic))
     return true;
-  int64_t work = workPerIteration(op);
+  uint64_t work = workPerIteration(op);
   for (int64_t range : ranges)
-    work *= range;
-  return ranges.front() > 1 && work >= fmrt::dnnl::kParallelFlop;
+    work = llvm::SaturatingMultiply(work, static_cast<uint64_t>(range));
+  return ranges.front() > 1 &&
+         work >= static_cast<uint64_t>(fmrt::dnnl::kParallelFlop);
 }
 
 namespace {
@@ -125,7 +140,7 @@ LogicalResult FmCpuParallelElementwisePass::outline(
     LLVMTypeConverter &converter) {
   MLIRContext *ctx = &getContext();
   Location loc = op.getLoc();
-  auto parent = llvm::cast<func::FuncOp>(op->getParentOp());
+  auto parent = op->getParentOfType<func::FuncOp>();
   SmallVector<int64_t> positions = *rowPositions(op);
   Type ptr = LLVM::LLVMPointerType::get(ctx);
   Type i64 = IntegerType::get(ctx, 64);

@@ -80,6 +80,7 @@ func.func @silu_grad(%x: memref<?x256xf32>, %bias: memref<256xf32>, %g: memref<?
 // CHECK-NOT: fmrt_dnnl_parallel_for
 // CHECK-COUNT-3: linalg.generic
 // CHECK-NOT: fmrt_dnnl_parallel_for
+// CHECK: return
 #id = affine_map<(i, j) -> (i, j)>
 #row = affine_map<(i, j) -> (i)>
 func.func @left_alone(%x: memref<256x64xf32>, %y: memref<256x64xf32>,
@@ -104,6 +105,36 @@ func.func @left_alone(%x: memref<256x64xf32>, %y: memref<256x64xf32>,
     %f = arith.sitofp %i64 : i64 to f32
     %s = arith.addf %a, %f : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+/// A generic in an ODE solver's loop is split too: the context is allocated
+/// once, in the function's entry block, and filled where the loop runs.
+
+// CHECK: func.func private @fmrt_dnnl_parallel_for
+// CHECK-LABEL: func.func @in_a_loop(
+// CHECK: %[[CONTEXT:.+]] = llvm.alloca
+// CHECK: scf.for
+// CHECK:   llvm.store
+// CHECK:   call @fmrt_dnnl_parallel_for(%{{.+}}, %[[CONTEXT]],
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// CHECK-LABEL: func.func private @in_a_loop_rows(
+// CHECK: linalg.generic
+#id = affine_map<(i, j) -> (i, j)>
+func.func @in_a_loop(%x: memref<?x2xf32>, %h: f32, %steps: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %steps step %c1 {
+    linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]}
+        outs(%x : memref<?x2xf32>) {
+    ^bb0(%o: f32):
+      %s = arith.mulf %o, %h : f32
+      linalg.yield %s : f32
+    }
   }
   return
 }

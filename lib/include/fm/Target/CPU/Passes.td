@@ -217,8 +217,10 @@ def FmCpuParallelElementwise
   let summary = "Run elementwise loops on the oneDNN layer's threads";
   let description = [{
     Runs after bufferization, in the dnnl pipeline. Each elementwise
-    `linalg.generic` on buffers (every loop parallel, no `linalg.index`, the
-    outermost loop a plain dimension of every operand that varies with it)
+    `linalg.generic` on buffers in a function's code (its body, or `scf`
+    loops and branches in it, such as an ODE solver's; every loop parallel,
+    no `linalg.index`, the outermost loop a plain dimension of every operand
+    that varies with it)
     becomes a private function over a range `[begin, end)` of that loop,
     on subviews of the operands, and a call of the oneDNN layer's
     `fmrt_dnnl_parallel_for(body, context, rows, work)` (DnnlAbi.def). The
