@@ -26,6 +26,7 @@
 #if FM_HAVE_DNNL
 #include "fm/Runtime/Dnnl.h"
 #endif
+#include "fm/Runtime/FileUtils.h"
 #include "fm/Runtime/Trainer.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -202,6 +203,7 @@ int fm::cli::runTool(int argc, char **argv, const ToolConfig &config) {
   // process with a message and status 1 rather than a crash; compiled
   // code's come back to Program::call as errors (fm/Runtime/Allocation.h).
   std::set_new_handler([] {
+    fmrt::removeTemporaryFiles();
     static const char message[] = "error: out of memory\n";
     [[maybe_unused]] ssize_t written =
         ::write(STDERR_FILENO, message, sizeof message - 1);

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <system_error>
@@ -101,6 +102,47 @@ static std::string uniqueSuffix() {
   return digits;
 }
 
+/// The temporary files being written, for removeTemporaryFiles: each slot
+/// holds the path of one writeFileAtomically call while its file exists.
+static std::atomic<const char *> temporaryFiles[16];
+
+namespace {
+/// Lists a temporary file in temporaryFiles while it lives (not at all if
+/// every slot is taken).
+class TemporaryFileEntry {
+public:
+  explicit TemporaryFileEntry(const char *path) {
+    // A library that ends the process with exit() (libgomp when it cannot
+    // start a thread) leaves no temporary file behind either.
+    static const bool removedAtExit =
+        std::atexit([] { fmrt::removeTemporaryFiles(); }) == 0;
+    (void)removedAtExit;
+    for (std::atomic<const char *> &slot : temporaryFiles) {
+      const char *empty = nullptr;
+      if (slot.compare_exchange_strong(empty, path)) {
+        entry = &slot;
+        return;
+      }
+    }
+  }
+  ~TemporaryFileEntry() {
+    if (entry)
+      entry->store(nullptr);
+  }
+  TemporaryFileEntry(const TemporaryFileEntry &) = delete;
+  TemporaryFileEntry &operator=(const TemporaryFileEntry &) = delete;
+
+private:
+  std::atomic<const char *> *entry = nullptr;
+};
+} // namespace
+
+void fmrt::removeTemporaryFiles() {
+  for (std::atomic<const char *> &slot : temporaryFiles)
+    if (const char *path = slot.load())
+      ::unlink(path);
+}
+
 Status
 fmrt::writeFileAtomically(std::string_view path,
                           const std::function<Status(FileWriter &)> &write) {
@@ -131,6 +173,7 @@ fmrt::writeFileAtomically(std::string_view path,
     ::unlink(tempPath.c_str());
     return fail(what);
   };
+  TemporaryFileEntry listed(tempPath.c_str());
 
   FileWriter writer(fd);
   Status status = write(writer);

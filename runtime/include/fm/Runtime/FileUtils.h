@@ -62,6 +62,14 @@ private:
 Status writeFileAtomically(std::string_view path,
                            const std::function<Status(FileWriter &)> &write);
 
+/// Removes the temporary files writeFileAtomically calls in this process
+/// are writing. For a process about to end without unwinding (out of
+/// memory in the runtime's own allocations), where the calls' own cleanup
+/// never runs; async-signal-safe. It also runs at exit(), which a library
+/// may call on a fatal error. The files of at most 16 concurrent writes
+/// are tracked.
+void removeTemporaryFiles();
+
 /// Writes `count` floats to `os` as little-endian float32 (the byte order of
 /// .npy '<f4' and safetensors F32), whatever the host's byte order.
 void writeFloat32LE(FileWriter &os, const float *data, int64_t count);
