@@ -131,6 +131,16 @@ fm::cli::loadProgram(const ToolConfig &config) {
   return program;
 }
 
+llvm::Expected<std::optional<int64_t>>
+fm::cli::solverStepsFor(const EntryPoint &entry, bool takesSteps) {
+  if (takesSteps)
+    return std::optional<int64_t>(solverSteps.getValue());
+  if (solverSteps.getNumOccurrences())
+    return makeError("@" + entry.name +
+                     " has its steps fixed by the program; drop --steps");
+  return std::optional<int64_t>();
+}
+
 //===----------------------------------------------------------------------===//
 // main
 //===----------------------------------------------------------------------===//

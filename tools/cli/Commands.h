@@ -15,6 +15,8 @@
 
 #include "Cli.h"
 
+#include <optional>
+
 namespace fm::cli {
 
 /// The program to run (the positional PROGRAM): a compiled library as it
@@ -22,6 +24,12 @@ namespace fm::cli {
 /// compiler; checked against --backend and --precision.
 llvm::Expected<std::unique_ptr<fmrt::Program>>
 loadProgram(const ToolConfig &config);
+
+/// The ODE steps to give an entry point that integrates: --steps where it
+/// takes them, none where the program fixes them; an error naming `entry`
+/// where --steps was given to such an entry point.
+llvm::Expected<std::optional<int64_t>>
+solverStepsFor(const fmrt::EntryPoint &entry, bool takesSteps);
 
 /// `train` (Train.cpp).
 llvm::Error runTrain(const ToolConfig &config);

@@ -50,9 +50,11 @@ llvm::Error fm::cli::runLikelihood(const ToolConfig &config) {
     return makeError("'" + programPath +
                      "': " + llvm::toString(evaluator.takeError()));
   const EntryPoint &entry = (*evaluator)->entry();
-  if (!(*evaluator)->takesSteps() && solverSteps.getNumOccurrences())
-    return makeError("@" + entry.name +
-                     " has its steps fixed by the program; drop --steps");
+  llvm::Expected<std::optional<int64_t>> solverStepsOrError =
+      solverStepsFor(entry, (*evaluator)->takesSteps());
+  if (!solverStepsOrError)
+    return solverStepsOrError.takeError();
+  std::optional<int64_t> steps = *solverStepsOrError;
   int64_t dims = (*evaluator)->pointSize();
 
   // The points: a built-in dataset (stream kLikelihoodDataStream of the
@@ -89,9 +91,6 @@ llvm::Error fm::cli::runLikelihood(const ToolConfig &config) {
     return checkpoint.takeError();
   if (llvm::Error err = (*evaluator)->loadParameters(*checkpoint, allowExtra))
     return err;
-  std::optional<int64_t> steps;
-  if ((*evaluator)->takesSteps())
-    steps = solverSteps.getValue();
   std::vector<float> logp(count);
   auto start = std::chrono::steady_clock::now();
   if (llvm::Error err = (*evaluator)

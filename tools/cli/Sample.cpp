@@ -107,9 +107,11 @@ llvm::Error fm::cli::runSample(const ToolConfig &config) {
         llvm::inconvertibleErrorCode(),
         "'" + programPath + "': " + llvm::toString(sampler.takeError()));
   const EntryPoint &entry = (*sampler)->entry();
-  if (!(*sampler)->takesSteps() && solverSteps.getNumOccurrences())
-    return makeError("@" + entry.name +
-                     " has its steps fixed by the program; drop --steps");
+  llvm::Expected<std::optional<int64_t>> solverStepsOrError =
+      solverStepsFor(entry, (*sampler)->takesSteps());
+  if (!solverStepsOrError)
+    return solverStepsOrError.takeError();
+  std::optional<int64_t> steps = *solverStepsOrError;
   bool tokens = (*sampler)->samplesTokens();
   std::vector<float> startPoints;
   if (!startPointsPath.empty()) {
@@ -135,10 +137,6 @@ llvm::Error fm::cli::runSample(const ToolConfig &config) {
     return checkpoint.takeError();
   if (llvm::Error err = (*sampler)->loadParameters(*checkpoint, allowExtra))
     return err;
-
-  std::optional<int64_t> steps;
-  if ((*sampler)->takesSteps())
-    steps = solverSteps.getValue();
 
   // The points stream into the .npy chunk by chunk, so memory stays
   // bounded for any -n; the file's size is known before any work.
