@@ -157,6 +157,13 @@ static Activation toAbi(ActivationKind kind) {
   llvm_unreachable("unknown activation");
 }
 
+/// The buffer `v` is a view of: its allocation or a function argument.
+static Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
 namespace {
 /// An elementwise epilogue D = act(C [+ bias]) of a contraction's C.
 struct Epilogue {
@@ -316,6 +323,12 @@ void mlir::fm::replaceProductsWithCalls(
           if (!onlyReader)
             epilogue.reset();
         }
+    // The call writes D while it reads A and B: an epilogue that
+    // bufferization computed in the buffer of an operand that dies with the
+    // product (elementwise, that is safe) stays a loop after the product.
+    if (epilogue && (rootBuffer(epilogue->d) == rootBuffer(con.a) ||
+                     rootBuffer(epilogue->d) == rootBuffer(con.b)))
+      epilogue.reset();
 
     // The fill is dead once oneDNN writes C, unless something between
     // them reads what it wrote (a shared zero buffer being copied).

@@ -128,6 +128,11 @@ fm::cli::loadProgram(const ToolConfig &config) {
                      llvm::StringRef(backendName((*program)->backend())) +
                      " backend, whose products are f32 only (bf16 needs the "
                      "dnnl backend)");
+#if FM_HAVE_DNNL
+  if (precisionFlag == Precision::BF16 && !fmrt::dnnl::hasBf16())
+    return makeError("--precision bf16: this CPU has no bf16 arithmetic "
+                     "(avx512_bf16)");
+#endif
   return program;
 }
 
@@ -178,14 +183,12 @@ static llvm::Error applyComputeFlags() {
     return makeError("--threads must be from 1 to 1024, not " +
                      llvm::Twine(threadsFlag.getValue()));
 #if FM_HAVE_DNNL
+  fmrt::dnnl::prepare();
   if (threadsFlag.getNumOccurrences())
     fmrt::dnnl::configureThreads(static_cast<int>(threadsFlag));
-  if (precisionFlag == Precision::BF16) {
-    if (!fmrt::dnnl::hasBf16())
-      return makeError("--precision bf16: this CPU has no bf16 arithmetic "
-                       "(avx512_bf16)");
+  // Whether the program and the CPU can is loadProgram's question.
+  if (precisionFlag == Precision::BF16)
     fmrt::dnnl::setMathMode(fmrt::dnnl::MathMode::BF16);
-  }
 #else
   if (precisionFlag == Precision::BF16)
     return makeError("--precision bf16: this build has no oneDNN layer");

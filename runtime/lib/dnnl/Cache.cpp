@@ -79,11 +79,34 @@ Cache &cache() {
 
 } // namespace
 
+/// Runs one tiny product on `engine`. oneDNN 2.6 sets up some of its state
+/// on the first execution of a primitive, in call_once bodies that do not
+/// check their allocations (its ITT task annotations, found where a first
+/// product under a 140 MB address-space limit crashed on a CPU without
+/// AVX-512; see fmrt::dnnl::prepare).
+static void runFirstPrimitive(onednn::engine &engine) {
+  using tag = onednn::memory::format_tag;
+  onednn::memory::desc desc({2, 2}, onednn::memory::data_type::f32, tag::ab);
+  onednn::matmul product(
+      onednn::matmul::primitive_desc({desc, desc, desc}, engine));
+  float a[4] = {1, 0, 0, 1}, b[4] = {1, 2, 3, 4}, c[4] = {};
+  onednn::stream stream(engine);
+  product.execute(stream, {{DNNL_ARG_SRC, onednn::memory(desc, engine, a)},
+                           {DNNL_ARG_WEIGHTS, onednn::memory(desc, engine, b)},
+                           {DNNL_ARG_DST, onednn::memory(desc, engine, c)}});
+  stream.wait();
+}
+
 onednn::engine &fmrt::dnnl::detail::cpuEngine() {
-  static onednn::engine *engine =
-      new onednn::engine(onednn::engine::kind::cpu, 0);
+  static onednn::engine *engine = [] {
+    auto *created = new onednn::engine(onednn::engine::kind::cpu, 0);
+    runFirstPrimitive(*created);
+    return created;
+  }();
   return *engine;
 }
+
+void fmrt::dnnl::prepare() { (void)detail::cpuEngine(); }
 
 void Bound::execute(const std::array<void *, kNumArgs> &buffers) {
   std::array<dnnl_exec_arg_t, kNumArgs> args;

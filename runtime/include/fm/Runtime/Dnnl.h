@@ -73,6 +73,14 @@ enum class MathMode {
 /// GOMP_SPINCOUNT is set.
 void configureThreads(int numThreads);
 
+/// Creates oneDNN's engine and runs a first, tiny product. oneDNN 2.6 sets
+/// up part of its state on the first execution of a primitive without
+/// checking its allocations, so a first product under memory pressure
+/// would crash the process; a process that calls this first, before it
+/// allocates much, gets an error for a later failed allocation instead.
+/// fm-run and fm-exec call it at startup. Idempotent.
+void prepare();
+
 /// The most threads a product uses: configureThreads', FM_DNNL_THREADS' or
 /// the process's cores.
 int configuredThreads();
