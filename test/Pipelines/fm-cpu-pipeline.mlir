@@ -32,6 +32,7 @@
 // PASSES-NEXT: one-shot-bufferize{allow-return-allocs-from-loops=true {{.*}} bufferize-function-boundaries=true {{.*}} function-boundary-type-conversion=identity-layout-map
 // PASSES-NEXT: canonicalize
 // PASSES-NEXT: cse,
+// PASSES-NEXT: fm-cpu-result-destinations,
 // buffer-deallocation-pipeline expands to several passes.
 // PASSES: ownership-based-buffer-deallocation
 // PASSES: bufferization-lower-deallocations,

@@ -129,7 +129,32 @@ TEST(EngineTest, RejectsBadCalls) {
           "axpy",
           {2.0f, TensorRef{x.data(), {3, 2}}, TensorRef{x.data(), {3, 2}}},
           {&total, TensorRef{small.data(), {2, 2}}})),
-      "'axpy' result #1 has shape [3, 2], but its destination has [2, 2]");
+      "'axpy' stopped at a failed run-time check: result #1 differs from "
+      "its destination in dimension #0");
+  // A dimension the type fixes is checked before the call.
+  EXPECT_EQ(
+      message((*program)->call(
+          "axpy",
+          {2.0f, TensorRef{x.data(), {3, 2}}, TensorRef{x.data(), {3, 2}}},
+          {&total, TensorRef{y.data(), {2, 3}}})),
+      "'axpy' result #1 is tensor<?x2xf32>, but its destination has shape "
+      "[2, 3]");
+}
+
+TEST(EngineTest, UpdatesInPlaceThroughADestinationThatIsAnArgument) {
+  auto program = driver::compile(kAxpy, "axpy.mlir");
+  ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
+  // y = 2·x + b written over x: the code reads x while it writes y.
+  std::vector<float> x = {1, 2, 3, 4, 5, 6};
+  std::vector<float> b = {0.5f, 0.5f, -1, -1, 0, 0};
+  float total = 0;
+  llvm::Error err = (*program)->call(
+      "axpy", {2.0f, TensorRef{x.data(), {3, 2}}, TensorRef{b.data(), {3, 2}}},
+      {&total, TensorRef{x.data(), {3, 2}}});
+  ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+  std::vector<float> want = {2.5f, 4.5f, 5, 7, 10, 12};
+  EXPECT_EQ(x, want); // exact: small integers and halves
+  EXPECT_EQ(total, 41.0f);
 }
 
 TEST(EngineTest, ReportsCompileErrorsWithLocations) {
@@ -442,7 +467,7 @@ TEST(ManifestTest, RejectsMalformedManifests) {
     return parsed ? std::string("<parsed>") : toString(parsed.takeError());
   };
   auto withEntry = [](llvm::StringRef entry) {
-    return (R"({"format":"fm-program","version":3,"backend":"linalg",)"
+    return (R"({"format":"fm-program","version":4,"backend":"linalg",)"
             R"("cpu":"x86-64","features":["sse2"],"entries":[)" +
             entry + "]}")
         .str();
@@ -451,14 +476,14 @@ TEST(ManifestTest, RejectsMalformedManifests) {
   EXPECT_EQ(message(R"({"format":"other"})"),
             "manifest is not an fm-program manifest");
   EXPECT_EQ(message(R"({"format":"fm-program","version":1})"),
-            "manifest version 1, but this runtime reads version 3: recompile "
+            "manifest version 1, but this runtime reads version 4: recompile "
             "the program");
-  EXPECT_EQ(message(R"({"format":"fm-program","version":3,"backend":"gpu"})"),
+  EXPECT_EQ(message(R"({"format":"fm-program","version":4,"backend":"gpu"})"),
             "manifest names no known backend (cuda|dnnl|linalg)");
-  EXPECT_EQ(message(R"({"format":"fm-program","version":3,"backend":"dnnl",)"
+  EXPECT_EQ(message(R"({"format":"fm-program","version":4,"backend":"dnnl",)"
                     R"("entries":[]})"),
             "manifest names no target CPU and features");
-  EXPECT_EQ(message(R"({"format":"fm-program","version":3,"backend":"dnnl",)"
+  EXPECT_EQ(message(R"({"format":"fm-program","version":4,"backend":"dnnl",)"
                     R"("cpu":"x86-64","features":["sse2",3],"entries":[]})"),
             "manifest has a malformed target feature");
   EXPECT_EQ(message(withEntry(R"({"name":"f","inputs":[],"results":[]})")),

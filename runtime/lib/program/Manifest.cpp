@@ -96,7 +96,8 @@ static std::optional<ValueType> parseValueType(llvm::StringRef text) {
 //===----------------------------------------------------------------------===//
 
 static constexpr llvm::StringLiteral kManifestFormat = "fm-program";
-static constexpr int64_t kManifestVersion = 3;
+// 4: tensor results are destinations on the CPU backends.
+static constexpr int64_t kManifestVersion = 4;
 
 /// One input or result in the manifest: {"type", "role", "name", "slot"},
 /// the last three only where set.

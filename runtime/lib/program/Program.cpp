@@ -74,6 +74,8 @@ fmrt::Backend fmrt::defaultBackend() {
 namespace {
 /// Where one result lives in the struct the compiled function returns.
 struct ResultSlot {
+  /// Which of the entry point's results it is.
+  size_t index;
   size_t offset;
   /// The type compiled code returns: the entry point's, except that on the
   /// cuda backend a scalar result comes back as a 0-d tensor in device
@@ -109,6 +111,9 @@ struct Program::Impl {
   llvm::StringMap<PackedFunction> functions;
   /// Per entry point: the result slots and the total result size.
   llvm::StringMap<std::pair<std::vector<ResultSlot>, size_t>> layouts;
+  /// Whether tensor results are written into the caller's destinations
+  /// (the CPU backends: fm-cpu-result-destinations) rather than returned.
+  bool destinations = false;
 };
 
 Program::Program(std::vector<EntryPoint> entryPoints,
@@ -118,11 +123,14 @@ Program::Program(std::vector<EntryPoint> entryPoints,
       compiledFor(backend) {
   impl->owner = std::move(owner);
   impl->functions = std::move(functions);
+  impl->destinations = backend != Backend::Cuda;
   for (const EntryPoint &entry : entries) {
     std::vector<ResultSlot> slots;
     size_t offset = 0, maxAlign = 1;
-    for (const EntryValue &v : entry.results) {
+    for (auto [index, v] : llvm::enumerate(entry.results)) {
       ValueType type = v.type;
+      if (impl->destinations && type.isTensor())
+        continue;
       bool inDevice0d = backend == Backend::Cuda && !type.isTensor();
       if (inDevice0d) {
         type.element = type.kind == ValueType::Kind::F32   ? ElementType::F32
@@ -133,7 +141,7 @@ Program::Program(std::vector<EntryPoint> entryPoints,
       }
       auto [size, align] = sizeAndAlign(type);
       offset = llvm::alignTo(offset, align);
-      slots.push_back({offset, type, inDevice0d});
+      slots.push_back({index, offset, type, inDevice0d});
       offset += size;
       maxAlign = std::max(maxAlign, align);
     }
@@ -375,6 +383,68 @@ static llvm::Error copyFromDevice(llvm::StringRef name, size_t index,
   return llvm::Error::success();
 }
 
+/// The bytes `view` covers.
+static std::pair<const char *, const char *> bytesOf(const TensorRef &view) {
+  const char *begin = static_cast<const char *>(view.data);
+  return {begin, begin + view.numElements() * elementSize(view.element)};
+}
+
+namespace {
+/// A destination that overlaps an argument or another destination: the
+/// code writes into `scratch`, copied to `view` after the call.
+struct StagedResult {
+  TensorRef view;
+  std::vector<char> scratch;
+};
+} // namespace
+
+/// Checks each tensor result's destination (its shape, where the type fixes
+/// it) and appends it to `packed`. Compiled code writes destinations while
+/// it reads its arguments, so one that overlaps an argument or an earlier
+/// destination is staged in a buffer of its own.
+static llvm::Error addDestinations(llvm::StringRef name,
+                                   const EntryPoint &entry,
+                                   llvm::ArrayRef<Argument> args,
+                                   llvm::ArrayRef<Destination> results,
+                                   PackedCall &packed,
+                                   std::vector<StagedResult> &staged) {
+  auto overlap = [](const TensorRef &a, const TensorRef &b) {
+    auto [a0, a1] = bytesOf(a);
+    auto [b0, b1] = bytesOf(b);
+    return a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1;
+  };
+  auto overlapsAny = [&](const TensorRef &view, size_t result) {
+    for (const Argument &arg : args)
+      if (const auto *input = std::get_if<TensorRef>(&arg);
+          input && overlap(view, *input))
+        return true;
+    for (const Destination &other : results.take_front(result))
+      if (const auto *earlier = std::get_if<TensorRef>(&other);
+          earlier && overlap(view, *earlier))
+        return true;
+    return false;
+  };
+  staged.reserve(results.size());
+  for (auto [i, dest, result] : llvm::enumerate(results, entry.results)) {
+    if (!result.type.isTensor())
+      continue;
+    const TensorRef &view = std::get<TensorRef>(dest);
+    if (!matchesShape(result.type, view.shape))
+      return makeError(llvm::formatv(
+          "'{0}' result #{1} is {2}, but its destination has shape {3}", name,
+          i, result.type.str(), shapeString(view.shape)));
+    if (!overlapsAny(view, i)) {
+      packed.addTensor(view);
+      continue;
+    }
+    auto [begin, end] = bytesOf(view);
+    StagedResult &stage =
+        staged.emplace_back(StagedResult{view, std::vector<char>(end - begin)});
+    packed.addTensor(TensorRef(stage.scratch.data(), view.element, view.shape));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                           llvm::ArrayRef<Destination> results) {
   const EntryPoint *entry = lookup(name);
@@ -463,6 +533,11 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
           "'{0}' result #{1} is {2}: its destination has another type", name, i,
           type.str()));
   }
+  std::vector<StagedResult> staged;
+  if (impl->destinations)
+    if (llvm::Error err =
+            addDestinations(name, *entry, args, results, packed, staged))
+      return err;
 
   auto &[slots, size] = impl->layouts[name];
   // Results land in one aligned buffer laid out like the returned struct.
@@ -495,7 +570,9 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
   // per buffer, and never an argument's buffer).
   const char *base = reinterpret_cast<const char *>(resultStorage.data());
   llvm::SmallVector<char *, 32> toFree;
-  for (auto [i, slot, dest] : llvm::enumerate(slots, results)) {
+  for (const ResultSlot &slot : slots) {
+    size_t i = slot.index;
+    const Destination &dest = results[i];
     const char *p = base + slot.offset;
     switch (slot.type.kind) {
     case ValueType::Kind::F32:
@@ -547,5 +624,8 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
   if (onDevice && !status)
     if (Status synced = cuda::synchronize(); !synced.ok())
       status = makeError("'" + name + "': " + synced.message());
+  if (!status)
+    for (const StagedResult &stage : staged)
+      std::memcpy(stage.view.data, stage.scratch.data(), stage.scratch.size());
   return status;
 }

@@ -28,9 +28,14 @@
 // every public func.func with a body is an entry point. A tensor argument is
 // passed as the standard unpacked memref descriptor (allocated pointer,
 // aligned pointer, offset, sizes, strides); scalars (f32, f64, i64, index)
-// by value. Results are returned by the compiled code in buffers it
-// allocates with malloc; Program::call copies them into the caller's
-// destinations and frees them, so callers own every buffer they see.
+// by value. On the CPU backends, each tensor result is a destination: one
+// more memref argument, after the others, that the caller's buffer fills
+// (fm-cpu-result-destinations), and the function returns its scalar
+// results only. The code computes into the destinations directly, so no
+// result is copied after the call. On the cuda backend, results are
+// returned in buffers the code allocates, which Program::call copies into
+// the caller's destinations and frees. Either way, callers own every
+// buffer they see.
 //
 //===----------------------------------------------------------------------===//
 
@@ -157,7 +162,7 @@ struct Manifest {
   std::vector<EntryPoint> entries;
 };
 
-/// The manifest as JSON text (format "fm-program", version 2).
+/// The manifest as JSON text (format "fm-program", version 4).
 std::string printManifest(const Manifest &manifest);
 /// Parses printManifest's text; fails on anything else, naming what is wrong.
 llvm::Expected<Manifest> parseManifest(llvm::StringRef text);
@@ -200,8 +205,11 @@ public:
 
   /// Calls `name`. Arguments and destinations must match the entry point's
   /// types (tensor shapes included; a dynamic result dimension must match
-  /// the destination's). Results are copied into the destinations, which
-  /// may alias the arguments.
+  /// the destination's, which compiled code checks before it writes).
+  /// A destination may be an argument's buffer (an update in place): one
+  /// that overlaps an argument or another destination is written through
+  /// a buffer of the call's own and copied after it. Compiled code may
+  /// write into its arguments' buffers.
   llvm::Error call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                    llvm::ArrayRef<Destination> results);
 

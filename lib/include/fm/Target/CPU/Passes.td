@@ -146,6 +146,53 @@ def FmLinalgToDnnl : Pass<"fm-linalg-to-dnnl", "::mlir::ModuleOp"> {
   ];
 }
 
+def FmCpuResultDestinations
+    : Pass<"fm-cpu-result-destinations", "::mlir::ModuleOp"> {
+  let summary = "Entry points write their buffer results into the caller's "
+                "buffers";
+  let description = [{
+    Runs right after bufferization. Each public function with a body (an
+    entry point of a compiled program) takes one more argument per memref
+    result, its destination, and returns only its other results. The
+    caller (`fmrt::Program::call`) passes its own buffers there, so a
+    training step writes the new parameters and moments straight into the
+    trainer's state, and no result is copied out after the call.
+
+    - A result that a `memref.alloc` in the function defines is replaced
+      by its destination: the code that computed into the allocation now
+      computes into the caller's buffer, and the allocation is gone.
+    - Any other result (a function argument, a loop's result, a view) is
+      copied into its destination with `memref.copy`.
+    - Where a dimension is dynamic, a `cf.assert` checks first that the
+      destination has the size the code computes; `fm-cpu-lower-checks`
+      makes a failed check the error of the call.
+
+    Destinations must not overlap the arguments or each other (the runtime
+    stages a caller's buffer that does in one of its own). Private
+    functions keep their results. An entry
+    point that the module itself calls is an error: its callers would need
+    buffers of their own.
+
+    ```mlir
+    func.func @step(%p: memref<4xf32>) -> (f32, memref<4xf32>) {
+      %new = memref.alloc() : memref<4xf32>
+      ...
+      return %loss, %new : f32, memref<4xf32>
+    }
+    // becomes
+    func.func @step(%p: memref<4xf32>, %new: memref<4xf32>) -> f32 {
+      ...
+      return %loss : f32
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def FmCpuInlineStridedCopies : Pass<"fm-cpu-inline-strided-copies"> {
   let summary = "Copies between non-contiguous buffers as loops, not calls";
   let description = [{
