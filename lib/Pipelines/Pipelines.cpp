@@ -93,7 +93,9 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
     pm.addPass(fm::createFmCpuApproximateMath());
 
   // Tensors → buffers, across function boundaries, then deallocation.
-  // Entry points compute their buffer results in the caller's buffers.
+  // Entry points read their arguments and compute their buffer results in
+  // the caller's buffers.
+  pm.addPass(fm::createFmCpuReadOnlyArguments());
   addBufferization(pm);
   pm.addPass(fm::createFmCpuResultDestinations());
   if (backend == Backend::Dnnl) {

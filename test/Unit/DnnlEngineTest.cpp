@@ -88,6 +88,30 @@ TEST(DnnlEngineTest, CreatesPrimitivesOnlyInTheFirstStep) {
   EXPECT_EQ(dnnl::primitiveExecutions() - executed, 20 * perStep);
 }
 
+/// A step on a batch with a NaN has a NaN loss and leaves the trainer's
+/// state as it was: compiled code writes its results into the other copy
+/// of the state, and never into its arguments (fm-cpu-read-only-arguments,
+/// which both CPU pipelines run), so the state it was given survives.
+TEST(DnnlEngineTest, AFailedStepLeavesTheStateAlone) {
+  Trainer trainer(Backend::Dnnl);
+  ASSERT_EQ(trainer.error, "");
+  trainer.step(0);
+  ASSERT_EQ(trainer.error, "");
+  std::vector<std::vector<float>> before;
+  for (size_t i = 0; i < trainer.trainer->parameters().size(); ++i)
+    before.emplace_back(trainer.trainer->parameter(i).vec());
+
+  std::vector<float> x1(512, 0.5f);
+  x1[7] = NAN;
+  llvm::Expected<float> loss =
+      trainer.trainer->step({TensorRef{x1.data(), {256, 2}}}, 7, 1);
+  ASSERT_TRUE(static_cast<bool>(loss)) << toString(loss.takeError());
+  EXPECT_TRUE(std::isnan(*loss));
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(trainer.trainer->parameter(i).vec(), before[i])
+        << "parameter #" << i;
+}
+
 /// 100 steps from the same initialization on the same batches. The
 /// backends sum the products in different orders (oneDNN's kernels against
 /// register blocks of 16) and compute ELU differently (oneDNN's post-op

@@ -4,7 +4,14 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// fm-cpu-result-destinations (fm/Target/CPU/Passes.td): the memref results
+// The CPU backends' calling convention at the buffer level
+// (fm/Target/CPU/Passes.td): entry points read their arguments and write
+// their tensor results into the caller's buffers.
+//
+// fm-cpu-read-only-arguments, before bufferization, keeps One-Shot
+// Bufferize from computing in an argument's buffer.
+//
+// fm-cpu-result-destinations, after it: the memref results
 // of every entry point become arguments the caller fills with its own
 // buffers. A result computed into an allocation of the function is computed
 // into the caller's buffer instead; any other is copied there. Dynamic
@@ -18,10 +25,12 @@
 
 #include "fm/Target/CPU/Passes.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::fm {
+#define GEN_PASS_DEF_FMCPUREADONLYARGUMENTS
 #define GEN_PASS_DEF_FMCPURESULTDESTINATIONS
 #include "fm/Target/CPU/Passes.h.inc"
 } // namespace mlir::fm
@@ -136,7 +145,31 @@ static LogicalResult addDestinations(func::FuncOp func) {
   return success();
 }
 
+/// Whether `func` is an entry point: public, with a body.
+static bool isEntryPoint(func::FuncOp func) {
+  return !func.isPrivate() && !func.isExternal();
+}
+
 namespace {
+struct FmCpuReadOnlyArgumentsPass
+    : mlir::fm::impl::FmCpuReadOnlyArgumentsBase<FmCpuReadOnlyArgumentsPass> {
+  void runOnOperation() override {
+    auto readOnly = BoolAttr::get(&getContext(), false);
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (!isEntryPoint(func))
+        continue;
+      for (BlockArgument arg : func.getArguments())
+        if (llvm::isa<TensorType>(arg.getType()) &&
+            !func.getArgAttr(
+                arg.getArgNumber(),
+                bufferization::BufferizationDialect::kWritableAttrName))
+          func.setArgAttr(
+              arg.getArgNumber(),
+              bufferization::BufferizationDialect::kWritableAttrName, readOnly);
+    }
+  }
+};
+
 struct FmCpuResultDestinationsPass
     : mlir::fm::impl::FmCpuResultDestinationsBase<FmCpuResultDestinationsPass> {
   void runOnOperation() override {
@@ -144,7 +177,7 @@ struct FmCpuResultDestinationsPass
     SymbolTable symbols(module);
     bool failedAny = false;
     for (auto func : module.getOps<func::FuncOp>()) {
-      if (func.isPrivate() || func.isExternal())
+      if (!isEntryPoint(func))
         continue;
       bool hasBuffers =
           llvm::any_of(func.getResultTypes(), llvm::IsaPred<MemRefType>);

@@ -117,15 +117,14 @@ llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
     return err;
 
   int64_t width = pointSize();
-  std::vector<float> chunk;
   for (int64_t first = 0, k = 0; first < n; first += rowsPerCall, ++k) {
     int64_t rows = std::min(rowsPerCall, n - first);
-    // Compiled code may write into its arguments' buffers: pass a copy.
-    chunk.assign(x + first * width, x + (first + rows) * width);
+    // Compiled code does not write into its arguments (Program::call).
+    float *chunk = const_cast<float *>(x + first * width);
     std::vector<Argument> args;
     for (auto [i, input] : llvm::enumerate(likelihood->inputs)) {
       if (i == stateInput)
-        args.push_back(TensorRef{chunk.data(), {rows, width}});
+        args.push_back(TensorRef{chunk, {rows, width}});
       else if (stepsInput && i == *stepsInput)
         args.push_back(*steps);
       else if (seedInput && i == *seedInput)

@@ -167,14 +167,12 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
     return err;
 
   int64_t width = pointSize();
-  std::vector<float> chunk;
   for (int64_t first = 0; first < n; first += chunkRows) {
     int64_t rows = std::min(chunkRows, n - first);
-    // Compiled code may write into its arguments' buffers (one-shot
-    // bufferization takes function arguments as writable): pass a copy.
-    chunk.assign(x0 + first * width, x0 + (first + rows) * width);
+    // Compiled code does not write into its arguments (Program::call).
+    float *chunk = const_cast<float *>(x0 + first * width);
     if (llvm::Error err =
-            call(TensorRef{chunk.data(), pointsShape(rows)},
+            call(TensorRef{chunk, pointsShape(rows)},
                  TensorRef{out + first * width, pointsShape(rows)}, steps,
                  /*seed=*/0, first))
       return err;
@@ -234,7 +232,6 @@ llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
     points.resize(rows * width);
     noise.fillNormal(x0.data(), rows * width,
                      static_cast<uint64_t>(first * width / 4));
-    // x0 is drawn afresh for every chunk: the call may write into it.
     if (llvm::Error err = call(TensorRef{x0.data(), pointsShape(rows)},
                                TensorRef{points.data(), pointsShape(rows)},
                                steps, seed, first))
@@ -279,7 +276,6 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
       noise.fillTokens(source.data(), rows * width,
                        static_cast<uint64_t>(first * width / 4),
                        static_cast<uint32_t>(vocab));
-    // `source` is drawn afresh for every chunk: the call may write into it.
     TensorRef in(source.data(), pointsShape(rows));
     TensorRef result;
     points.resize(rows * width);

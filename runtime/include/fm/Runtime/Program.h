@@ -208,8 +208,9 @@ public:
   /// the destination's, which compiled code checks before it writes).
   /// A destination may be an argument's buffer (an update in place): one
   /// that overlaps an argument or another destination is written through
-  /// a buffer of the call's own and copied after it. Compiled code may
-  /// write into its arguments' buffers.
+  /// a buffer of the call's own and copied after it. Compiled code never
+  /// writes into its arguments' buffers (fm-cpu-read-only-arguments; on
+  /// the cuda backend it gets copies).
   llvm::Error call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                    llvm::ArrayRef<Destination> results);
 

@@ -146,6 +146,22 @@ def FmLinalgToDnnl : Pass<"fm-linalg-to-dnnl", "::mlir::ModuleOp"> {
   ];
 }
 
+def FmCpuReadOnlyArguments
+    : Pass<"fm-cpu-read-only-arguments", "::mlir::ModuleOp"> {
+  let summary = "Entry points do not write into their arguments' buffers";
+  let description = [{
+    Runs right before bufferization. Marks every tensor argument of each
+    public function with a body (an entry point) `bufferization.writable =
+    false`, so that One-Shot Bufferize never computes in an argument's
+    buffer, even where the argument is dead: a training step that fails
+    (a loss that is not finite) leaves the state it was given as it was,
+    and callers can pass the same inputs to several calls. Results go to
+    the destinations of `fm-cpu-result-destinations`. An attribute already
+    there is kept.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 def FmCpuResultDestinations
     : Pass<"fm-cpu-result-destinations", "::mlir::ModuleOp"> {
   let summary = "Entry points write their buffer results into the caller's "
