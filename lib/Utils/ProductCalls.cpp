@@ -164,6 +164,30 @@ static Value rootBuffer(Value v) {
   return v;
 }
 
+/// Whether C, the output of `product`, can take over the role of D, the
+/// output of its `epilogue`, from the epilogue on: both are allocations of
+/// the product's block with the same type, C has no use after the
+/// epilogue, and nothing deallocates D. Then C may hold the epilogue's
+/// value, and every later use of D use C instead.
+static bool canTakeOver(Value c, Value d, Operation *product,
+                        Operation *epilogue) {
+  auto cAlloc = c.getDefiningOp<memref::AllocOp>();
+  auto dAlloc = d.getDefiningOp<memref::AllocOp>();
+  Block *block = product->getBlock();
+  if (!cAlloc || !dAlloc || cAlloc->getBlock() != block ||
+      dAlloc->getBlock() != block || c.getType() != d.getType())
+    return false;
+  bool cEndsAtEpilogue = llvm::all_of(c.getUsers(), [&](Operation *user) {
+    Operation *at = block->findAncestorOpInBlock(*user);
+    return at &&
+           (at == epilogue || at == product || at->isBeforeInBlock(product));
+  });
+  bool dStays = llvm::none_of(d.getUsers(), [](Operation *user) {
+    return isa<memref::DeallocOp>(user);
+  });
+  return cEndsAtEpilogue && dStays;
+}
+
 namespace {
 /// An elementwise epilogue D = act(C [+ bias]) of a contraction's C.
 struct Epilogue {
@@ -274,7 +298,13 @@ void mlir::fm::replaceProductsWithCalls(
              m1 = getDynamicStridedF32(ctx, 1);
 
   IRRewriter rewriter(ctx);
-  for (Contraction &con : contractions) {
+  for (Contraction &matched : contractions) {
+    // Matched again: an earlier product's C may have taken over a buffer
+    // this one reads (writeC below).
+    std::optional<Contraction> current = matchContraction(matched.op);
+    if (!current)
+      continue;
+    Contraction &con = *current;
     linalg::GenericOp op = con.op;
     Location loc = op.getLoc();
 
@@ -323,12 +353,36 @@ void mlir::fm::replaceProductsWithCalls(
           if (!onlyReader)
             epilogue.reset();
         }
-    // The call writes D while it reads A and B: an epilogue that
-    // bufferization computed in the buffer of an operand that dies with the
-    // product (elementwise, that is safe) stays a loop after the product.
+    // The call writes D while it reads A and B. Bufferization may have put
+    // the epilogue in the buffer of an operand that dies with the product
+    // (an elementwise loop can compute there). Then the call writes C
+    // instead, and what uses D after the epilogue uses C; where that cannot
+    // be done, the epilogue stays a loop after the product.
+    bool writeC = false;
     if (epilogue && (rootBuffer(epilogue->d) == rootBuffer(con.a) ||
-                     rootBuffer(epilogue->d) == rootBuffer(con.b)))
-      epilogue.reset();
+                     rootBuffer(epilogue->d) == rootBuffer(con.b))) {
+      writeC = canTakeOver(con.c, epilogue->d, op, epilogue->op);
+      if (!writeC)
+        epilogue.reset();
+    }
+    // The call runs where the epilogue was: nothing between them may write
+    // what the product reads.
+    auto writesAOrB = [&](Operation *o) {
+      return llvm::any_of(o->getOperands(), [&](Value v) {
+        return isa<MemRefType>(v.getType()) &&
+               (rootBuffer(v) == rootBuffer(con.a) ||
+                rootBuffer(v) == rootBuffer(con.b)) &&
+               !onlyReads(o, v);
+      });
+    };
+    if (epilogue)
+      for (Operation *o = op->getNextNode(); o != epilogue->op;
+           o = o->getNextNode())
+        if (writesAOrB(o)) {
+          epilogue.reset();
+          writeC = false;
+          break;
+        }
 
     // The fill is dead once oneDNN writes C, unless something between
     // them reads what it wrote (a shared zero buffer being copied).
@@ -357,7 +411,7 @@ void mlir::fm::replaceProductsWithCalls(
                     (epilogue && epilogue->bias ? kMatmulBias : 0) |
                     (fill ? 0 : kMatmulAccumulate);
     Activation act = epilogue ? epilogue->activation : Activation::None;
-    Value out = epilogue ? epilogue->d : con.c;
+    Value out = epilogue && !writeC ? epilogue->d : con.c;
     SmallVector<Value> operands = {
         cast(con.a, m2),
         cast(con.b, m2),
@@ -368,12 +422,19 @@ void mlir::fm::replaceProductsWithCalls(
                                      64),
         arith::ConstantFloatOp::create(rewriter, loc, rewriter.getF32Type(),
                                        APFloat(1.0f))};
-    func::CallOp::create(rewriter, loc, callee, operands);
+    auto call = func::CallOp::create(rewriter, loc, callee, operands);
 
     if (epilogue) {
       Value d = epilogue->d;
       rewriter.eraseOp(epilogue->op);
       rewriter.eraseOp(op);
+      if (writeC) {
+        Block *block = call->getBlock();
+        rewriter.replaceUsesWithIf(d, con.c, [&](OpOperand &use) {
+          Operation *user = block->findAncestorOpInBlock(*use.getOwner());
+          return user && call->isBeforeInBlock(user);
+        });
+      }
       if (fillIsDead)
         rewriter.eraseOp(fill);
       // A separate C is now unused: drop it and its deallocations.

@@ -61,9 +61,10 @@ func.func @dense_elu(%x: memref<256x64xf32>, %w: memref<64x64xf32>, %b: memref<6
 
 // The epilogue in the buffer of the product's own input, which dies with
 // the product (bufferization reuses it; the elementwise loop may). One call
-// cannot write D while it reads A: the product writes C, and the epilogue
-// stays a loop after it. (Fused, oneDNN's gemm:jit kernels on a CPU without
-// AVX-512 overwrote rows of A they had still to read.)
+// cannot write D while it reads A. (Fused that way, oneDNN's gemm:jit
+// kernels on a CPU without AVX-512 overwrote rows of A they had still to
+// read.) Here D is an argument, which C cannot replace: the product writes
+// C, and the epilogue stays a loop after it.
 // CHECK-LABEL: func.func @epilogue_into_input
 // CHECK-SAME: (%[[X:.+]]: memref<256x64xf32>, %[[W:.+]]: memref<64x64xf32>, %[[B:.+]]: memref<64xf32>)
 // CHECK-DAG: %[[BT:.+]] = arith.constant 2 : i64
@@ -95,6 +96,55 @@ func.func @epilogue_into_input(%x: memref<256x64xf32>, %w: memref<64x64xf32>, %b
     linalg.yield %r : f32
   }
   memref.dealloc %c : memref<256x64xf32>
+  return
+}
+
+// -----
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// The same with D = A a local allocation, as between a network's hidden
+// layers: the fused call writes C, and C takes D's place from then on (the
+// copy out, a generic after generalization, reads C).
+// CHECK-LABEL: func.func @epilogue_into_dead_input
+// CHECK-SAME: (%[[X:.+]]: memref<256x64xf32>, %[[W:.+]]: memref<64x64xf32>, %[[B:.+]]: memref<64xf32>, %[[OUT:.+]]: memref<256x64xf32>)
+// CHECK-DAG: %[[FLAGS:.+]] = arith.constant 6 : i64
+// CHECK-DAG: %[[ELU:.+]] = arith.constant 2 : i64
+// CHECK: %[[H:.+]] = memref.alloc() : memref<256x64xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : memref<256x64xf32>) outs(%[[H]] : memref<256x64xf32>)
+// CHECK: %[[C:.+]] = memref.alloc() : memref<256x64xf32>
+// CHECK-DAG: %[[HC:.+]] = memref.cast %[[H]] :
+// CHECK-DAG: %[[CC:.+]] = memref.cast %[[C]] :
+// CHECK: call @fmrt_dnnl_matmul(%[[HC]], %{{.+}}, %{{.+}}, %[[CC]], %[[FLAGS]], %[[ELU]], %{{.+}})
+// CHECK-NOT: math.expm1
+// CHECK: linalg.generic {{.*}} ins(%[[C]] : memref<256x64xf32>) outs(%[[OUT]] : memref<256x64xf32>)
+func.func @epilogue_into_dead_input(%x: memref<256x64xf32>, %w: memref<64x64xf32>, %b: memref<64xf32>, %out: memref<256x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %h = memref.alloc() : memref<256x64xf32>
+  linalg.copy ins(%x : memref<256x64xf32>) outs(%h : memref<256x64xf32>)
+  %c = memref.alloc() : memref<256x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<256x64xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%h, %w : memref<256x64xf32>, memref<64x64xf32>) outs(%c : memref<256x64xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %b : memref<256x64xf32>, memref<64xf32>) outs(%h : memref<256x64xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    %pos = arith.cmpf ogt, %s, %zero : f32
+    %em = math.expm1 %s : f32
+    %r = arith.select %pos, %s, %em : f32
+    linalg.yield %r : f32
+  }
+  linalg.copy ins(%h : memref<256x64xf32>) outs(%out : memref<256x64xf32>)
   return
 }
 
