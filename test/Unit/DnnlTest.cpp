@@ -402,7 +402,7 @@ TEST(DnnlMatmul, HandlesEmptyDimensions) {
 /// contiguously, still goes to oneDNN.
 TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
   if (!ownLoops())
-    GTEST_SKIP() << "this CPU has no AVX-512: no narrow loops";
+    GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
   std::mt19937 rng(11);
   const struct {
     int64_t m, n, k, flags;
@@ -460,7 +460,7 @@ TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
 /// primitive of the product without the activation.
 TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
   if (!ownLoops())
-    GTEST_SKIP() << "this CPU has no AVX-512: no own loops";
+    GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
   // C = ELU(op(A)·op(B)) with op(A) = [[1]]: C holds ELU of B's row, exactly
   // (products by 1, no bias). 4099 arguments: vectors and a tail.
   const int64_t n = 4099;

@@ -13,7 +13,8 @@
 //   Bf16.cpp         f32 -> bf16 conversion of matmul operands
 //   Matmul.cpp       fmrt_dnnl_matmul
 //   Abi.cpp          the symbols of DnnlAbi.def's functions
-//   Loops.cpp        the layer's own AVX-512 loops (Loops.h)
+//   Loops.cpp        the layer's own AVX-512 and AVX2 loops (Loops.h,
+//                    LoopKernels.inc)
 //
 // oneDNN reports errors with C++ exceptions (dnnl::error). Every file that
 // includes this header is compiled with -fexceptions (runtime/CMakeLists.txt),

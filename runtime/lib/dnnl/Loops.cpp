@@ -4,24 +4,29 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// AVX-512 intrinsics. Narrow products run one of two loops, each vectorized
-// along a dimension its operands hold contiguously:
+// Narrow products run one of two loops, each vectorized along a dimension
+// its operands hold contiguously:
 //
 //   dots     C has <= 4 columns, A's rows and B's columns are contiguous:
-//            each C[i, j] is a dot product along K, kept in 16 partial
-//            sums (the moons output layer, H·Woᵀ).
+//            each C[i, j] is a dot product along K, kept in one vector of
+//            partial sums (the moons output layer, H·Woᵀ).
 //   columns  C has <= 4 columns and A's columns are contiguous: each column
-//            of C accumulates A[:, k]·B[k, j] over k, 64 rows at a time in
-//            registers (the input layer's weight gradient, dYᵀ·X). With <= 4
-//            rows and B's rows contiguous, the same loop runs on the
-//            transposed product Cᵀ = Bᵀ·Aᵀ (the output layer's weight
-//            gradient, dYᵀ·H).
+//            of C accumulates A[:, k]·B[k, j] over k, four vectors of rows
+//            at a time in registers (the input layer's weight gradient,
+//            dYᵀ·X). With <= 4 rows and B's rows contiguous, the same loop
+//            runs on the transposed product Cᵀ = Bᵀ·Aᵀ (the output layer's
+//            weight gradient, dYᵀ·H).
 //
 // ELU runs over C's rows with exp's usual reduction x = n·ln 2 + r and a
 // Taylor polynomial for expm1(r), so that small arguments keep their
 // relative precision.
 //
-// On a CPU without AVX-512 every product and epilogue goes to oneDNN.
+// The loops are written once (LoopKernels.inc) and compiled twice: for
+// AVX-512 (16 lanes) and for AVX2 with FMA (8 lanes), each in a namespace of
+// its own whose every function carries its target, so that nothing compiled
+// for one instruction set can be linked in for the other. The CPU picks one
+// when the process starts; on a CPU with neither, every product and
+// epilogue goes to oneDNN.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,9 +40,8 @@ using namespace fmrt::dnnl::detail;
 
 namespace {
 
-constexpr int64_t kLanes = 16;
-/// The wide dimension is walked in blocks of four vectors.
-constexpr int64_t kBlock = 4 * kLanes;
+/// The wide dimension of `columns` is walked in blocks of this many vectors.
+constexpr int64_t kBlockVectors = 4;
 
 /// What happens to a sum on its way into C.
 struct Epilogue {
@@ -47,183 +51,190 @@ struct Epilogue {
   bool biasOfRows;
   /// Add into C instead of overwriting it.
   bool accumulate;
-
-  void store(const Operand &c, int64_t i, int64_t j, float sum) const {
-    float &out = c.data[i * c.rowStride + j * c.colStride];
-    float value = bias ? sum + bias[biasOfRows ? i : j] : sum;
-    out = accumulate ? out + value : value;
-  }
 };
-
-/// The mask of the first `n` lanes (n clamped to [0, 16]).
-inline __mmask16 firstLanes(int64_t n) {
-  if (n >= kLanes)
-    return 0xffff;
-  return n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1);
-}
 
 Operand transposed(const Operand &m) {
   return {m.data, m.cols, m.rows, m.colStride, m.rowStride};
 }
 
-/// C [M, N <= 4]: each element a dot product of a row of A and a column of
-/// B, both contiguous, in 16 partial sums.
-template <int64_t N>
-[[gnu::target("avx512f")]] void dots(const Operand &a, const Operand &b,
-                                     const Operand &c, const Epilogue &out) {
-  int64_t depth = a.cols, full = depth / kLanes * kLanes;
-  __mmask16 tail = firstLanes(depth - full);
-  for (int64_t i = 0; i < a.rows; ++i) {
-    const float *row = a.data + i * a.rowStride;
-    __m512 sums[N];
-    for (int64_t j = 0; j < N; ++j)
-      sums[j] = _mm512_setzero_ps();
-    for (int64_t k = 0; k < full; k += kLanes) {
-      __m512 x = _mm512_loadu_ps(row + k);
-      for (int64_t j = 0; j < N; ++j)
-        sums[j] = _mm512_fmadd_ps(
-            x, _mm512_loadu_ps(b.data + j * b.colStride + k), sums[j]);
-    }
-    if (tail) {
-      __m512 x = _mm512_maskz_loadu_ps(tail, row + full);
-      for (int64_t j = 0; j < N; ++j)
-        sums[j] = _mm512_fmadd_ps(
-            x, _mm512_maskz_loadu_ps(tail, b.data + j * b.colStride + full),
-            sums[j]);
-    }
-    for (int64_t j = 0; j < N; ++j)
-      out.store(c, i, j, _mm512_reduce_add_ps(sums[j]));
+namespace avx512 {
+#define FM_LOOPS_TARGET gnu::target("avx512f")
+struct V {
+  using Reg = __m512;
+  static constexpr int64_t kLanes = 16;
+  /// The mask of the first `n` lanes (n clamped to [0, 16]).
+  static __mmask16 first(int64_t n) {
+    if (n >= kLanes)
+      return 0xffff;
+    return n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1);
   }
-}
-
-/// C [M, N <= 4] from A's contiguous columns: block by block of 64 rows,
-/// C[:, j] accumulates A[:, k]·B[k, j] over k in registers.
-template <int64_t N>
-[[gnu::target("avx512f")]] void columns(const Operand &a, const Operand &b,
-                                        const Operand &c, const Epilogue &out) {
-  for (int64_t i0 = 0; i0 < a.rows; i0 += kBlock) {
-    int64_t height = std::min(kBlock, a.rows - i0);
-    __mmask16 masks[4];
-    __m512 sums[N][4];
-    for (int64_t v = 0; v < 4; ++v) {
-      masks[v] = firstLanes(height - v * kLanes);
-      for (int64_t j = 0; j < N; ++j)
-        sums[j][v] = _mm512_setzero_ps();
-    }
-    for (int64_t k = 0; k < a.cols; ++k) {
-      const float *column = a.data + i0 + k * a.colStride;
-      __m512 x[4];
-      for (int64_t v = 0; v < 4; ++v)
-        x[v] = _mm512_maskz_loadu_ps(masks[v], column + v * kLanes);
-      for (int64_t j = 0; j < N; ++j) {
-        __m512 scale =
-            _mm512_set1_ps(b.data[k * b.rowStride + j * b.colStride]);
-        for (int64_t v = 0; v < 4; ++v)
-          sums[j][v] = _mm512_fmadd_ps(x[v], scale, sums[j][v]);
-      }
-    }
-    alignas(64) float lanes[kLanes];
-    for (int64_t j = 0; j < N; ++j)
-      for (int64_t v = 0; v * kLanes < height; ++v) {
-        _mm512_store_ps(lanes, sums[j][v]);
-        for (int64_t l = 0; l < kLanes && v * kLanes + l < height; ++l)
-          out.store(c, i0 + v * kLanes + l, j, lanes[l]);
-      }
+  [[FM_LOOPS_TARGET]] static Reg zero() { return _mm512_setzero_ps(); }
+  [[FM_LOOPS_TARGET]] static Reg set1(float x) { return _mm512_set1_ps(x); }
+  [[FM_LOOPS_TARGET]] static Reg loadu(const float *p) {
+    return _mm512_loadu_ps(p);
   }
-}
-
-template <int64_t N> struct Dots {
-  static void run(const Operand &a, const Operand &b, const Operand &c,
-                  const Epilogue &out) {
-    dots<N>(a, b, c, out);
+  [[FM_LOOPS_TARGET]] static void storeu(float *p, Reg v) {
+    _mm512_storeu_ps(p, v);
+  }
+  [[FM_LOOPS_TARGET]] static Reg loadFirst(const float *p, int64_t n) {
+    return _mm512_maskz_loadu_ps(first(n), p);
+  }
+  [[FM_LOOPS_TARGET]] static void storeFirst(float *p, int64_t n, Reg v) {
+    _mm512_mask_storeu_ps(p, first(n), v);
+  }
+  [[FM_LOOPS_TARGET]] static Reg add(Reg a, Reg b) {
+    return _mm512_add_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg sub(Reg a, Reg b) {
+    return _mm512_sub_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg mul(Reg a, Reg b) {
+    return _mm512_mul_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg max(Reg a, Reg b) {
+    return _mm512_max_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg fmadd(Reg a, Reg b, Reg c) {
+    return _mm512_fmadd_ps(a, b, c);
+  }
+  [[FM_LOOPS_TARGET]] static Reg fnmadd(Reg a, Reg b, Reg c) {
+    return _mm512_fnmadd_ps(a, b, c);
+  }
+  [[FM_LOOPS_TARGET]] static Reg roundNearest(Reg v) {
+    return _mm512_roundscale_ps(v,
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  [[FM_LOOPS_TARGET]] static Reg pow2(Reg n) {
+    return _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
+  }
+  [[FM_LOOPS_TARGET]] static float reduceAdd(Reg v) {
+    return _mm512_reduce_add_ps(v);
+  }
+  [[FM_LOOPS_TARGET]] static Reg whereNegative(Reg x, Reg y) {
+    return _mm512_mask_blend_ps(
+        _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), x, y);
   }
 };
-template <int64_t N> struct Columns {
-  static void run(const Operand &a, const Operand &b, const Operand &c,
-                  const Epilogue &out) {
-    columns<N>(a, b, c, out);
+#include "LoopKernels.inc"
+#undef FM_LOOPS_TARGET
+} // namespace avx512
+
+namespace avx2 {
+#define FM_LOOPS_TARGET gnu::target("avx2,fma")
+struct V {
+  using Reg = __m256;
+  static constexpr int64_t kLanes = 8;
+  /// All ones in the first `n` lanes (n clamped to [0, 8]), the mask
+  /// operand of maskload and maskstore.
+  [[FM_LOOPS_TARGET]] static __m256i first(int64_t n) {
+    int32_t count = static_cast<int32_t>(std::clamp<int64_t>(n, 0, kLanes));
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  [[FM_LOOPS_TARGET]] static Reg zero() { return _mm256_setzero_ps(); }
+  [[FM_LOOPS_TARGET]] static Reg set1(float x) { return _mm256_set1_ps(x); }
+  [[FM_LOOPS_TARGET]] static Reg loadu(const float *p) {
+    return _mm256_loadu_ps(p);
+  }
+  [[FM_LOOPS_TARGET]] static void storeu(float *p, Reg v) {
+    _mm256_storeu_ps(p, v);
+  }
+  [[FM_LOOPS_TARGET]] static Reg loadFirst(const float *p, int64_t n) {
+    return n >= kLanes ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, first(n));
+  }
+  [[FM_LOOPS_TARGET]] static void storeFirst(float *p, int64_t n, Reg v) {
+    if (n >= kLanes)
+      _mm256_storeu_ps(p, v);
+    else
+      _mm256_maskstore_ps(p, first(n), v);
+  }
+  [[FM_LOOPS_TARGET]] static Reg add(Reg a, Reg b) {
+    return _mm256_add_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg sub(Reg a, Reg b) {
+    return _mm256_sub_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg mul(Reg a, Reg b) {
+    return _mm256_mul_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg max(Reg a, Reg b) {
+    return _mm256_max_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg fmadd(Reg a, Reg b, Reg c) {
+    return _mm256_fmadd_ps(a, b, c);
+  }
+  [[FM_LOOPS_TARGET]] static Reg fnmadd(Reg a, Reg b, Reg c) {
+    return _mm256_fnmadd_ps(a, b, c);
+  }
+  [[FM_LOOPS_TARGET]] static Reg roundNearest(Reg v) {
+    return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  /// 2ⁿ from its exponent field: n + 127 shifted into place.
+  [[FM_LOOPS_TARGET]] static Reg pow2(Reg n) {
+    __m256i biased =
+        _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23));
+  }
+  [[FM_LOOPS_TARGET]] static float reduceAdd(Reg v) {
+    __m128 half =
+        _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    half = _mm_add_ss(half, _mm_movehdup_ps(half));
+    return _mm_cvtss_f32(half);
+  }
+  [[FM_LOOPS_TARGET]] static Reg whereNegative(Reg x, Reg y) {
+    return _mm256_blendv_ps(x, y,
+                            _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
   }
 };
+#include "LoopKernels.inc"
+#undef FM_LOOPS_TARGET
+} // namespace avx2
 
-/// Runs `Loop<n>` for C's narrow dimension n in 1..4.
-template <template <int64_t> class Loop>
-void dispatch(int64_t n, const Operand &a, const Operand &b, const Operand &c,
-              const Epilogue &out) {
-  switch (n) {
-  case 1:
-    return Loop<1>::run(a, b, c, out);
-  case 2:
-    return Loop<2>::run(a, b, c, out);
-  case 3:
-    return Loop<3>::run(a, b, c, out);
-  default:
-    return Loop<4>::run(a, b, c, out);
-  }
-}
+/// The loops of one instruction set.
+struct Kernels {
+  /// A narrow product's loop, for C's narrow dimension (1 to 4).
+  using Loop = void (*)(int64_t narrow, const Operand &a, const Operand &b,
+                        const Operand &c, const Epilogue &out);
+  Loop dots;
+  Loop columns;
+  void (*elu)(const Operand &c, float alpha);
+};
 
-/// expm1(x) for x <= 0. exp(x) = 2ⁿ·exp(r) with n = round(x / ln 2) and
-/// |r| <= ln 2 / 2 (ln 2 split in two so that r is exact to a few ulps of
-/// x); expm1(r) from its Taylor polynomial to r⁸/8! (truncation error
-/// r⁹/9! < 2e-10 for |r| <= 0.35, far under an ulp); then
-/// expm1(x) = 2ⁿ·expm1(r) + (2ⁿ − 1), exact for n = 0. Below −87, exp
-/// underflows and expm1 is −1 to float precision.
-[[gnu::target("avx512f")]] __m512 expm1NonPositive(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-  __m512 n = _mm512_roundscale_ps(
-      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  // expm1(r) = r + r²·(1/2! + r·(1/3! + … + r·1/8!)).
-  static constexpr float kInverseFactorials[] = {
-      1.0f / 40320, 1.0f / 5040, 1.0f / 720, 1.0f / 120,
-      1.0f / 24,    1.0f / 6,    1.0f / 2};
-  __m512 poly = _mm512_set1_ps(kInverseFactorials[0]);
-  for (int k = 1; k < 7; ++k)
-    poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(kInverseFactorials[k]));
-  __m512 expm1R = _mm512_fmadd_ps(_mm512_mul_ps(r, r), poly, r);
-  __m512 twoToN = _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
-  return _mm512_fmadd_ps(twoToN, expm1R,
-                         _mm512_sub_ps(twoToN, _mm512_set1_ps(1.0f)));
-}
-
-[[gnu::target("avx512f")]] void elu(const Operand &c, float alpha) {
-  __m512 scale = _mm512_set1_ps(alpha);
-  for (int64_t i = 0; i < c.rows; ++i) {
-    float *row = c.data + i * c.rowStride;
-    for (int64_t j = 0; j < c.cols; j += kLanes) {
-      __mmask16 lanes = firstLanes(c.cols - j);
-      __m512 x = _mm512_maskz_loadu_ps(lanes, row + j);
-      // Negative lanes only: NaN, zeros and positives stay as they are.
-      __mmask16 negative =
-          _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-      __m512 y = _mm512_mul_ps(scale, expm1NonPositive(x));
-      _mm512_mask_storeu_ps(row + j, lanes & negative, y);
-    }
-  }
+/// This CPU's loops, or null.
+const Kernels *kernels() {
+  static const Kernels avx512Kernels{avx512::dispatch<avx512::Dots>,
+                                     avx512::dispatch<avx512::Columns>,
+                                     avx512::elu};
+  static const Kernels avx2Kernels{avx2::dispatch<avx2::Dots>,
+                                   avx2::dispatch<avx2::Columns>, avx2::elu};
+  static const Kernels *chosen =
+      __builtin_cpu_supports("avx512f") ? &avx512Kernels
+      : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+          ? &avx2Kernels
+          : nullptr;
+  return chosen;
 }
 
 } // namespace
 
-bool fmrt::dnnl::detail::hasOwnLoops() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
+bool fmrt::dnnl::detail::hasOwnLoops() { return kernels() != nullptr; }
 
 bool fmrt::dnnl::detail::narrowMatmul(const Operand &a, const Operand &b,
                                       const Operand &c, const float *bias,
                                       bool accumulate) {
-  if (!hasOwnLoops())
+  const Kernels *loops = kernels();
+  if (!loops)
     return false;
   Epilogue out{bias, /*biasOfRows=*/false, accumulate};
   if (c.cols <= kNarrowOutput && a.colStride == 1 && b.rowStride == 1) {
-    dispatch<Dots>(c.cols, a, b, c, out);
+    loops->dots(c.cols, a, b, c, out);
   } else if (c.cols <= kNarrowOutput && a.rowStride == 1) {
-    dispatch<Columns>(c.cols, a, b, c, out);
+    loops->columns(c.cols, a, b, c, out);
   } else if (c.rows <= kNarrowOutput && b.colStride == 1) {
     // Cᵀ = Bᵀ·Aᵀ: Bᵀ's columns are B's rows.
     out.biasOfRows = true;
-    dispatch<Columns>(c.rows, transposed(b), transposed(a), transposed(c), out);
+    loops->columns(c.rows, transposed(b), transposed(a), transposed(c), out);
   } else {
     return false;
   }
@@ -245,7 +256,7 @@ bool fmrt::dnnl::detail::eluInPlace(const Operand &c, float alpha,
         Operand part = w->c;
         part.data += begin * part.rowStride;
         part.rows = end - begin;
-        elu(part, w->alpha);
+        kernels()->elu(part, w->alpha);
       },
       &work);
   return true;

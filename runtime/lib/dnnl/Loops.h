@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // Where oneDNN 2.6.3 is slow or inexact at an MLP's shapes,
-// fmrt_dnnl_matmul runs its own AVX-512 loops instead, on CPUs that have
-// AVX-512 (build/bin/fm-bench-dnnl times both ways side by side; the
+// fmrt_dnnl_matmul runs its own loops instead, on CPUs with AVX-512 or with
+// AVX2 and FMA (build/bin/fm-bench-dnnl times both ways side by side; the
 // timings are in bench/RESULTS.md):
 //
 //  - narrow products, in f32 math: an output with at most 4 rows or
@@ -34,7 +34,7 @@ struct Operand {
   int64_t rows, cols, rowStride, colStride;
 };
 
-/// Whether this CPU runs the loops (AVX-512).
+/// Whether this CPU runs the loops (AVX-512, or AVX2 with FMA).
 bool hasOwnLoops();
 
 /// The widest dimension of the output narrowMatmul takes as narrow.
@@ -45,7 +45,8 @@ inline constexpr int64_t kNarrowOutput = 4;
 /// Returns false, touching nothing, unless this CPU has the loops and C has
 /// at most kNarrowOutput rows or columns and a layout one of them reads
 /// contiguously. Sums run in K order per output element except in the
-/// dot-product loop, which keeps 16 partial sums.
+/// dot-product loop, which keeps one vector of partial sums (16 with
+/// AVX-512, 8 with AVX2: the two round differently).
 bool narrowMatmul(const Operand &a, const Operand &b, const Operand &c,
                   const float *bias, bool accumulate);
 

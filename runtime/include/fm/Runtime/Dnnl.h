@@ -20,7 +20,8 @@
 // process may run on), the most OpenMP threads a product uses; products too
 // small for a parallel region to pay run on one thread, which opens none,
 // so no libgomp worker exists to spin. Math: the first use reads FM_DNNL_MATH
-// (`f32`, the default, or `bf16`). Own loops: on a CPU with AVX-512 the
+// (`f32`, the default, or `bf16`). Own loops: on a CPU with AVX-512, or
+// with AVX2 and FMA, the
 // layer runs its own loops for products whose output has at most 4 rows or
 // columns and no activation (in f32 math), where oneDNN 2.6.3 is several
 // times slower, and for the ELU epilogue of a product whose output rows are
@@ -94,8 +95,8 @@ void setMathMode(MathMode mode);
 MathMode getMathMode();
 
 /// Whether the layer runs its own loops (narrow products, the ELU
-/// epilogue; the default on CPUs with AVX-512) or leaves
-/// everything to oneDNN. ownLoops() is false on a CPU without AVX-512
+/// epilogue; the default on CPUs with AVX-512 or AVX2 and FMA) or leaves
+/// everything to oneDNN. ownLoops() is false on a CPU without either
 /// whatever was set.
 void setOwnLoops(bool enabled);
 bool ownLoops();
