@@ -13,7 +13,8 @@
 #   threads   1 and 2, for both sides (taskset, OPENBLAS_NUM_THREADS,
 #             torch.set_num_threads; FM-MLIR's --threads)
 #   precision FM-MLIR in f32 and with --precision bf16 (bf16 products, f32
-#             accumulation); PyTorch in f32
+#             accumulation) where the CPU has avx512_bf16 (else the bf16
+#             columns say n/a); PyTorch in f32
 #
 # Each program is compiled once (`fm-run compile`, default backend) and run
 # with fm-exec. Both sides leave out warm-up (first-touch page faults,
@@ -40,6 +41,8 @@ python=/usr/bin/python3
 
 peak=$(taskset -c 0 "$build/bin/fm-bench-fma" | sed -n 's/.*: \([0-9.]*\) GFLOP.*/\1/p')
 echo "one core's f32 FMA peak: $peak GFLOP/s"
+precisions="f32 bf16"
+grep -q avx512_bf16 /proc/cpuinfo || precisions=f32
 echo
 echo "| W | act | batch | threads | step | FM-MLIR f32 | PyTorch | PyTorch / FM | FM GFLOP/s | % of peak | FM bf16 | f32 / bf16 |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -55,10 +58,11 @@ for w in $widths; do
       macs=$(( 3 * w + 2 * w * w + 2 * w ))
       # About three seconds of work per measurement (fm-exec's times vary by
       # ±0.1 s from run to run with the warm-up they include), at least 5
-      # repetitions.
-      train_steps=$(( 5 + 400000000000 / (6 * macs * batch) ))
+      # repetitions: work in proportion to the core's peak (400 GFLOP of
+      # training products at 200 GFLOP/s).
+      train_steps=$(( 5 + 2 * ${peak%.*} * 1000000000 / (6 * macs * batch) ))
       train_steps=$(( train_steps > 3000 ? 3000 : train_steps ))
-      sample_steps=$(( 5 + 200000000000 / (4 * macs * 10000) ))
+      sample_steps=$(( 5 + ${peak%.*} * 1000000000 / (4 * macs * 10000) ))
       sample_steps=$(( sample_steps > 500 ? 500 : sample_steps ))
       for threads in $thread_counts; do
         cores=$(seq -s, 0 $(( threads - 1 )))
@@ -68,7 +72,8 @@ for w in $widths; do
           -o "$work/m.safetensors"; }
         sample_for() { fm sample "$prog.so" --checkpoint "$work/m.safetensors" -n 10000 \
           --solver midpoint --steps "$1" --precision "$2" -o "$work/s.npy"; }
-        for precision in f32 bf16; do
+        fm_train_bf16=n/a fm_sample_bf16=n/a
+        for precision in $precisions; do
           warm=$(train_for 2 $precision)
           train=$(awk -v a="$(train_for $(( 2 + train_steps )) $precision)" -v b="$warm" \
             -v n="$train_steps" 'BEGIN { print (a - b) / n }')
@@ -89,8 +94,10 @@ for w in $widths; do
           awk -v w="$w" -v a="$act" -v b="$batch" -v th="$threads" -v s="$step" \
               -v fm="$fm" -v bf="$bf" -v pt="$pt" -v f="$flop" -v peak="$peak" 'BEGIN {
             g = f / fm / 1e9
-            printf "| %d | %s | %d | %d | %s | %.3f ms | %.3f ms | %.2f | %.1f | %.0f%% | %.3f ms | %.2f |\n",
-              w, a, b, th, s, fm * 1e3, pt * 1e3, pt / fm, g, 100 * g / (peak * th), bf * 1e3, fm / bf }'
+            bfTime = bf == "n/a" ? "n/a" : sprintf("%.3f ms", bf * 1e3)
+            bfRatio = bf == "n/a" ? "n/a" : sprintf("%.2f", fm / bf)
+            printf "| %d | %s | %d | %d | %s | %.3f ms | %.3f ms | %.2f | %.1f | %.0f%% | %s | %s |\n",
+              w, a, b, th, s, fm * 1e3, pt * 1e3, pt / fm, g, 100 * g / (peak * th), bfTime, bfRatio }'
         done
       done
     done

@@ -110,9 +110,15 @@ struct V {
   [[FM_LOOPS_TARGET]] static float reduceAdd(Reg v) {
     return _mm512_reduce_add_ps(v);
   }
-  [[FM_LOOPS_TARGET]] static Reg whereNegative(Reg x, Reg y) {
+  [[FM_LOOPS_TARGET]] static Reg min(Reg a, Reg b) {
+    return _mm512_min_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg div(Reg a, Reg b) {
+    return _mm512_div_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg ifNegative(Reg x, Reg a, Reg b) {
     return _mm512_mask_blend_ps(
-        _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), x, y);
+        _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), b, a);
   }
 };
 #include "LoopKernels.inc"
@@ -182,8 +188,14 @@ struct V {
     half = _mm_add_ss(half, _mm_movehdup_ps(half));
     return _mm_cvtss_f32(half);
   }
-  [[FM_LOOPS_TARGET]] static Reg whereNegative(Reg x, Reg y) {
-    return _mm256_blendv_ps(x, y,
+  [[FM_LOOPS_TARGET]] static Reg min(Reg a, Reg b) {
+    return _mm256_min_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg div(Reg a, Reg b) {
+    return _mm256_div_ps(a, b);
+  }
+  [[FM_LOOPS_TARGET]] static Reg ifNegative(Reg x, Reg a, Reg b) {
+    return _mm256_blendv_ps(b, a,
                             _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
   }
 };
@@ -199,15 +211,17 @@ struct Kernels {
   Loop dots;
   Loop columns;
   void (*elu)(const Operand &c, float alpha);
+  void (*silu)(const Operand &c);
 };
 
 /// This CPU's loops, or null.
 const Kernels *kernels() {
   static const Kernels avx512Kernels{avx512::dispatch<avx512::Dots>,
                                      avx512::dispatch<avx512::Columns>,
-                                     avx512::elu};
+                                     avx512::elu, avx512::silu};
   static const Kernels avx2Kernels{avx2::dispatch<avx2::Dots>,
-                                   avx2::dispatch<avx2::Columns>, avx2::elu};
+                                   avx2::dispatch<avx2::Columns>, avx2::elu,
+                                   avx2::silu};
   static const Kernels *chosen =
       __builtin_cpu_supports("avx512f") ? &avx512Kernels
       : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
@@ -241,14 +255,16 @@ bool fmrt::dnnl::detail::narrowMatmul(const Operand &a, const Operand &b,
   return true;
 }
 
-bool fmrt::dnnl::detail::eluInPlace(const Operand &c, float alpha,
-                                    int threads) {
+/// Runs `kernel` of this CPU's loops over C's rows, split over `threads`
+/// threads; false, touching nothing, where the loops cannot take C.
+template <typename Kernel>
+static bool overRows(const Operand &c, int threads, Kernel kernel) {
   if (!hasOwnLoops() || (c.colStride != 1 && c.cols > 1))
     return false;
   struct Work {
     const Operand &c;
-    float alpha;
-  } work{c, alpha};
+    Kernel kernel;
+  } work{c, kernel};
   parallelRows(
       threads, c.rows,
       [](void *context, int64_t begin, int64_t end) {
@@ -256,8 +272,20 @@ bool fmrt::dnnl::detail::eluInPlace(const Operand &c, float alpha,
         Operand part = w->c;
         part.data += begin * part.rowStride;
         part.rows = end - begin;
-        kernels()->elu(part, w->alpha);
+        w->kernel(*kernels(), part);
       },
       &work);
   return true;
+}
+
+bool fmrt::dnnl::detail::eluInPlace(const Operand &c, float alpha,
+                                    int threads) {
+  return overRows(c, threads, [alpha](const Kernels &k, const Operand &part) {
+    k.elu(part, alpha);
+  });
+}
+
+bool fmrt::dnnl::detail::siluInPlace(const Operand &c, int threads) {
+  return overRows(c, threads,
+                  [](const Kernels &k, const Operand &part) { k.silu(part); });
 }

@@ -232,7 +232,11 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   // same way on any number, so that results do not depend on the count.
   bool ownElu = activation == static_cast<int64_t>(Activation::Elu) && own &&
                 c.colStride == 1;
-  int64_t fused = ownElu ? 0 : activation;
+  // SiLU likewise: oneDNN's swish post-op is the slower of the two where
+  // measured (an AVX2 core, bench/RESULTS.md).
+  bool ownSilu = activation == static_cast<int64_t>(Activation::Silu) && own &&
+                 c.colStride == 1;
+  int64_t fused = ownElu || ownSilu ? 0 : activation;
 
   bool hasActivation = fused != 0;
   // The first word names the primitive's kind (1: matmul).
@@ -280,6 +284,10 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   if (ownElu) {
     [[maybe_unused]] bool done = eluInPlace(c.operand(), alpha, threads);
     assert(done && "ownElu checked the loop's conditions");
+  }
+  if (ownSilu) {
+    [[maybe_unused]] bool done = siluInPlace(c.operand(), threads);
+    assert(done && "ownSilu checked the loop's conditions");
   }
 }
 
