@@ -167,8 +167,9 @@ static Value rootBuffer(Value v) {
 /// Whether C, the output of `product`, can take over the role of D, the
 /// output of its `epilogue`, from the epilogue on: both are allocations of
 /// the product's block with the same type, C has no use after the
-/// epilogue, and nothing deallocates D. Then C may hold the epilogue's
-/// value, and every later use of D use C instead.
+/// epilogue, nothing deallocates D, and no view of D taken before the
+/// epilogue is used after it. Then C may hold the epilogue's value, and
+/// every later use of D uses C instead.
 static bool canTakeOver(Value c, Value d, Operation *product,
                         Operation *epilogue) {
   auto cAlloc = c.getDefiningOp<memref::AllocOp>();
@@ -182,8 +183,27 @@ static bool canTakeOver(Value c, Value d, Operation *product,
     return at &&
            (at == epilogue || at == product || at->isBeforeInBlock(product));
   });
-  bool dStays = llvm::none_of(d.getUsers(), [](Operation *user) {
-    return isa<memref::DeallocOp>(user);
+  // D's later uses are renamed; a view of D taken before the epilogue
+  // cannot be, so none may be used after it.
+  auto usedAfterEpilogue = [&](Value v, auto &self) -> bool {
+    return llvm::any_of(v.getUsers(), [&](Operation *user) {
+      Operation *at = block->findAncestorOpInBlock(*user);
+      if (!at || epilogue->isBeforeInBlock(at))
+        return true;
+      return isa<ViewLikeOpInterface>(user) &&
+             llvm::any_of(user->getResults(),
+                          [&](Value view) { return self(view, self); });
+    });
+  };
+  bool dStays = llvm::none_of(d.getUsers(), [&](Operation *user) {
+    if (isa<memref::DeallocOp>(user))
+      return true;
+    Operation *at = block->findAncestorOpInBlock(*user);
+    return at && !epilogue->isBeforeInBlock(at) &&
+           isa<ViewLikeOpInterface>(user) &&
+           llvm::any_of(user->getResults(), [&](Value view) {
+             return usedAfterEpilogue(view, usedAfterEpilogue);
+           });
   });
   return cEndsAtEpilogue && dStays;
 }

@@ -174,7 +174,6 @@ struct FmCpuResultDestinationsPass
     : mlir::fm::impl::FmCpuResultDestinationsBase<FmCpuResultDestinationsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SymbolTable symbols(module);
     bool failedAny = false;
     for (auto func : module.getOps<func::FuncOp>()) {
       if (!isEntryPoint(func))

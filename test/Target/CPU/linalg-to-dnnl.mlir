@@ -152,6 +152,47 @@ func.func @epilogue_into_dead_input(%x: memref<256x64xf32>, %w: memref<64x64xf32
 
 #mk = affine_map<(m, n, k) -> (m, k)>
 #nk = affine_map<(m, n, k) -> (n, k)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// As above, but a view of D taken before the product is read after the
+// epilogue: C could not take D's place there, so the epilogue stays a loop.
+// CHECK-LABEL: func.func @epilogue_into_viewed_input
+// CHECK: call @fmrt_dnnl_matmul
+// CHECK: linalg.generic
+// CHECK: math.expm1
+func.func @epilogue_into_viewed_input(%x: memref<256x64xf32>, %w: memref<64x64xf32>, %b: memref<64xf32>, %out: memref<8x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %h = memref.alloc() : memref<256x64xf32>
+  %top = memref.subview %h[0, 0] [8, 64] [1, 1] : memref<256x64xf32> to memref<8x64xf32, strided<[64, 1]>>
+  linalg.copy ins(%x : memref<256x64xf32>) outs(%h : memref<256x64xf32>)
+  %c = memref.alloc() : memref<256x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<256x64xf32>)
+  linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%h, %w : memref<256x64xf32>, memref<64x64xf32>) outs(%c : memref<256x64xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %p = arith.mulf %a, %v : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %b : memref<256x64xf32>, memref<64xf32>) outs(%h : memref<256x64xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    %pos = arith.cmpf ogt, %s, %zero : f32
+    %em = math.expm1 %s : f32
+    %r = arith.select %pos, %s, %em : f32
+    linalg.yield %r : f32
+  }
+  linalg.copy ins(%top : memref<8x64xf32, strided<[64, 1]>>) outs(%out : memref<8x64xf32>)
+  return
+}
+
+// -----
+
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>
 #km = affine_map<(m, n, k) -> (k, m)>
 #mn = affine_map<(m, n, k) -> (m, n)>
