@@ -132,6 +132,10 @@ fm::cli::loadProgram(const ToolConfig &config) {
   if (precisionFlag == Precision::BF16 && !fmrt::dnnl::hasBf16())
     return makeError("--precision bf16: this CPU has no bf16 arithmetic "
                      "(avx512_bf16)");
+  // oneDNN's first execution, before the commands allocate their state and
+  // data (fmrt::dnnl::prepare); only programs that call oneDNN pay for it.
+  if ((*program)->backend() == Backend::Dnnl)
+    fmrt::dnnl::prepare();
 #endif
   return program;
 }
@@ -183,7 +187,6 @@ static llvm::Error applyComputeFlags() {
     return makeError("--threads must be from 1 to 1024, not " +
                      llvm::Twine(threadsFlag.getValue()));
 #if FM_HAVE_DNNL
-  fmrt::dnnl::prepare();
   if (threadsFlag.getNumOccurrences())
     fmrt::dnnl::configureThreads(static_cast<int>(threadsFlag));
   // Whether the program and the CPU can is loadProgram's question.

@@ -79,7 +79,7 @@ void configureThreads(int numThreads);
 /// checking its allocations, so a first product under memory pressure
 /// would crash the process; a process that calls this first, before it
 /// allocates much, gets an error for a later failed allocation instead.
-/// fm-run and fm-exec call it at startup. Idempotent.
+/// fm-run and fm-exec call it when they load a dnnl program. Idempotent.
 void prepare();
 
 /// The most threads a product uses: configureThreads', FM_DNNL_THREADS' or
