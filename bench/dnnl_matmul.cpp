@@ -12,8 +12,9 @@
 //   dX        dX = dY·Wᵀ          W passed as is             flags 2
 //   dW        dW = Xᵀ·dY          X passed as is             flags 1
 //
-// then, with the layer's own loops (where the CPU has AVX-512) and with
-// oneDNN alone, the forward layer (whose ELU the loops compute) and the
+// then, with the layer's own loops (where the CPU has AVX-512, or AVX2
+// and FMA) and with oneDNN alone, the forward layer (which the loops run in
+// their register tiles, ELU included) and the
 // model's narrow products: the output layer H·Woᵀ (Wo [2, 64]) and the
 // weight gradients dYᵀ·X (X [256, 3]) and dYᵀ·H (dY [256, 2]); and ELU at
 // three small arguments, to show each way's precision.

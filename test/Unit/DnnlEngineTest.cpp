@@ -84,7 +84,10 @@ TEST(DnnlEngineTest, CreatesPrimitivesOnlyInTheFirstStep) {
   // The training loop reuses every primitive: 20 more steps, no creation.
   EXPECT_EQ(dnnl::primitiveCreations(), created);
   uint64_t perStep = (dnnl::primitiveExecutions() - executed) / 20;
-  EXPECT_GE(perStep, 8u) << "the products of 4 layers, forward and backward";
+  // The 64-wide layers' forward products and input gradients run in the
+  // layer's register tiles and the narrow ones in its own loops; the
+  // hidden layers' weight gradients (dYᵀ·H, A transposed) go to oneDNN.
+  EXPECT_GE(perStep, 2u) << "the weight gradients of the hidden layers";
   EXPECT_EQ(dnnl::primitiveExecutions() - executed, 20 * perStep);
 }
 

@@ -77,20 +77,30 @@ TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
 }
 
 /// `activation` (with `alpha`) of each of `args` through fmrt_dnnl_matmul:
-/// C = act(op(A)·op(B)) with op(A) = [[1]] and B the arguments as one row,
-/// so C holds act of each argument exactly (products by 1, no bias).
+/// C = act(A·B) with A = [[1, 0, ...]] ([1, depth]) and B [depth, n] the
+/// arguments as its first row and zeros below, so C holds act of each
+/// argument exactly (products by 1 and 0, no bias). Depth 1 keeps B small
+/// enough for the layer's register tiles; depth 5 (K·N > 16384) sends the
+/// product to oneDNN and the activation to the loop over its output.
+/// `path` says which ran.
 std::vector<float> activateThroughProduct(const std::vector<float> &args,
-                                          Activation activation, float alpha) {
+                                          Activation activation, float alpha,
+                                          int64_t depth, std::string &path) {
   const int64_t n = static_cast<int64_t>(args.size());
-  Matrix a = Matrix::dense(1, 1), b = Matrix::dense(1, n);
+  Matrix a = Matrix::dense(1, depth), b = Matrix::dense(depth, n);
   Matrix c = Matrix::dense(1, n);
-  a.at(0, 0) = 1.0f;
-  for (int64_t j = 0; j < n; ++j)
-    b.at(0, j) = args[j];
+  for (int64_t k = 0; k < depth; ++k)
+    a.at(0, k) = k == 0 ? 1.0f : 0.0f;
+  for (int64_t k = 0; k < depth; ++k)
+    for (int64_t j = 0; j < n; ++j)
+      b.at(k, j) = k == 0 ? args[j] : 0.0f;
   Vector noBias(0, 1, 0);
+  uint64_t executed = primitiveExecutions();
   _mlir_ciface_fmrt_dnnl_matmul(a.memref(), b.memref(), noBias.memref(),
                                 c.memref(), 0, static_cast<int64_t>(activation),
                                 alpha);
+  path = primitiveExecutions() == executed ? "register tiles"
+                                           : "oneDNN, then the loop";
   std::vector<float> out(n);
   for (int64_t j = 0; j < n; ++j)
     out[j] = c.at(0, j);
@@ -123,77 +133,160 @@ double ulpOf(double want) {
 }
 
 /// ELU after a product whose output rows are contiguous runs in the layer's
-/// own loop: within one ulp of expm1 (evaluated in double) from far below
+/// own loop, in its register tiles (small B) or over oneDNN's plain product
+/// (larger B): within one ulp of expm1 (evaluated in double) from far below
 /// zero, where it is -1, through tiny arguments, where exp(x) - 1 would lose
-/// every digit, to positives, NaN and the infinities; and it runs on the
-/// primitive of the product without the activation.
+/// every digit, to positives, NaN and the infinities. With a larger B it
+/// runs on the primitive of the product without the activation.
 TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
   if (!ownLoops())
     GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
   std::vector<float> args = activationArguments(-100, 3, /*bothSigns=*/false);
   const size_t n = args.size();
-  for (float alpha : {1.0f, 2.0f}) {
-    std::vector<float> got =
-        activateThroughProduct(args, Activation::Elu, alpha);
-    int64_t failures = 0;
-    for (size_t j = 0; j < n - 3; ++j) {
-      double x = args[j];
-      double want = x < 0 ? alpha * std::expm1(x) : x;
-      if (!(std::fabs(got[j] - want) <= ulpOf(want)) && failures++ < 5)
-        ADD_FAILURE() << "ELU(" << x << ") = " << got[j] << ", expected "
-                      << want << " (alpha " << alpha << ")";
+  for (int64_t depth : {1, 5})
+    for (float alpha : {1.0f, 2.0f}) {
+      std::string path;
+      std::vector<float> got =
+          activateThroughProduct(args, Activation::Elu, alpha, depth, path);
+      EXPECT_EQ(path, depth == 1 ? "register tiles" : "oneDNN, then the loop");
+      int64_t failures = 0;
+      for (size_t j = 0; j < n - 3; ++j) {
+        double x = args[j];
+        double want = x < 0 ? alpha * std::expm1(x) : x;
+        if (!(std::fabs(got[j] - want) <= ulpOf(want)) && failures++ < 5)
+          ADD_FAILURE() << "ELU(" << x << ") = " << got[j] << ", expected "
+                        << want << " (alpha " << alpha << ", " << path << ")";
+      }
+      EXPECT_TRUE(std::isnan(got[n - 3])) << got[n - 3];
+      EXPECT_EQ(got[n - 2], -alpha);
+      EXPECT_EQ(got[n - 1], INFINITY);
     }
-    EXPECT_TRUE(std::isnan(got[n - 3])) << got[n - 3];
-    EXPECT_EQ(got[n - 2], -alpha);
-    EXPECT_EQ(got[n - 1], INFINITY);
-  }
 
   // One primitive for the product with and without ELU; a second only
   // when oneDNN computes the ELU.
   const int64_t elu = static_cast<int64_t>(Activation::Elu);
   uint64_t created = primitiveCreations();
   std::mt19937 rng(5);
-  checkMatmul(8, 40, 5, kMatmulBias, elu, rng);
-  checkMatmul(8, 40, 5, kMatmulBias, 0, rng);
+  checkMatmul(8, 140, 130, kMatmulBias, elu, rng);
+  checkMatmul(8, 140, 130, kMatmulBias, 0, rng);
   EXPECT_EQ(primitiveCreations(), created + 1);
   setOwnLoops(false);
-  checkMatmul(8, 40, 5, kMatmulBias, elu, rng);
+  checkMatmul(8, 140, 130, kMatmulBias, elu, rng);
   setOwnLoops(true);
   EXPECT_EQ(primitiveCreations(), created + 2);
 }
 
 /// SiLU after a product whose output rows are contiguous runs in the
-/// layer's own loop, on the primitive of the product without the
-/// activation: within 4 ulps of x·σ(x) evaluated in double (exp to an ulp,
-/// then an add, a multiply and a division, each rounded once) from −100
-/// through tiny arguments to 100, where it is x. Below −87 the loop gives 0
-/// for values under 2e-36 in magnitude (there within 1e-35 absolute). NaN
-/// stays NaN, SiLU(−∞) is 0 and SiLU(∞) is ∞.
+/// layer's own loop, in its register tiles or over oneDNN's plain product
+/// as ELU does: within 4 ulps of x·σ(x) evaluated in double (exp to an ulp,
+/// then an add and a division, each rounded once) from −100 through tiny
+/// arguments to 100, where it is x. Below −87 the loop gives 0 for values
+/// under 2e-36 in magnitude (there within 1e-35 absolute). NaN stays NaN,
+/// SiLU(−∞) is 0 and SiLU(∞) is ∞.
 TEST(DnnlMatmul, RunsSiluInItsOwnLoop) {
   if (!ownLoops())
     GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
   std::vector<float> args = activationArguments(-100, 100, /*bothSigns=*/true);
   const size_t n = args.size();
-  std::vector<float> got = activateThroughProduct(args, Activation::Silu, 0);
-  int64_t failures = 0;
-  for (size_t j = 0; j < n - 3; ++j) {
-    double x = args[j];
-    double want = x / (1 + std::exp(-x));
-    double bound = x < -87 ? 1e-35 : 4 * ulpOf(want);
-    if (!(std::fabs(got[j] - want) <= bound) && failures++ < 5)
-      ADD_FAILURE() << "SiLU(" << x << ") = " << got[j] << ", expected "
-                    << want;
+  for (int64_t depth : {1, 5}) {
+    std::string path;
+    std::vector<float> got =
+        activateThroughProduct(args, Activation::Silu, 0, depth, path);
+    EXPECT_EQ(path, depth == 1 ? "register tiles" : "oneDNN, then the loop");
+    int64_t failures = 0;
+    for (size_t j = 0; j < n - 3; ++j) {
+      double x = args[j];
+      double want = x / (1 + std::exp(-x));
+      double bound = x < -87 ? 1e-35 : 4 * ulpOf(want);
+      if (!(std::fabs(got[j] - want) <= bound) && failures++ < 5)
+        ADD_FAILURE() << "SiLU(" << x << ") = " << got[j] << ", expected "
+                      << want << " (" << path << ")";
+    }
+    EXPECT_TRUE(std::isnan(got[n - 3])) << got[n - 3];
+    EXPECT_EQ(got[n - 2], 0.0f);
+    EXPECT_EQ(got[n - 1], INFINITY);
   }
-  EXPECT_TRUE(std::isnan(got[n - 3])) << got[n - 3];
-  EXPECT_EQ(got[n - 2], 0.0f);
-  EXPECT_EQ(got[n - 1], INFINITY);
 
   const int64_t silu = static_cast<int64_t>(Activation::Silu);
   uint64_t created = primitiveCreations();
   std::mt19937 rng(5);
-  checkMatmul(9, 41, 5, kMatmulBias, silu, rng);
-  checkMatmul(9, 41, 5, kMatmulBias, 0, rng);
+  checkMatmul(9, 141, 130, kMatmulBias, silu, rng);
+  checkMatmul(9, 141, 130, kMatmulBias, 0, rng);
   EXPECT_EQ(primitiveCreations(), created + 1);
+}
+
+/// Products with a small B (K·N <= 16384) and more than 4 columns, with or
+/// without a bias and ELU or SiLU, run in the layer's register tiles (no
+/// oneDNN execution) whatever the tails of M (tiles of 6 rows) and N
+/// (panels of two vectors), B transposed or not, and agree with the
+/// reference as oneDNN does; on two threads they give the same bits as on
+/// one, since the rows are split in whole tiles. A transposed A, an
+/// accumulation, another activation or a larger B still go to oneDNN.
+TEST(DnnlMatmul, RunsSmallProductsInRegisterTiles) {
+  if (!ownLoops())
+    GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
+  const int64_t elu = static_cast<int64_t>(Activation::Elu);
+  const int64_t silu = static_cast<int64_t>(Activation::Silu);
+  std::mt19937 rng(17);
+  const struct {
+    int64_t m, n, k, flags, activation;
+  } tiled[] = {
+      // The moons layers: input (K = 3), hidden, and an input gradient.
+      {256, 64, 3, kMatmulTransposeB | kMatmulBias, elu},
+      {256, 64, 64, kMatmulTransposeB | kMatmulBias, silu},
+      {256, 64, 64, 0, 0},
+      // Tails: rows 1 to 11, columns under a panel and past one, K = 1.
+      {1, 5, 7, kMatmulBias, silu},
+      {7, 17, 9, kMatmulTransposeB, elu},
+      {11, 33, 1, kMatmulBias, 0},
+      {13, 40, 256, kMatmulTransposeB | kMatmulBias, silu},
+  };
+  for (const auto &t : tiled) {
+    std::string what = describe(t.m, t.n, t.k, t.flags, t.activation);
+    uint64_t executed = primitiveExecutions();
+    checkMatmul(t.m, t.n, t.k, t.flags, t.activation, rng);
+    EXPECT_EQ(primitiveExecutions(), executed) << what;
+  }
+
+  const struct {
+    int64_t m, n, k, flags, activation;
+  } toOneDnn[] = {
+      {9, 20, 30, kMatmulTransposeA, 0},
+      {9, 20, 30, kMatmulAccumulate, 0},
+      {9, 20, 30, kMatmulBias, 1},
+      {9, 130, 130, kMatmulBias, silu},
+  };
+  for (const auto &t : toOneDnn) {
+    std::string what = describe(t.m, t.n, t.k, t.flags, t.activation);
+    uint64_t executed = primitiveExecutions();
+    checkMatmul(t.m, t.n, t.k, t.flags, t.activation, rng);
+    EXPECT_EQ(primitiveExecutions(), executed + 1) << what;
+  }
+
+  // 600 rows through 64→64 with SiLU: 4.9 MFLOP, above the size at which
+  // a product takes the configured threads.
+  Matrix a = Matrix::dense(600, 64), b = Matrix::dense(64, 64);
+  Vector bias(64, 1, 0);
+  a.fill(rng, -1, 1);
+  b.fill(rng, -1, 1);
+  for (int64_t j = 0; j < 64; ++j)
+    bias[j] = std::uniform_real_distribution<float>(-1, 1)(rng);
+  std::vector<std::vector<float>> results;
+  int before = configuredThreads();
+  for (int threads : {1, 2}) {
+    configureThreads(threads);
+    Matrix c = Matrix::dense(600, 64);
+    _mlir_ciface_fmrt_dnnl_matmul(a.memref(), b.memref(), bias.memref(),
+                                  c.memref(), kMatmulBias, silu, 0);
+    std::vector<float> values;
+    for (int64_t i = 0; i < 600; ++i)
+      for (int64_t j = 0; j < 64; ++j)
+        values.push_back(c.at(i, j));
+    results.push_back(values);
+  }
+  configureThreads(before);
+  EXPECT_TRUE(results[0] == results[1])
+      << "two threads changed the register tiles' results";
 }
 
 } // namespace

@@ -134,24 +134,25 @@ void callMatmul(int64_t m, int64_t n, int64_t k, int64_t activation, int times,
 }
 
 TEST(DnnlCache, CreatesEachPrimitiveOnce) {
-  // Shapes no other test uses (tests may share a process).
+  // Shapes no other test uses (tests may share a process), with B too large
+  // for the layer's register tiles (K·N > 16384), so that oneDNN runs them.
   uint64_t created = primitiveCreations();
   uint64_t executed = primitiveExecutions();
-  callMatmul(37, 41, 43, 0, 100);
+  callMatmul(37, 141, 143, 0, 100);
   EXPECT_EQ(primitiveCreations(), created + 1);
   EXPECT_EQ(primitiveExecutions(), executed + 100);
 
   // New buffers and offsets are not new primitives...
-  callMatmul(37, 41, 43, 0, 10, /*offset=*/9);
+  callMatmul(37, 141, 143, 0, 10, /*offset=*/9);
   EXPECT_EQ(primitiveCreations(), created + 1);
   // ... a new shape or activation is.
-  callMatmul(37, 41, 44, 0, 10);
+  callMatmul(37, 141, 144, 0, 10);
   EXPECT_EQ(primitiveCreations(), created + 2);
-  callMatmul(37, 41, 43, 6, 10);
+  callMatmul(37, 141, 143, 6, 10);
   EXPECT_EQ(primitiveCreations(), created + 3);
 
   // Another thread shares the primitives.
-  std::thread([] { callMatmul(37, 41, 43, 0, 10); }).join();
+  std::thread([] { callMatmul(37, 141, 143, 0, 10); }).join();
   EXPECT_EQ(primitiveCreations(), created + 3);
   EXPECT_EQ(primitiveExecutions(), executed + 140);
 }

@@ -13,10 +13,17 @@
 //    columns and no activation. They are a few thousand FMAs, far from
 //    oneDNN's sweet spot; a loop along the output's wide dimension, or a
 //    dot product along K, is several times faster.
-//  - the ELU epilogue, on one thread: the plain product and this loop over
-//    its output are as fast as the product with oneDNN's post-op, and the
-//    loop keeps expm1's precision near 0, where oneDNN's exp(x) - 1 returns
-//    0 for ELU(-1e-10).
+//  - products with a small B (K·N <= 16384: 64-wide hidden layers and
+//    shallow input layers) and more C columns than that: register tiles of
+//    6 rows by two vectors, B packed once per call, the bias added in
+//    registers and the activation applied to each 6-row block while it is
+//    in the first-level cache. oneDNN's gemm:jit runs these shapes at about
+//    80% of an AVX2 core's peak and its activation over the whole output
+//    after, out of cache.
+//  - the ELU epilogue: the plain product and this loop over its output are
+//    as fast as the product with oneDNN's post-op, and the loop keeps
+//    expm1's precision near 0, where oneDNN's exp(x) - 1 returns 0 for
+//    ELU(-1e-10).
 //  - the SiLU epilogue: oneDNN 2.6.3's swish post-op costs about 1.7 ms
 //    per 640,000 values on an AVX2 core (bench/RESULTS.md).
 //
@@ -24,6 +31,8 @@
 
 #ifndef FM_RUNTIME_DNNL_LOOPS_H
 #define FM_RUNTIME_DNNL_LOOPS_H
+
+#include "fm/Runtime/MatmulAbi.h"
 
 #include <cstdint>
 
@@ -51,6 +60,19 @@ inline constexpr int64_t kNarrowOutput = 4;
 /// AVX-512, 8 with AVX2: the two round differently).
 bool narrowMatmul(const Operand &a, const Operand &b, const Operand &c,
                   const float *bias, bool accumulate);
+
+/// C = act(A·B + bias) (bias null: none, else dense; act None, Elu with
+/// `alpha`, or Silu) in register tiles of six rows of C by two vectors of
+/// columns, with the bias and the activation applied to each tile in
+/// registers: each element summed in K order, then biased and activated,
+/// the same way on any number of threads (C's rows are split over
+/// `threads` of libgomp in whole tiles). B and the bias are first copied
+/// into column panels (K·N floats). Returns false, touching nothing, unless
+/// this CPU has the loops, A's and C's rows are contiguous, and act is one
+/// of those three. C must overlap neither A nor B.
+bool blockedMatmul(const Operand &a, const Operand &b, const Operand &c,
+                   const float *bias, Activation act, float alpha,
+                   int threads = 1);
 
 /// C = ELU(C) = C where C >= 0, else alpha·expm1(C) (within 1 ulp of
 /// expm1), in place, its rows split over `threads` threads of libgomp (the
