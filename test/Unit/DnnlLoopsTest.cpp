@@ -80,7 +80,7 @@ TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
 /// C = act(A·B) with A = [[1, 0, ...]] ([1, depth]) and B [depth, n] the
 /// arguments as its first row and zeros below, so C holds act of each
 /// argument exactly (products by 1 and 0, no bias). Depth 1 keeps B small
-/// enough for the layer's register tiles; depth 5 (K·N > 16384) sends the
+/// enough for the layer's register tiles; depth 17 (K·N > 65536) sends the
 /// product to oneDNN and the activation to the loop over its output.
 /// `path` says which ran.
 std::vector<float> activateThroughProduct(const std::vector<float> &args,
@@ -143,7 +143,7 @@ TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
     GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
   std::vector<float> args = activationArguments(-100, 3, /*bothSigns=*/false);
   const size_t n = args.size();
-  for (int64_t depth : {1, 5})
+  for (int64_t depth : {1, 17})
     for (float alpha : {1.0f, 2.0f}) {
       std::string path;
       std::vector<float> got =
@@ -167,11 +167,11 @@ TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
   const int64_t elu = static_cast<int64_t>(Activation::Elu);
   uint64_t created = primitiveCreations();
   std::mt19937 rng(5);
-  checkMatmul(8, 140, 130, kMatmulBias, elu, rng);
-  checkMatmul(8, 140, 130, kMatmulBias, 0, rng);
+  checkMatmul(8, 300, 230, kMatmulBias, elu, rng);
+  checkMatmul(8, 300, 230, kMatmulBias, 0, rng);
   EXPECT_EQ(primitiveCreations(), created + 1);
   setOwnLoops(false);
-  checkMatmul(8, 140, 130, kMatmulBias, elu, rng);
+  checkMatmul(8, 300, 230, kMatmulBias, elu, rng);
   setOwnLoops(true);
   EXPECT_EQ(primitiveCreations(), created + 2);
 }
@@ -188,7 +188,7 @@ TEST(DnnlMatmul, RunsSiluInItsOwnLoop) {
     GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
   std::vector<float> args = activationArguments(-100, 100, /*bothSigns=*/true);
   const size_t n = args.size();
-  for (int64_t depth : {1, 5}) {
+  for (int64_t depth : {1, 17}) {
     std::string path;
     std::vector<float> got =
         activateThroughProduct(args, Activation::Silu, 0, depth, path);
@@ -210,12 +210,12 @@ TEST(DnnlMatmul, RunsSiluInItsOwnLoop) {
   const int64_t silu = static_cast<int64_t>(Activation::Silu);
   uint64_t created = primitiveCreations();
   std::mt19937 rng(5);
-  checkMatmul(9, 141, 130, kMatmulBias, silu, rng);
-  checkMatmul(9, 141, 130, kMatmulBias, 0, rng);
+  checkMatmul(9, 301, 230, kMatmulBias, silu, rng);
+  checkMatmul(9, 301, 230, kMatmulBias, 0, rng);
   EXPECT_EQ(primitiveCreations(), created + 1);
 }
 
-/// Products with a small B (K·N <= 16384) and more than 4 columns, with or
+/// Products with a small B (K·N <= 65536) and more than 4 columns, with or
 /// without a bias and ELU or SiLU, run in the layer's register tiles (no
 /// oneDNN execution) whatever the tails of M (tiles of 6 rows) and N
 /// (panels of two vectors), B transposed or not, and agree with the
@@ -254,7 +254,7 @@ TEST(DnnlMatmul, RunsSmallProductsInRegisterTiles) {
       {9, 20, 30, kMatmulTransposeA, 0},
       {9, 20, 30, kMatmulAccumulate, 0},
       {9, 20, 30, kMatmulBias, 1},
-      {9, 130, 130, kMatmulBias, silu},
+      {9, 300, 230, kMatmulBias, silu},
   };
   for (const auto &t : toOneDnn) {
     std::string what = describe(t.m, t.n, t.k, t.flags, t.activation);

@@ -135,24 +135,24 @@ void callMatmul(int64_t m, int64_t n, int64_t k, int64_t activation, int times,
 
 TEST(DnnlCache, CreatesEachPrimitiveOnce) {
   // Shapes no other test uses (tests may share a process), with B too large
-  // for the layer's register tiles (K·N > 16384), so that oneDNN runs them.
+  // for the layer's register tiles (K·N > 65536), so that oneDNN runs them.
   uint64_t created = primitiveCreations();
   uint64_t executed = primitiveExecutions();
-  callMatmul(37, 141, 143, 0, 100);
+  callMatmul(37, 301, 243, 0, 100);
   EXPECT_EQ(primitiveCreations(), created + 1);
   EXPECT_EQ(primitiveExecutions(), executed + 100);
 
   // New buffers and offsets are not new primitives...
-  callMatmul(37, 141, 143, 0, 10, /*offset=*/9);
+  callMatmul(37, 301, 243, 0, 10, /*offset=*/9);
   EXPECT_EQ(primitiveCreations(), created + 1);
   // ... a new shape or activation is.
-  callMatmul(37, 141, 144, 0, 10);
+  callMatmul(37, 301, 244, 0, 10);
   EXPECT_EQ(primitiveCreations(), created + 2);
-  callMatmul(37, 141, 143, 6, 10);
+  callMatmul(37, 301, 243, 6, 10);
   EXPECT_EQ(primitiveCreations(), created + 3);
 
   // Another thread shares the primitives.
-  std::thread([] { callMatmul(37, 141, 143, 0, 10); }).join();
+  std::thread([] { callMatmul(37, 301, 243, 0, 10); }).join();
   EXPECT_EQ(primitiveCreations(), created + 3);
   EXPECT_EQ(primitiveExecutions(), executed + 140);
 }
@@ -175,12 +175,13 @@ TEST(DnnlThreads, ProductsPickTheirThreads) {
   // 2·5·6·7 FLOP: one thread.
   callMatmul(5, 6, 7, 0, 1);
   EXPECT_EQ(ompMaxThreads(), 1);
-  // 2·160·160·160 ≈ 8.2 MFLOP: two, on this thread and on another.
-  callMatmul(160, 160, 160, 0, 1);
+  // 2·160·300·230 ≈ 22 MFLOP: two, on this thread and on another (B too
+  // large for the layer's register tiles: a oneDNN primitive).
+  callMatmul(160, 300, 230, 0, 1);
   EXPECT_EQ(ompMaxThreads(), 2);
   int seen = 0;
   std::thread([&] {
-    callMatmul(160, 160, 160, 0, 1);
+    callMatmul(160, 300, 230, 0, 1);
     seen = ompMaxThreads();
   }).join();
   EXPECT_EQ(seen, 2);
@@ -191,7 +192,7 @@ TEST(DnnlThreads, ProductsPickTheirThreads) {
   checkMatmul(160, 150, 170, kMatmulBias, 3, rng);
   uint64_t created = primitiveCreations();
   configureThreads(1);
-  callMatmul(160, 160, 160, 0, 1);
+  callMatmul(160, 300, 230, 0, 1);
   EXPECT_EQ(ompMaxThreads(), 1);
   EXPECT_EQ(primitiveCreations(), created + 1);
   configureThreads(before);
@@ -282,12 +283,12 @@ TEST(DnnlBf16, IsPartOfTheCacheKey) {
   if (!hasBf16())
     GTEST_SKIP() << "this CPU has no avx512_bf16";
   uint64_t created = primitiveCreations();
-  callMatmul(21, 22, 23, 0, 2);
+  callMatmul(21, 301, 243, 0, 2);
   {
     MathModeScope scope(MathMode::BF16);
-    callMatmul(21, 22, 23, 0, 2);
+    callMatmul(21, 301, 243, 0, 2);
   }
-  callMatmul(21, 22, 23, 0, 2);
+  callMatmul(21, 301, 243, 0, 2);
   EXPECT_EQ(primitiveCreations(), created + 2);
 }
 

@@ -13,8 +13,8 @@
 //    columns and no activation. They are a few thousand FMAs, far from
 //    oneDNN's sweet spot; a loop along the output's wide dimension, or a
 //    dot product along K, is several times faster.
-//  - products with a small B (K·N <= 16384: 64-wide hidden layers and
-//    shallow input layers) and more C columns than that: register tiles of
+//  - products with a small B (K·N <= 65536: hidden layers up to 256 wide
+//    and shallow input layers) and more C columns than that: register tiles of
 //    6 rows by two vectors, B packed once per call, the bias added in
 //    registers and the activation applied to each 6-row block while it is
 //    in the first-level cache. oneDNN's gemm:jit runs these shapes at about
