@@ -24,15 +24,25 @@
 // runs are repeated in bf16 math where the CPU supports it. Threads and
 // math follow FM_DNNL_THREADS and FM_DNNL_MATH like any other caller.
 //
+// fm-bench-dnnl layers [rounds]: the layers a sampler evaluates on 10,000
+// points, Y = act(X·Wᵀ + b) for an input layer (K = 3) and a hidden layer
+// (K = N) of widths 64 and 256, without activation and with ELU and SiLU,
+// with the layer's own loops (register tiles, where the CPU has them) and
+// with oneDNN alone: per call, the least over `rounds` (default 7) rounds of
+// 20 calls, the two ways alternating, so that interference from other
+// tenants of the machine, which only adds time, drops out.
+//
 //===----------------------------------------------------------------------===//
 
 #include "fm/Runtime/Dnnl.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace fmrt::dnnl;
@@ -77,12 +87,72 @@ void time(const char *name, double flops, int calls,
                 name, perCall * 1e6, "", first * 1e6);
 }
 
+/// `fm-bench-dnnl layers [rounds]` (the file header).
+int layers(int rounds) {
+  if (!ownLoops()) {
+    std::printf("this CPU runs no loops of its own: nothing to compare\n");
+    return 0;
+  }
+  constexpr int64_t rows = 10000;
+  constexpr int kCalls = 20;
+  std::mt19937 rng(0);
+  std::printf("fm-bench-dnnl layers: %lld rows, least of %d rounds of %d "
+              "calls, %d thread(s)\n",
+              static_cast<long long>(rows), rounds, kCalls,
+              configuredThreads());
+  std::printf("| K | N | activation | own loops | oneDNN alone | oneDNN / own "
+              "|\n|---|---|---|---|---|---|\n");
+  for (int64_t width : {64, 256})
+    for (int64_t depth : {int64_t{3}, width}) {
+      Matrix x(rows, depth, rng), w(width, depth, rng), y(rows, width, rng);
+      std::vector<float> bias(static_cast<size_t>(width), 0.1f);
+      StridedMemRefType<float, 1> biasRef{
+          bias.data(), bias.data(), 0, {width}, {1}};
+      for (Activation act :
+           {Activation::None, Activation::Elu, Activation::Silu}) {
+        auto call = [&] {
+          _mlir_ciface_fmrt_dnnl_matmul(&x.ref, &w.ref, &biasRef, &y.ref,
+                                        kMatmulTransposeB | kMatmulBias,
+                                        static_cast<int64_t>(act), 1.0f);
+        };
+        double best[2] = {1e30, 1e30};
+        for (int round = 0; round < rounds; ++round)
+          for (int way = 0; way < 2; ++way) {
+            setOwnLoops(way == 0);
+            call(); // the primitive, and the caches
+            Clock::time_point t0 = Clock::now();
+            for (int i = 0; i < kCalls; ++i)
+              call();
+            best[way] =
+                std::min(best[way], seconds(Clock::now() - t0) / kCalls);
+          }
+        setOwnLoops(true);
+        const char *name = act == Activation::None  ? "none"
+                           : act == Activation::Elu ? "ELU"
+                                                    : "SiLU";
+        std::printf("| %lld | %lld | %s | %.3f ms | %.3f ms | %.2f |\n",
+                    static_cast<long long>(depth),
+                    static_cast<long long>(width), name, best[0] * 1e3,
+                    best[1] * 1e3, best[1] / best[0]);
+      }
+    }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc > 1 && std::string(argv[1]) == "layers") {
+    int rounds = argc > 2 ? std::atoi(argv[2]) : 7;
+    if (rounds < 1) {
+      std::fprintf(stderr, "usage: fm-bench-dnnl layers [rounds]\n");
+      return 2;
+    }
+    return layers(rounds);
+  }
   int calls = argc > 1 ? std::atoi(argv[1]) : 20000;
   if (calls < 1) {
-    std::fprintf(stderr, "usage: fm-bench-dnnl [calls]\n");
+    std::fprintf(stderr, "usage: fm-bench-dnnl [calls] | layers [rounds]\n");
     return 2;
   }
   constexpr int64_t batch = 256, width = 64;

@@ -20,9 +20,8 @@
 // Products with a small B run in register tiles (`blocked`): B is packed
 // into panels of two vectors of columns, and each tile of 6 rows by one
 // panel sums A[i, k]·B[k, :] along K in 12 vector registers (AVX2 has 16)
-// with one broadcast of A per row and step, the bias added on the way out.
-// Measured on an AVX2 core, 10000 rows through 64→64: 90% of the core's
-// FMA peak, against oneDNN's 80%.
+// with one broadcast of A per row and step, the bias added on the way out
+// (`fm-bench-dnnl layers` compares them with oneDNN; bench/RESULTS.md).
 //
 // ELU runs over C's rows with exp's usual reduction x = n·ln 2 + r and a
 // Taylor polynomial for expm1(r), so that small arguments keep their
@@ -117,13 +116,6 @@ struct V {
   [[FM_LOOPS_TARGET]] static Reg fnmadd(Reg a, Reg b, Reg c) {
     return _mm512_fnmadd_ps(a, b, c);
   }
-  [[FM_LOOPS_TARGET]] static Reg roundNearest(Reg v) {
-    return _mm512_roundscale_ps(v,
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  }
-  [[FM_LOOPS_TARGET]] static Reg pow2(Reg n) {
-    return _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
-  }
   [[FM_LOOPS_TARGET]] static Reg lowBitsToExponent(Reg v) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(v), 23));
   }
@@ -191,15 +183,6 @@ struct V {
   }
   [[FM_LOOPS_TARGET]] static Reg fnmadd(Reg a, Reg b, Reg c) {
     return _mm256_fnmadd_ps(a, b, c);
-  }
-  [[FM_LOOPS_TARGET]] static Reg roundNearest(Reg v) {
-    return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  }
-  /// 2ⁿ from its exponent field: n + 127 shifted into place.
-  [[FM_LOOPS_TARGET]] static Reg pow2(Reg n) {
-    __m256i biased =
-        _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23));
   }
   [[FM_LOOPS_TARGET]] static Reg lowBitsToExponent(Reg v) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v), 23));

@@ -17,9 +17,8 @@
 //    and shallow input layers) and more C columns than that: register tiles of
 //    6 rows by two vectors, B packed once per call, the bias added in
 //    registers and the activation applied to each 6-row block while it is
-//    in the first-level cache. oneDNN's gemm:jit runs these shapes at about
-//    80% of an AVX2 core's peak and its activation over the whole output
-//    after, out of cache.
+//    in the first-level cache (after oneDNN's product, the activation reads
+//    the whole output back from further out).
 //  - the ELU epilogue: the plain product and this loop over its output are
 //    as fast as the product with oneDNN's post-op, and the loop keeps
 //    expm1's precision near 0, where oneDNN's exp(x) - 1 returns 0 for

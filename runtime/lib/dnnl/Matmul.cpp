@@ -229,11 +229,10 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   // Products with a B of at most kTiledWeights floats (hidden layers up to
   // 256 wide, shallow input layers) and more than kNarrowOutput columns:
   // the layer's register tiles, the bias added and the activation applied
-  // while each tile's rows are in the first-level cache. On the AVX2 core
-  // of bench/RESULTS.md they beat oneDNN's gemm:jit there (10000 rows
-  // through 64→64 with SiLU: 1.27-1.38 ms against 1.41-1.56; 256→256
-  // without activation: 86-88 GFLOP/s against 83-84), and tie at 256 rows.
-  // Wider layers' panels (4 MB at 1024×1024) no longer fit the second-level
+  // while each tile's rows are in the first-level cache. They beat oneDNN's
+  // gemm:jit at these shapes on an AVX2 core, most with an activation, and
+  // tie at 256 rows (`fm-bench-dnnl layers`, bench/RESULTS.md). Wider
+  // layers' panels (4 MB at 1024×1024) no longer fit the second-level
   // cache, where oneDNN's blocking of K keeps its operands.
   constexpr int64_t kTiledWeights = 256 * 256;
   if (!bf16 && own && !(flags & kMatmulAccumulate) && c.cols > kNarrowOutput &&
