@@ -24,9 +24,9 @@
 # and M midpoint steps on 10,000 points, over the M·2 network evaluations.
 # PyTorch: bench/pytorch_mlp.py (Debian's torch 1.13 on OpenBLAS), N and M
 # repetitions after two warm-up ones. Every run is repeated REPEAT times
-# (default 3) and each side keeps its least time. Achieved GFLOP/s count 2 FLOP per multiply-add of the products
-# (forward; training: forward and the two backward products), against the
-# core's peak from fm-bench-fma.
+# (default 3) and each side keeps its least time. Achieved GFLOP/s count 2
+# FLOP per multiply-add of the products (forward; training: forward and the
+# two backward products), against the core's peak from fm-bench-fma.
 #
 # usage: [REPEAT=R] bench/scale.sh [BUILD_DIR] [WIDTHS] [BATCHES] [THREADS]
 #        (defaults: build "64 256 1024" "256 4096" "1 2")

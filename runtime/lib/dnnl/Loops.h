@@ -14,7 +14,7 @@
 //    oneDNN's sweet spot; a loop along the output's wide dimension, or a
 //    dot product along K, is several times faster.
 //  - products with a small B (K·N <= 65536: hidden layers up to 256 wide
-//    and shallow input layers) and more C columns than that: register tiles of
+//    and shallow input layers) and more than 4 columns of C: register tiles of
 //    6 rows by two vectors, B packed once per call, the bias added in
 //    registers and the activation applied to each 6-row block while it is
 //    in the first-level cache (after oneDNN's product, the activation reads

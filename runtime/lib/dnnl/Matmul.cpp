@@ -229,9 +229,9 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   // Products with a B of at most kTiledWeights floats (hidden layers up to
   // 256 wide, shallow input layers) and more than kNarrowOutput columns:
   // the layer's register tiles, the bias added and the activation applied
-  // while each tile's rows are in the first-level cache. They beat oneDNN's
-  // gemm:jit at these shapes on an AVX2 core, most with an activation, and
-  // tie at 256 rows (`fm-bench-dnnl layers`, bench/RESULTS.md). Wider
+  // while each tile's rows are in the first-level cache. They beat or tie
+  // oneDNN's gemm:jit at these shapes on an AVX2 core, most clearly with an
+  // activation (`fm-bench-dnnl layers`, bench/RESULTS.md). Wider
   // layers' panels (4 MB at 1024×1024) no longer fit the second-level
   // cache, where oneDNN's blocking of K keeps its operands.
   constexpr int64_t kTiledWeights = 256 * 256;
