@@ -66,13 +66,22 @@ if getattr(config, "fm_sanitize", False):
 # calls or threads (the oneDNN layer's own loops and oneDNN's brgemm
 # kernels). Without it, oneDNN 2.6's gemm:jit kernels sum the rows of a
 # block's tail in another order, and tests that compare such runs allow for
-# rounding (`%if avx512`).
+# rounding (`%if avx512`). `dnnl-loops`: the CPU runs the oneDNN layer's
+# own loops (AVX-512, or AVX2 with FMA), which split rows between threads in
+# whole register tiles, so products they take (small B) give the same bits
+# on any number of threads there too.
 try:
     cpuinfo = open("/proc/cpuinfo").read()
-    if "avx512_bf16" in cpuinfo:
+    flags = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+    if "avx512_bf16" in flags:
         config.available_features.add("avx512-bf16")
-    if "avx512f" in cpuinfo:
+    if "avx512f" in flags:
         config.available_features.add("avx512")
+    if "avx512f" in flags or {"avx2", "fma"} <= flags:
+        config.available_features.add("dnnl-loops")
 except OSError:
     pass
 
