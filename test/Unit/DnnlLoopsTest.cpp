@@ -14,6 +14,8 @@
 
 #include "DnnlTestSupport.h"
 
+#include <initializer_list>
+
 namespace fmtest::dnnl {
 namespace {
 
@@ -132,6 +134,36 @@ double ulpOf(double want) {
   return std::nextafter(std::fabs(wantF), INFINITY) - std::fabs(wantF);
 }
 
+/// Runs `activation` (with `alpha`) of `args` (activationArguments) through
+/// both paths, the register tiles (depth 1) and oneDNN's plain product with
+/// the loop over its output (depth 17), and checks that each path ran, that
+/// every finite argument x gives want(x) within bound(x, want(x)), that NaN
+/// stays NaN, and that −∞ and ∞ give `atMinusInfinity` and ∞.
+void checkActivation(const std::vector<float> &args, Activation activation,
+                     float alpha, const char *name,
+                     const std::function<double(double)> &want,
+                     const std::function<double(double, double)> &bound,
+                     float atMinusInfinity) {
+  const size_t n = args.size();
+  for (int64_t depth : {1, 17}) {
+    std::string path;
+    std::vector<float> got =
+        activateThroughProduct(args, activation, alpha, depth, path);
+    EXPECT_EQ(path, depth == 1 ? "register tiles" : "oneDNN, then the loop");
+    int64_t failures = 0;
+    for (size_t j = 0; j < n - 3; ++j) {
+      double x = args[j], expected = want(x);
+      if (!(std::fabs(got[j] - expected) <= bound(x, expected)) &&
+          failures++ < 5)
+        ADD_FAILURE() << name << "(" << x << ") = " << got[j] << ", expected "
+                      << expected << " (alpha " << alpha << ", " << path << ")";
+    }
+    EXPECT_TRUE(std::isnan(got[n - 3])) << got[n - 3];
+    EXPECT_EQ(got[n - 2], atMinusInfinity);
+    EXPECT_EQ(got[n - 1], INFINITY);
+  }
+}
+
 /// ELU after a product whose output rows are contiguous runs in the layer's
 /// own loop, in its register tiles (small B) or over oneDNN's plain product
 /// (larger B): within one ulp of expm1 (evaluated in double) from far below
@@ -142,25 +174,11 @@ TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
   if (!ownLoops())
     GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
   std::vector<float> args = activationArguments(-100, 3, /*bothSigns=*/false);
-  const size_t n = args.size();
-  for (int64_t depth : {1, 17})
-    for (float alpha : {1.0f, 2.0f}) {
-      std::string path;
-      std::vector<float> got =
-          activateThroughProduct(args, Activation::Elu, alpha, depth, path);
-      EXPECT_EQ(path, depth == 1 ? "register tiles" : "oneDNN, then the loop");
-      int64_t failures = 0;
-      for (size_t j = 0; j < n - 3; ++j) {
-        double x = args[j];
-        double want = x < 0 ? alpha * std::expm1(x) : x;
-        if (!(std::fabs(got[j] - want) <= ulpOf(want)) && failures++ < 5)
-          ADD_FAILURE() << "ELU(" << x << ") = " << got[j] << ", expected "
-                        << want << " (alpha " << alpha << ", " << path << ")";
-      }
-      EXPECT_TRUE(std::isnan(got[n - 3])) << got[n - 3];
-      EXPECT_EQ(got[n - 2], -alpha);
-      EXPECT_EQ(got[n - 1], INFINITY);
-    }
+  for (float alpha : {1.0f, 2.0f})
+    checkActivation(
+        args, Activation::Elu, alpha, "ELU",
+        [&](double x) { return x < 0 ? alpha * std::expm1(x) : x; },
+        [](double, double want) { return ulpOf(want); }, -alpha);
 
   // One primitive for the product with and without ELU; a second only
   // when oneDNN computes the ELU.
@@ -186,26 +204,11 @@ TEST(DnnlMatmul, RunsEluInItsOwnLoop) {
 TEST(DnnlMatmul, RunsSiluInItsOwnLoop) {
   if (!ownLoops())
     GTEST_SKIP() << "this CPU has neither AVX-512 nor AVX2 with FMA: no loops";
-  std::vector<float> args = activationArguments(-100, 100, /*bothSigns=*/true);
-  const size_t n = args.size();
-  for (int64_t depth : {1, 17}) {
-    std::string path;
-    std::vector<float> got =
-        activateThroughProduct(args, Activation::Silu, 0, depth, path);
-    EXPECT_EQ(path, depth == 1 ? "register tiles" : "oneDNN, then the loop");
-    int64_t failures = 0;
-    for (size_t j = 0; j < n - 3; ++j) {
-      double x = args[j];
-      double want = x / (1 + std::exp(-x));
-      double bound = x < -87 ? 1e-35 : 4 * ulpOf(want);
-      if (!(std::fabs(got[j] - want) <= bound) && failures++ < 5)
-        ADD_FAILURE() << "SiLU(" << x << ") = " << got[j] << ", expected "
-                      << want << " (" << path << ")";
-    }
-    EXPECT_TRUE(std::isnan(got[n - 3])) << got[n - 3];
-    EXPECT_EQ(got[n - 2], 0.0f);
-    EXPECT_EQ(got[n - 1], INFINITY);
-  }
+  checkActivation(
+      activationArguments(-100, 100, /*bothSigns=*/true), Activation::Silu, 0,
+      "SiLU", [](double x) { return x / (1 + std::exp(-x)); },
+      [](double x, double want) { return x < -87 ? 1e-35 : 4 * ulpOf(want); },
+      0.0f);
 
   const int64_t silu = static_cast<int64_t>(Activation::Silu);
   uint64_t created = primitiveCreations();
@@ -228,40 +231,40 @@ TEST(DnnlMatmul, RunsSmallProductsInRegisterTiles) {
   const int64_t elu = static_cast<int64_t>(Activation::Elu);
   const int64_t silu = static_cast<int64_t>(Activation::Silu);
   std::mt19937 rng(17);
-  const struct {
+  struct Case {
     int64_t m, n, k, flags, activation;
-  } tiled[] = {
-      // The moons layers: input (K = 3), hidden, and an input gradient.
-      {256, 64, 3, kMatmulTransposeB | kMatmulBias, elu},
-      {256, 64, 64, kMatmulTransposeB | kMatmulBias, silu},
-      {256, 64, 64, 0, 0},
-      // Tails: rows 1 to 11, columns under a panel and past one, K = 1.
-      {1, 5, 7, kMatmulBias, silu},
-      {7, 17, 9, kMatmulTransposeB, elu},
-      {11, 33, 1, kMatmulBias, 0},
-      {13, 40, 256, kMatmulTransposeB | kMatmulBias, silu},
   };
-  for (const auto &t : tiled) {
-    std::string what = describe(t.m, t.n, t.k, t.flags, t.activation);
-    uint64_t executed = primitiveExecutions();
-    checkMatmul(t.m, t.n, t.k, t.flags, t.activation, rng);
-    EXPECT_EQ(primitiveExecutions(), executed) << what;
-  }
-
-  const struct {
-    int64_t m, n, k, flags, activation;
-  } toOneDnn[] = {
-      {9, 20, 30, kMatmulTransposeA, 0},
-      {9, 20, 30, kMatmulAccumulate, 0},
-      {9, 20, 30, kMatmulBias, 1},
-      {9, 300, 230, kMatmulBias, silu},
+  // Checks each case against the reference and that it ran `executions`
+  // oneDNN primitives.
+  auto check = [&](std::initializer_list<Case> cases, uint64_t executions) {
+    for (const Case &t : cases) {
+      uint64_t executed = primitiveExecutions();
+      checkMatmul(t.m, t.n, t.k, t.flags, t.activation, rng);
+      EXPECT_EQ(primitiveExecutions(), executed + executions)
+          << describe(t.m, t.n, t.k, t.flags, t.activation);
+    }
   };
-  for (const auto &t : toOneDnn) {
-    std::string what = describe(t.m, t.n, t.k, t.flags, t.activation);
-    uint64_t executed = primitiveExecutions();
-    checkMatmul(t.m, t.n, t.k, t.flags, t.activation, rng);
-    EXPECT_EQ(primitiveExecutions(), executed + 1) << what;
-  }
+  check(
+      {
+          // The moons layers: input (K = 3), hidden, and an input gradient.
+          {256, 64, 3, kMatmulTransposeB | kMatmulBias, elu},
+          {256, 64, 64, kMatmulTransposeB | kMatmulBias, silu},
+          {256, 64, 64, 0, 0},
+          // Tails: rows 1 to 11, columns under a panel and past one, K = 1.
+          {1, 5, 7, kMatmulBias, silu},
+          {7, 17, 9, kMatmulTransposeB, elu},
+          {11, 33, 1, kMatmulBias, 0},
+          {13, 40, 256, kMatmulTransposeB | kMatmulBias, silu},
+      },
+      /*executions=*/0);
+  check(
+      {
+          {9, 20, 30, kMatmulTransposeA, 0},
+          {9, 20, 30, kMatmulAccumulate, 0},
+          {9, 20, 30, kMatmulBias, 1},
+          {9, 300, 230, kMatmulBias, silu},
+      },
+      /*executions=*/1);
 
   // 600 rows through 64→64 with SiLU: 4.9 MFLOP, above the size at which
   // a product takes the configured threads.
