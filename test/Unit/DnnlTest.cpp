@@ -198,6 +198,48 @@ TEST(DnnlThreads, ProductsPickTheirThreads) {
   configureThreads(before);
 }
 
+/// runConcurrently runs each task once, on as many threads as it asks for,
+/// and every product inside a task on that task's thread alone; after it,
+/// the calling thread's products pick their threads again.
+TEST(DnnlThreads, TasksRunTheirProductsOnTheirOwnThread) {
+  ASSERT_NE(ompMaxThreads(), -1) << "oneDNN is expected to run on libgomp";
+  int before = configuredThreads();
+  configureThreads(2);
+  struct Seen {
+    int runs = 0, threads = 0;
+    std::thread::id thread;
+  };
+  std::array<Seen, 5> seen;
+  runConcurrently(
+      static_cast<int>(seen.size()),
+      [](void *context, int task) {
+        Seen &s = (*static_cast<std::array<Seen, 5> *>(context))[task];
+        ++s.runs;
+        callMatmul(160, 300, 230, 0, 1); // 22 MFLOP: two threads outside
+        s.threads = ompMaxThreads();
+        s.thread = std::this_thread::get_id();
+      },
+      &seen);
+  for (const Seen &s : seen) {
+    EXPECT_EQ(s.runs, 1);
+    EXPECT_EQ(s.threads, 1);
+  }
+  // Five tasks asked for five threads.
+  EXPECT_NE(seen[0].thread, seen[1].thread);
+  callMatmul(160, 300, 230, 0, 1);
+  EXPECT_EQ(ompMaxThreads(), 2);
+  // Inside a task, a product computes what it does on one thread.
+  std::array<std::mt19937, 2> rngs{std::mt19937(9), std::mt19937(10)};
+  runConcurrently(
+      2,
+      [](void *rngs, int task) {
+        checkMatmul(160, 150, 170, kMatmulBias, 3,
+                    (*static_cast<std::array<std::mt19937, 2> *>(rngs))[task]);
+      },
+      &rngs);
+  configureThreads(before);
+}
+
 //===----------------------------------------------------------------------===//
 // bf16
 //===----------------------------------------------------------------------===//

@@ -166,6 +166,9 @@ static void keepFreedMemory() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // One heap for every thread (a sampler's concurrent chunks allocate on
+  // libgomp's threads), so that all of them reuse the memory below.
+  mallopt(M_ARENA_MAX, 1);
   constexpr size_t kHugeHeap = size_t(256) << 20, kHugePage = size_t(2) << 20;
   if (void *reserve = std::malloc(kHugeHeap)) {
     auto begin = (reinterpret_cast<uintptr_t>(reserve) + kHugePage - 1) &

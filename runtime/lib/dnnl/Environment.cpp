@@ -16,9 +16,11 @@
 // thread oneDNN calls its kernels directly and never opens a parallel
 // region, so no libgomp worker exists to spin. The configured count is the
 // cores this process may run on (its affinity mask), unless FM_DNNL_THREADS
-// or configureThreads say otherwise. Setting OMP_WAIT_POLICY from here would be
-// too late: libgomp is a load-time dependency of libdnnl and reads its
-// environment in its constructor, before main and before this code first runs.
+// or configureThreads say otherwise. runConcurrently runs independent tasks
+// on those threads instead, each task's products on its own thread.
+// Setting OMP_WAIT_POLICY from here would be too late: libgomp is a
+// load-time dependency of libdnnl and reads its environment in its
+// constructor, before main and before this code first runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -174,6 +176,22 @@ void readEnvironment() {
 
 } // namespace
 
+/// Runs fn(i, n) on each thread i of a parallel region of `threads` (n is
+/// the count libgomp started, which may be fewer).
+template <typename Fn>
+static void onEachThread(const Gomp &g, int threads, Fn &fn) {
+  struct Region {
+    Fn *fn;
+    const Gomp *g;
+  } region{&fn, &g};
+  g.parallel(
+      [](void *data) {
+        auto *r = static_cast<Region *>(data);
+        (*r->fn)(r->g->threadNum(), r->g->numThreads());
+      },
+      &region, static_cast<unsigned>(threads), 0);
+}
+
 void fmrt::dnnl::detail::parallelRows(int threads, int64_t rows,
                                       void (*body)(void *, int64_t, int64_t),
                                       void *context) {
@@ -182,37 +200,47 @@ void fmrt::dnnl::detail::parallelRows(int threads, int64_t rows,
     body(context, 0, rows);
     return;
   }
-  struct Task {
-    void (*body)(void *, int64_t, int64_t);
-    void *context;
-    int64_t rows;
-    const Gomp *g;
-  } task{body, context, rows, &g};
-  g.parallel(
-      [](void *data) {
-        auto *t = static_cast<Task *>(data);
-        int64_t n = t->g->numThreads(), i = t->g->threadNum();
-        int64_t begin = t->rows * i / n, end = t->rows * (i + 1) / n;
-        if (begin < end)
-          t->body(t->context, begin, end);
-      },
-      &task, static_cast<unsigned>(threads), 0);
+  auto share = [&](int64_t i, int64_t n) {
+    int64_t begin = rows * i / n, end = rows * (i + 1) / n;
+    if (begin < end)
+      body(context, begin, end);
+  };
+  onEachThread(g, threads, share);
 }
+
+namespace {
+/// libgomp's count for this thread, as this layer last set it (libgomp
+/// starts each thread at the process's default, which may differ); 0 when
+/// unknown.
+thread_local int appliedThreads = 0;
+/// Whether this thread runs a task of runConcurrently: its products and
+/// loops then stay on it.
+thread_local bool insideTask = false;
+} // namespace
 
 int fmrt::dnnl::detail::threadsFor(int64_t flop) {
   Settings &s = settings();
   std::call_once(s.fromEnvironment, readEnvironment);
-  int threads =
-      flop < kParallelFlop ? 1 : s.threads.load(std::memory_order_acquire);
-  // libgomp's count for this thread, as this layer last set it (libgomp
-  // starts each thread at the process's default, which may differ).
-  thread_local int applied = 0;
-  if (applied != threads) {
+  int threads = flop < kParallelFlop || insideTask
+                    ? 1
+                    : s.threads.load(std::memory_order_acquire);
+  if (appliedThreads != threads) {
     if (SetNumThreadsFn fn = ompSetNumThreads())
       fn(threads);
-    applied = threads;
+    appliedThreads = threads;
   }
   return threads;
+}
+
+/// Runs task `task` of runConcurrently on the calling thread.
+static void runTask(void (*body)(void *, int), void *context, int task) {
+  bool outer = insideTask;
+  insideTask = true;
+  body(context, task);
+  insideTask = outer;
+  // A count set inside a parallel region belongs to that region's
+  // implicit task: the thread's count after it is libgomp's again.
+  appliedThreads = 0;
 }
 
 //===----------------------------------------------------------------------===//
@@ -258,6 +286,25 @@ bool fmrt::dnnl::ownLoops() {
   Settings &s = settings();
   std::call_once(s.fromEnvironment, readEnvironment);
   return s.ownLoops.load(std::memory_order_relaxed) && detail::hasOwnLoops();
+}
+
+void fmrt::dnnl::runConcurrently(int tasks, void (*body)(void *, int),
+                                 void *context) {
+  if (tasks <= 0)
+    return;
+  const Gomp &g = gomp();
+  if (tasks == 1 || !g.parallel) {
+    for (int task = 0; task < tasks; ++task)
+      runTask(body, context, task);
+    return;
+  }
+  // Where libgomp starts fewer threads than asked (inside another parallel
+  // region, say), each runs every n-th task.
+  auto some = [&](int i, int n) {
+    for (int task = i; task < tasks; task += n)
+      runTask(body, context, task);
+  };
+  onEachThread(g, tasks, some);
 }
 
 bool fmrt::dnnl::hasBf16() {

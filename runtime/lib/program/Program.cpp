@@ -539,7 +539,8 @@ llvm::Error Program::call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
             addDestinations(name, *entry, args, results, packed, staged))
       return err;
 
-  auto &[slots, size] = impl->layouts[name];
+  // (A lookup, not operator[]: calls may run on several threads at once.)
+  const auto &[slots, size] = impl->layouts.find(name)->second;
   // Results land in one aligned buffer laid out like the returned struct.
   llvm::SmallVector<int64_t, 64> resultStorage((size + 7) / 8 + 1);
   void *resultPtr = slots.empty() ? nullptr : resultStorage.data();

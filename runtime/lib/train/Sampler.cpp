@@ -167,15 +167,64 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
     return err;
 
   int64_t width = pointSize();
-  for (int64_t first = 0; first < n; first += chunkRows) {
-    int64_t rows = std::min(chunkRows, n - first);
+  auto integrate = [&](int64_t first, int64_t rows, int) {
     // Compiled code does not write into its arguments (Program::call).
     float *chunk = const_cast<float *>(x0 + first * width);
-    if (llvm::Error err =
-            call(TensorRef{chunk, pointsShape(rows)},
-                 TensorRef{out + first * width, pointsShape(rows)}, steps,
-                 /*seed=*/0, first))
-      return err;
+    return call(TensorRef{chunk, pointsShape(rows)},
+                TensorRef{out + first * width, pointsShape(rows)}, steps,
+                /*seed=*/0, first);
+  };
+  auto done = [](int64_t, int64_t, int) { return llvm::Error::success(); };
+  return forEachChunk(n, rowsPerCall(n, chunkRows, /*multipleOf4=*/false),
+                      integrate, done);
+}
+
+void Sampler::setConcurrency(int tasks, TaskRunner runner) {
+  this->tasks = std::max(1, tasks);
+  this->runner = this->tasks > 1 ? std::move(runner) : nullptr;
+}
+
+int64_t Sampler::rowsPerCall(int64_t n, int64_t chunkRows,
+                             bool multipleOf4) const {
+  // A multiple of 4 (so that a chunk's Philox draws start at a block): at
+  // most chunkRows where that is 4 or more.
+  auto round = [&](int64_t rows) { return multipleOf4 ? rows / 4 * 4 : rows; };
+  int64_t rows = std::max<int64_t>(multipleOf4 ? 4 : 1, round(chunkRows));
+  if (int64_t slots = concurrentSlots(); slots > 1) {
+    int64_t share = (n + slots - 1) / slots;
+    rows = std::min(rows, multipleOf4 ? (share + 3) / 4 * 4 : share);
+  }
+  return rows;
+}
+
+llvm::Error Sampler::forEachChunk(int64_t n, int64_t rows, ChunkFn integrate,
+                                  ChunkFn deliver) {
+  int slots = concurrentSlots();
+  for (int64_t first = 0; first < n; first += slots * rows) {
+    int round = static_cast<int>(
+        std::min<int64_t>(slots, (n - first + rows - 1) / rows));
+    auto rowsAt = [&](int slot) {
+      return std::min(rows, n - first - slot * rows);
+    };
+    std::vector<std::optional<llvm::Error>> errors(round);
+    auto body = [&](int slot) {
+      errors[slot].emplace(integrate(first + slot * rows, rowsAt(slot), slot));
+    };
+    if (round == 1)
+      body(0);
+    else
+      runner(round, body);
+    // The first failure in row order is the run's; the others are dropped.
+    for (int slot = 0; slot < round; ++slot) {
+      llvm::Error err = std::move(*errors[slot]);
+      if (!err)
+        err = deliver(first + slot * rows, rowsAt(slot), slot);
+      if (err) {
+        for (int rest = slot + 1; rest < round; ++rest)
+          llvm::consumeError(std::move(*errors[rest]));
+        return err;
+      }
+    }
   }
   return llvm::Error::success();
 }
@@ -209,12 +258,6 @@ template <typename T> static auto copyInto(T *out, int64_t width) {
   };
 }
 
-/// Rows per call of a chunked run: a multiple of 4 (so that a chunk's
-/// Philox draws start at a block), at least 4.
-static int64_t rowsPerChunk(int64_t chunkRows) {
-  return std::max<int64_t>(4, chunkRows / 4 * 4);
-}
-
 llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
                                      std::optional<int64_t> steps,
                                      int64_t chunkRows, PointSink sink) {
@@ -223,23 +266,23 @@ llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
   if (llvm::Error err = checkCall(n, steps, chunkRows))
     return err;
   int64_t width = pointSize();
-  int64_t rowsPerCall = rowsPerChunk(chunkRows);
   PhiloxStream noise(seed, kSampleNoiseStream);
-  std::vector<float> x0, points;
-  for (int64_t first = 0; first < n; first += rowsPerCall) {
-    int64_t rows = std::min(rowsPerCall, n - first);
-    x0.resize(rows * width);
-    points.resize(rows * width);
-    noise.fillNormal(x0.data(), rows * width,
+  int slots = concurrentSlots();
+  std::vector<std::vector<float>> x0(slots), points(slots);
+  auto integrate = [&](int64_t first, int64_t rows, int slot) {
+    x0[slot].resize(rows * width);
+    points[slot].resize(rows * width);
+    noise.fillNormal(x0[slot].data(), rows * width,
                      static_cast<uint64_t>(first * width / 4));
-    if (llvm::Error err = call(TensorRef{x0.data(), pointsShape(rows)},
-                               TensorRef{points.data(), pointsShape(rows)},
-                               steps, seed, first))
-      return err;
-    if (llvm::Error err = sink(points.data(), first, rows))
-      return err;
-  }
-  return llvm::Error::success();
+    return call(TensorRef{x0[slot].data(), pointsShape(rows)},
+                TensorRef{points[slot].data(), pointsShape(rows)}, steps, seed,
+                first);
+  };
+  auto deliver = [&](int64_t first, int64_t rows, int slot) {
+    return sink(points[slot].data(), first, rows);
+  };
+  return forEachChunk(n, rowsPerCall(n, chunkRows, /*multipleOf4=*/true),
+                      integrate, deliver);
 }
 
 llvm::Error Sampler::sampleFromNoise(float *out, int64_t n, uint64_t seed,
@@ -260,41 +303,39 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
   int64_t vocab = vocabulary();
   bool mask = sampler->source == "mask";
   PhiloxStream noise(seed, kSampleNoiseStream);
-  // The sampler's draws for a row depend on its index among all rows (its
-  // final draw packs 4 tokens to a block): chunks of 4k rows.
-  int64_t rowsPerCall = rowsPerChunk(chunkRows);
   bool narrow = sampler->inputs[stateInput].type.element == ElementType::I32;
-  std::vector<int64_t> source, points;
-  std::vector<int32_t> narrowIn, narrowOut;
-  for (int64_t first = 0; first < n; first += rowsPerCall) {
-    int64_t rows = std::min(rowsPerCall, n - first);
+  int slots = concurrentSlots();
+  std::vector<std::vector<int64_t>> source(slots), points(slots);
+  std::vector<std::vector<int32_t>> narrowIn(slots), narrowOut(slots);
+  auto integrate = [&](int64_t first, int64_t rows, int slot) {
     // The chunk's source tokens: its part of one draw of all n points.
-    source.resize(rows * width);
+    std::vector<int64_t> &from = source[slot], &to = points[slot];
+    from.resize(rows * width);
     if (mask)
-      std::fill(source.begin(), source.end(), vocab);
+      std::fill(from.begin(), from.end(), vocab);
     else
-      noise.fillTokens(source.data(), rows * width,
+      noise.fillTokens(from.data(), rows * width,
                        static_cast<uint64_t>(first * width / 4),
                        static_cast<uint32_t>(vocab));
-    TensorRef in(source.data(), pointsShape(rows));
-    TensorRef result;
-    points.resize(rows * width);
-    if (narrow) {
-      narrowIn.assign(source.begin(), source.end());
-      narrowOut.resize(rows * width);
-      in = TensorRef(narrowIn.data(), pointsShape(rows));
-      result = TensorRef(narrowOut.data(), pointsShape(rows));
-    } else {
-      result = TensorRef(points.data(), pointsShape(rows));
-    }
-    if (llvm::Error err = call(in, result, steps, seed, first))
-      return err;
-    if (narrow)
-      std::copy(narrowOut.begin(), narrowOut.end(), points.begin());
-    if (llvm::Error err = sink(points.data(), first, rows))
-      return err;
-  }
-  return llvm::Error::success();
+    to.resize(rows * width);
+    if (!narrow)
+      return call(TensorRef(from.data(), pointsShape(rows)),
+                  TensorRef(to.data(), pointsShape(rows)), steps, seed, first);
+    narrowIn[slot].assign(from.begin(), from.end());
+    narrowOut[slot].resize(rows * width);
+    llvm::Error err = call(TensorRef(narrowIn[slot].data(), pointsShape(rows)),
+                           TensorRef(narrowOut[slot].data(), pointsShape(rows)),
+                           steps, seed, first);
+    std::copy(narrowOut[slot].begin(), narrowOut[slot].end(), to.begin());
+    return err;
+  };
+  auto deliver = [&](int64_t first, int64_t rows, int slot) {
+    return sink(points[slot].data(), first, rows);
+  };
+  // The sampler's draws for a row depend on its index among all rows (its
+  // final draw packs 4 tokens to a block): chunks of 4k rows.
+  return forEachChunk(n, rowsPerCall(n, chunkRows, /*multipleOf4=*/true),
+                      integrate, deliver);
 }
 
 llvm::Error Sampler::sampleTokens(int64_t *out, int64_t n, uint64_t seed,

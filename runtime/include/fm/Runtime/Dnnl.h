@@ -86,6 +86,16 @@ void prepare();
 /// the process's cores.
 int configuredThreads();
 
+/// Runs body(context, i) for each i in [0, tasks), up to `tasks` at once on
+/// libgomp's threads (the ones products use), and returns when all are
+/// done. Inside a task, products and fmrt_dnnl_parallel_for loops run on
+/// the task's own thread: independent calls of compiled code, such as a
+/// sampler's chunks of rows, then share the cores without a parallel
+/// region in each product. `body` must not throw. Without libgomp the
+/// tasks run one after another on the calling thread.
+void runConcurrently(int tasks, void (*body)(void *context, int task),
+                     void *context);
+
 /// Selects the math of later matrix products. BF16 on a CPU without
 /// avx512_bf16 (see hasBf16) behaves as F32.
 void setMathMode(MathMode mode);

@@ -210,7 +210,9 @@ public:
   /// that overlaps an argument or another destination is written through
   /// a buffer of the call's own and copied after it. Compiled code never
   /// writes into its arguments' buffers (fm-cpu-read-only-arguments; on
-  /// the cuda backend it gets copies).
+  /// the cuda backend it gets copies). On the CPU backends, several threads
+  /// may call at once: the compiled code keeps no state between calls, and
+  /// each call's arguments and scratch are its own.
   llvm::Error call(llvm::StringRef name, llvm::ArrayRef<Argument> args,
                    llvm::ArrayRef<Destination> results);
 

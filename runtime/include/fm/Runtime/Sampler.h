@@ -8,7 +8,9 @@
 // `sampler` entry points, found by its solver (fm/Runtime/Roles.h): it loads
 // the parameters by name from a checkpoint, draws the source points from
 // Philox noise (or takes given ones), and calls the sampler in chunks of
-// rows, so memory stays bounded for any number of points.
+// rows, so memory stays bounded for any number of points. Given a task
+// runner (setConcurrency), it integrates several chunks at once, each in
+// one call of the compiled code on one thread.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +23,7 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -57,6 +60,23 @@ public:
   /// Sets parameter `name` (row-major f32 of its shape), e.g. from a
   /// Trainer in the same process.
   llvm::Error setParameter(llvm::StringRef name, llvm::ArrayRef<float> value);
+
+  /// Runs body(task) for each task in [0, tasks), possibly at once, and
+  /// returns when all have (fmrt::dnnl::runConcurrently, say).
+  using TaskRunner =
+      std::function<void(int tasks, llvm::function_ref<void(int task)> body)>;
+
+  /// Lets later runs integrate up to `tasks` chunks of rows at once through
+  /// `runner`, each in its own call of the compiled sampler: a run of n
+  /// points then calls it on chunks of at most ceil(n / tasks) rows (a
+  /// multiple of 4), and hands them to its sink in order. The compiled code
+  /// must allow concurrent calls (Program::call: the CPU backends do). Rows
+  /// are integrated independently, so the points do not change, provided
+  /// the code's result for a row does not depend on how many rows share
+  /// its call (true where products sum each row in a fixed order, as the
+  /// oneDNN layer's own loops do). `tasks` 1 (the default) calls the
+  /// sampler on the caller's thread alone.
+  void setConcurrency(int tasks, TaskRunner runner);
 
   /// Integrates `n` points from `x0` into `out` (both [n, ...] f32, row
   /// major; they may be the same buffer) with `steps` solver steps (none
@@ -112,11 +132,27 @@ private:
   llvm::Error call(TensorRef state, TensorRef result,
                    std::optional<int64_t> steps, uint64_t seed, int64_t first);
 
+  /// Chunk `first`, `count` rows, in buffer `slot` (of concurrentSlots()).
+  using ChunkFn =
+      llvm::function_ref<llvm::Error(int64_t first, int64_t count, int slot)>;
+  /// The chunks that run at once, and so the buffers a run needs.
+  int concurrentSlots() const { return runner ? tasks : 1; }
+  /// Rows per call for `n` points, at most `chunkRows`, spread over the
+  /// concurrent tasks; a multiple of 4 where `multipleOf4`.
+  int64_t rowsPerCall(int64_t n, int64_t chunkRows, bool multipleOf4) const;
+  /// Covers rows [0, n) with chunks of `rows` rows: runs `integrate` on up
+  /// to concurrentSlots() of them at once, then `deliver` on each in row
+  /// order. Stops at the first error in row order.
+  llvm::Error forEachChunk(int64_t n, int64_t rows, ChunkFn integrate,
+                           ChunkFn deliver);
+
   Program &program;
   const EntryPoint *sampler;
   EntryParameters params;
   std::optional<size_t> stepsInput, seedInput, firstRowInput;
   size_t stateInput = 0;
+  int tasks = 1;
+  TaskRunner runner;
 };
 
 } // namespace fmrt
