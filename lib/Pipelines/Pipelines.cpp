@@ -94,7 +94,9 @@ void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
 
   // Tensors → buffers, across function boundaries, then deallocation.
   // Entry points read their arguments and compute their buffer results in
-  // the caller's buffers.
+  // the caller's buffers. No two linalg ops share an init, so none is
+  // copied.
+  pm.addPass(fm::createFmCpuFreshInits());
   pm.addPass(fm::createFmCpuReadOnlyArguments());
   addBufferization(pm);
   pm.addPass(fm::createFmCpuResultDestinations());

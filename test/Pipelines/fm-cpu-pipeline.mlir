@@ -29,6 +29,7 @@
 // PASSES-NEXT: cse,
 // PASSES-NEXT: fm-cpu-loop-order,
 // PASSES-NEXT: fm-cpu-approximate-math
+// PASSES-NEXT: fm-cpu-fresh-inits,
 // PASSES-NEXT: fm-cpu-read-only-arguments,
 // PASSES-NEXT: one-shot-bufferize{allow-return-allocs-from-loops=true {{.*}} bufferize-function-boundaries=true {{.*}} function-boundary-type-conversion=identity-layout-map
 // PASSES-NEXT: canonicalize
