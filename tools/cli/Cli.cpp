@@ -140,6 +140,23 @@ fm::cli::loadProgram(const ToolConfig &config) {
   return program;
 }
 
+std::pair<int, fmrt::TaskRunner>
+fm::cli::concurrentCalls(const Program &program) {
+#if FM_HAVE_DNNL
+  if (program.backend() != Backend::Cuda)
+    return {fmrt::dnnl::configuredThreads(),
+            [](int tasks, llvm::function_ref<void(int)> body) {
+              fmrt::dnnl::runConcurrently(
+                  tasks,
+                  [](void *fn, int task) {
+                    (*static_cast<llvm::function_ref<void(int)> *>(fn))(task);
+                  },
+                  &body);
+            }};
+#endif
+  return {1, nullptr};
+}
+
 llvm::Expected<std::optional<int64_t>>
 fm::cli::solverStepsFor(const EntryPoint &entry, bool takesSteps) {
   if (takesSteps)

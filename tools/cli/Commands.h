@@ -15,7 +15,10 @@
 
 #include "Cli.h"
 
+#include "fm/Runtime/Chunks.h"
+
 #include <optional>
+#include <utility>
 
 namespace fm::cli {
 
@@ -24,6 +27,12 @@ namespace fm::cli {
 /// compiler; checked against --backend and --precision.
 llvm::Expected<std::unique_ptr<fmrt::Program>>
 loadProgram(const ToolConfig &config);
+
+/// How many independent calls of `program` (chunks of a sampling or
+/// likelihood run) may run at once, and the runner that runs them: the
+/// threads the oneDNN layer uses (--threads), each call's products on one;
+/// one call at a time for GPU programs or without the oneDNN layer.
+std::pair<int, fmrt::TaskRunner> concurrentCalls(const fmrt::Program &program);
 
 /// The ODE steps to give an entry point that integrates: --steps where it
 /// takes them, none where the program fixes them; an error naming `entry`

@@ -49,6 +49,8 @@ llvm::Error fm::cli::runLikelihood(const ToolConfig &config) {
   if (!evaluator)
     return makeError("'" + programPath +
                      "': " + llvm::toString(evaluator.takeError()));
+  auto [tasks, runner] = concurrentCalls(**program);
+  (*evaluator)->setConcurrency(tasks, std::move(runner));
   const EntryPoint &entry = (*evaluator)->entry();
   llvm::Expected<std::optional<int64_t>> solverStepsOrError =
       solverStepsFor(entry, (*evaluator)->takesSteps());

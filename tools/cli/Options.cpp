@@ -49,7 +49,8 @@ cl::opt<unsigned> threadsFlag(
     cl::desc("The most threads a matrix product of compiled code may use on "
              "the dnnl backend (default: the cores this process may run on; "
              "a product too small for threads to pay off runs on one); "
-             "sample integrates that many chunks of points at once instead"),
+             "sample and likelihood integrate that many chunks of points at "
+             "once instead"),
     cl::init(0), cl::value_desc("N"), cl::sub(trainCommand),
     cl::sub(sampleCommand), cl::sub(likelihoodCommand), cl::cat(category()));
 cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),

@@ -7,9 +7,6 @@
 #include "Commands.h"
 #include "Options.h"
 
-#if FM_HAVE_DNNL
-#include "fm/Runtime/Dnnl.h"
-#endif
 #include "fm/Runtime/Npy.h"
 #include "fm/Runtime/Plot.h"
 #include "fm/Runtime/SafeTensors.h"
@@ -109,22 +106,11 @@ llvm::Error fm::cli::runSample(const ToolConfig &config) {
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "'" + programPath + "': " + llvm::toString(sampler.takeError()));
-#if FM_HAVE_DNNL
-  // Chunks of rows integrate at once, one on each of the cores the oneDNN
-  // layer uses (--threads), each chunk's products on its own thread: rows
-  // are independent, so this beats splitting every product.
-  if ((*program)->backend() != Backend::Cuda)
-    (*sampler)->setConcurrency(
-        fmrt::dnnl::configuredThreads(),
-        [](int tasks, llvm::function_ref<void(int)> body) {
-          fmrt::dnnl::runConcurrently(
-              tasks,
-              [](void *fn, int task) {
-                (*static_cast<llvm::function_ref<void(int)> *>(fn))(task);
-              },
-              &body);
-        });
-#endif
+  // Chunks of rows integrate at once, one on each core the oneDNN layer
+  // uses, each chunk's products on its own thread: rows are independent,
+  // so this beats splitting every product.
+  auto [tasks, runner] = concurrentCalls(**program);
+  (*sampler)->setConcurrency(tasks, std::move(runner));
   const EntryPoint &entry = (*sampler)->entry();
   llvm::Expected<std::optional<int64_t>> solverStepsOrError =
       solverStepsFor(entry, (*sampler)->takesSteps());

@@ -112,15 +112,21 @@ llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
     return makeError(llvm::formatv(
         "'{0}' takes {1} points per call: give a multiple of {1} points",
         likelihood->name, *fixedRows));
-  int64_t rowsPerCall = fixedRows ? *fixedRows : chunkRows;
+  // Chunks of a static size stay as they are (and so would any that draw
+  // probes from seed + k): only their calls run at once.
+  int slots = runner ? tasks : 1;
+  int64_t rowsPerCall =
+      fixedRows
+          ? *fixedRows
+          : (takesSeed() ? chunkRows : rowsPerChunk(n, chunkRows, slots, 1));
   if (llvm::Error err = params.checkSet())
     return err;
 
   int64_t width = pointSize();
-  for (int64_t first = 0, k = 0; first < n; first += rowsPerCall, ++k) {
-    int64_t rows = std::min(rowsPerCall, n - first);
+  auto work = [&](int64_t first, int64_t rows, int) {
     // Compiled code does not write into its arguments (Program::call).
     float *chunk = const_cast<float *>(x + first * width);
+    uint64_t k = static_cast<uint64_t>(first / rowsPerCall);
     std::vector<Argument> args;
     for (auto [i, input] : llvm::enumerate(likelihood->inputs)) {
       if (i == stateInput)
@@ -132,9 +138,19 @@ llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
       else
         args.push_back(params.argument(i));
     }
-    if (llvm::Error err = program.call(likelihood->name, args,
-                                       {TensorRef{logp + first, {rows}}}))
-      return err;
-  }
-  return llvm::Error::success();
+    return program.call(likelihood->name, args,
+                        {TensorRef{logp + first, {rows}}});
+  };
+  auto done = [](int64_t, int64_t, int) { return llvm::Error::success(); };
+  return forEachChunk(n, rowsPerCall, slots, runner, work, done);
+}
+
+llvm::Error LikelihoodEvaluator::setParameter(llvm::StringRef name,
+                                              llvm::ArrayRef<float> value) {
+  return params.set(name, value);
+}
+
+void LikelihoodEvaluator::setConcurrency(int tasks, TaskRunner runner) {
+  this->tasks = std::max(1, tasks);
+  this->runner = this->tasks > 1 ? std::move(runner) : nullptr;
 }

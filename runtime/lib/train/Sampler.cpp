@@ -175,58 +175,13 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
                 /*seed=*/0, first);
   };
   auto done = [](int64_t, int64_t, int) { return llvm::Error::success(); };
-  return forEachChunk(n, rowsPerCall(n, chunkRows, /*multipleOf4=*/false),
+  return forEachChunk(n, rowsPerChunk(n, chunkRows, concurrentSlots(), 1),
                       integrate, done);
 }
 
 void Sampler::setConcurrency(int tasks, TaskRunner runner) {
   this->tasks = std::max(1, tasks);
   this->runner = this->tasks > 1 ? std::move(runner) : nullptr;
-}
-
-int64_t Sampler::rowsPerCall(int64_t n, int64_t chunkRows,
-                             bool multipleOf4) const {
-  // A multiple of 4 (so that a chunk's Philox draws start at a block): at
-  // most chunkRows where that is 4 or more.
-  auto round = [&](int64_t rows) { return multipleOf4 ? rows / 4 * 4 : rows; };
-  int64_t rows = std::max<int64_t>(multipleOf4 ? 4 : 1, round(chunkRows));
-  if (int64_t slots = concurrentSlots(); slots > 1) {
-    int64_t share = (n + slots - 1) / slots;
-    rows = std::min(rows, multipleOf4 ? (share + 3) / 4 * 4 : share);
-  }
-  return rows;
-}
-
-llvm::Error Sampler::forEachChunk(int64_t n, int64_t rows, ChunkFn integrate,
-                                  ChunkFn deliver) {
-  int slots = concurrentSlots();
-  for (int64_t first = 0; first < n; first += slots * rows) {
-    int round = static_cast<int>(
-        std::min<int64_t>(slots, (n - first + rows - 1) / rows));
-    auto rowsAt = [&](int slot) {
-      return std::min(rows, n - first - slot * rows);
-    };
-    std::vector<std::optional<llvm::Error>> errors(round);
-    auto body = [&](int slot) {
-      errors[slot].emplace(integrate(first + slot * rows, rowsAt(slot), slot));
-    };
-    if (round == 1)
-      body(0);
-    else
-      runner(round, body);
-    // The first failure in row order is the run's; the others are dropped.
-    for (int slot = 0; slot < round; ++slot) {
-      llvm::Error err = std::move(*errors[slot]);
-      if (!err)
-        err = deliver(first + slot * rows, rowsAt(slot), slot);
-      if (err) {
-        for (int rest = slot + 1; rest < round; ++rest)
-          llvm::consumeError(std::move(*errors[rest]));
-        return err;
-      }
-    }
-  }
-  return llvm::Error::success();
 }
 
 llvm::Error Sampler::call(TensorRef state, TensorRef result,
@@ -281,7 +236,7 @@ llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
   auto deliver = [&](int64_t first, int64_t rows, int slot) {
     return sink(points[slot].data(), first, rows);
   };
-  return forEachChunk(n, rowsPerCall(n, chunkRows, /*multipleOf4=*/true),
+  return forEachChunk(n, rowsPerChunk(n, chunkRows, concurrentSlots(), 4),
                       integrate, deliver);
 }
 
@@ -334,7 +289,7 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
   };
   // The sampler's draws for a row depend on its index among all rows (its
   // final draw packs 4 tokens to a block): chunks of 4k rows.
-  return forEachChunk(n, rowsPerCall(n, chunkRows, /*multipleOf4=*/true),
+  return forEachChunk(n, rowsPerChunk(n, chunkRows, concurrentSlots(), 4),
                       integrate, deliver);
 }
 

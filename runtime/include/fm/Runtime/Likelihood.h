@@ -7,13 +7,15 @@
 // fmrt::LikelihoodEvaluator computes the log-likelihood of data points with
 // one of a program's `likelihood` entry points (fm/Runtime/Roles.h), found
 // by its solver and divergence: it loads the parameters by name from a
-// checkpoint and calls the entry point in chunks of rows.
+// checkpoint and calls the entry point in chunks of rows, several at once
+// given a task runner (setConcurrency).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef FM_RUNTIME_LIKELIHOOD_H
 #define FM_RUNTIME_LIKELIHOOD_H
 
+#include "fm/Runtime/Chunks.h"
 #include "fm/Runtime/EntryParameters.h"
 #include "fm/Runtime/Program.h"
 #include "fm/Runtime/SafeTensors.h"
@@ -51,6 +53,20 @@ public:
   llvm::Error loadParameters(const SafeTensorsFile &checkpoint,
                              bool allowExtra = false);
 
+  /// Sets parameter `name` (row-major f32 of its shape), e.g. from a
+  /// Trainer in the same process.
+  llvm::Error setParameter(llvm::StringRef name, llvm::ArrayRef<float> value);
+
+  /// Lets later calls of evaluate() run up to `tasks` chunks at once through
+  /// `runner`, each in its own call of the entry point (on the CPU
+  /// backends, which allow concurrent calls). A likelihood that takes any
+  /// number of rows (the exact divergence) then splits n points into chunks
+  /// of at most ceil(n / tasks) rows; one of a static batch (Hutchinson's,
+  /// whose chunk k draws its probes from seed + k) keeps its chunks. So
+  /// results do not depend on `tasks` (see Sampler::setConcurrency for what
+  /// that needs of the compiled code).
+  void setConcurrency(int tasks, TaskRunner runner);
+
   /// Writes log p of `n` points `x` ([n, D] f32, row major) into `logp`
   /// (n values, nats) with `steps` solver steps (none where !takesSteps())
   /// and, for Hutchinson, `seed`; `chunkRows` points per call (ignored
@@ -68,6 +84,8 @@ private:
   EntryParameters params;
   std::optional<size_t> stepsInput, seedInput;
   size_t stateInput = 0;
+  int tasks = 1;
+  TaskRunner runner;
 };
 
 } // namespace fmrt

@@ -17,13 +17,13 @@
 #ifndef FM_RUNTIME_SAMPLER_H
 #define FM_RUNTIME_SAMPLER_H
 
+#include "fm/Runtime/Chunks.h"
 #include "fm/Runtime/EntryParameters.h"
 #include "fm/Runtime/Program.h"
 #include "fm/Runtime/SafeTensors.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 
-#include <functional>
 #include <optional>
 #include <vector>
 
@@ -60,11 +60,6 @@ public:
   /// Sets parameter `name` (row-major f32 of its shape), e.g. from a
   /// Trainer in the same process.
   llvm::Error setParameter(llvm::StringRef name, llvm::ArrayRef<float> value);
-
-  /// Runs body(task) for each task in [0, tasks), possibly at once, and
-  /// returns when all have (fmrt::dnnl::runConcurrently, say).
-  using TaskRunner =
-      std::function<void(int tasks, llvm::function_ref<void(int task)> body)>;
 
   /// Lets later runs integrate up to `tasks` chunks of rows at once through
   /// `runner`, each in its own call of the compiled sampler: a run of n
@@ -132,19 +127,14 @@ private:
   llvm::Error call(TensorRef state, TensorRef result,
                    std::optional<int64_t> steps, uint64_t seed, int64_t first);
 
-  /// Chunk `first`, `count` rows, in buffer `slot` (of concurrentSlots()).
-  using ChunkFn =
-      llvm::function_ref<llvm::Error(int64_t first, int64_t count, int slot)>;
   /// The chunks that run at once, and so the buffers a run needs.
   int concurrentSlots() const { return runner ? tasks : 1; }
-  /// Rows per call for `n` points, at most `chunkRows`, spread over the
-  /// concurrent tasks; a multiple of 4 where `multipleOf4`.
-  int64_t rowsPerCall(int64_t n, int64_t chunkRows, bool multipleOf4) const;
-  /// Covers rows [0, n) with chunks of `rows` rows: runs `integrate` on up
-  /// to concurrentSlots() of them at once, then `deliver` on each in row
-  /// order. Stops at the first error in row order.
-  llvm::Error forEachChunk(int64_t n, int64_t rows, ChunkFn integrate,
-                           ChunkFn deliver);
+  /// forEachChunk over `n` points with this sampler's concurrency.
+  llvm::Error forEachChunk(int64_t n, int64_t rows, ChunkFn work,
+                           ChunkFn deliver) const {
+    return fmrt::forEachChunk(n, rows, concurrentSlots(), runner, work,
+                              deliver);
+  }
 
   Program &program;
   const EntryPoint *sampler;

@@ -1,11 +1,12 @@
-//===- SamplerTest.cpp - fmrt::Sampler's chunks and concurrent calls ------===//
+//===- ConcurrentCallsTest.cpp - Chunks of rows in calls at once ----------===//
 //
 // Part of the FM-MLIR project.
 //
 //===----------------------------------------------------------------------===//
 
-#include "fm/Runtime/Sampler.h"
 #include "fm/Driver/Compile.h"
+#include "fm/Runtime/Likelihood.h"
+#include "fm/Runtime/Sampler.h"
 
 #include "gtest/gtest.h"
 
@@ -54,10 +55,11 @@ func.func @velocity(%x: tensor<?x2xf32>, %t: tensor<?xf32>,
 }
 fm.flow @f network(@velocity) path(#fm.cond_ot) source(gaussian) data_shape [2]
 fm.sampler @sample_midpoint flow(@f) solver(midpoint)
+fm.likelihood @exact flow(@f) solver(midpoint) divergence(exact)
 )mlir";
 
 /// kFlow compiled once for the suite (JIT, the default backend).
-class SamplerTest : public testing::Test {
+class ConcurrentCallsTest : public testing::Test {
 protected:
   static void SetUpTestSuite() {
     auto compiled = mlir::fm::driver::compile(kFlow, "flow.mlir");
@@ -67,6 +69,25 @@ protected:
   static void TearDownTestSuite() { delete program; }
   void SetUp() override { ASSERT_NE(program, nullptr); }
 
+  /// Fixed values for parameter `name` of `shape`.
+  static std::vector<float> parameterValues(llvm::StringRef name,
+                                            llvm::ArrayRef<int64_t> shape) {
+    std::vector<float> values(numElements(shape));
+    for (size_t i = 0; i < values.size(); ++i)
+      values[i] = 0.37f * std::sin(1.7f * static_cast<float>(i) +
+                                   static_cast<float>(name.size()));
+    return values;
+  }
+
+  /// Runs `count` tasks on a thread each.
+  static void onThreads(int count, llvm::function_ref<void(int)> body) {
+    std::vector<std::thread> threads;
+    for (int task = 0; task < count; ++task)
+      threads.emplace_back(body, task);
+    for (std::thread &t : threads)
+      t.join();
+  }
+
   /// A midpoint sampler with fixed parameters, running up to `tasks`
   /// chunks at once, each on a thread of its own.
   std::unique_ptr<Sampler> makeSampler(int tasks) {
@@ -75,28 +96,18 @@ protected:
     if (!sampler)
       return nullptr;
     for (auto [name, shape] : (*sampler)->parameterShapes()) {
-      std::vector<float> values(numElements(shape));
-      for (size_t i = 0; i < values.size(); ++i)
-        values[i] = 0.37f * std::sin(1.7f * static_cast<float>(i) +
-                                     static_cast<float>(name.size()));
-      llvm::Error err = (*sampler)->setParameter(name, values);
+      llvm::Error err =
+          (*sampler)->setParameter(name, parameterValues(name, shape));
       EXPECT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
     }
-    (*sampler)->setConcurrency(
-        tasks, [](int count, llvm::function_ref<void(int)> body) {
-          std::vector<std::thread> threads;
-          for (int task = 0; task < count; ++task)
-            threads.emplace_back(body, task);
-          for (std::thread &t : threads)
-            t.join();
-        });
+    (*sampler)->setConcurrency(tasks, onThreads);
     return std::move(*sampler);
   }
 
   static Program *program;
 };
 
-Program *SamplerTest::program = nullptr;
+Program *ConcurrentCallsTest::program = nullptr;
 
 /// Every (first, count) a sink saw.
 using Chunks = std::vector<std::pair<int64_t, int64_t>>;
@@ -106,7 +117,7 @@ using Chunks = std::vector<std::pair<int64_t, int64_t>>;
 /// Chunks integrated at once on three threads give the bits of one call
 /// over all rows: each row's noise is its part of one draw, and the
 /// compiled code computes each row alone.
-TEST_F(SamplerTest, ConcurrentChunksGiveTheSameBits) {
+TEST_F(ConcurrentCallsTest, ConcurrentChunksGiveTheSameBits) {
   constexpr int64_t n = 1003;
   std::vector<float> one(2 * n), three(2 * n, -1.0f);
   ASSERT_FALSE(static_cast<bool>(
@@ -130,7 +141,7 @@ TEST_F(SamplerTest, ConcurrentChunksGiveTheSameBits) {
 /// The sink gets the chunks in row order, each a multiple of 4 rows but
 /// the last: as many as there are tasks where --chunk allows, else chunks
 /// of --chunk rows.
-TEST_F(SamplerTest, ConcurrentChunksReachTheSinkInOrder) {
+TEST_F(ConcurrentCallsTest, ConcurrentChunksReachTheSinkInOrder) {
   auto chunksOf = [&](int tasks, int64_t n, int64_t chunkRows) {
     Chunks seen;
     auto sink = [&](const void *, int64_t first, int64_t count) {
@@ -152,7 +163,7 @@ TEST_F(SamplerTest, ConcurrentChunksReachTheSinkInOrder) {
 
 /// A failing chunk ends the run with its error: the sink sees nothing
 /// after it.
-TEST_F(SamplerTest, ConcurrentRunsStopAtTheFirstFailure) {
+TEST_F(ConcurrentCallsTest, ConcurrentRunsStopAtTheFirstFailure) {
   Chunks seen;
   auto sink = [&](const void *, int64_t first, int64_t count) -> llvm::Error {
     seen.push_back({first, count});
@@ -164,4 +175,40 @@ TEST_F(SamplerTest, ConcurrentRunsStopAtTheFirstFailure) {
   llvm::Error err = makeSampler(3)->sampleFromNoise(450, 1, 2, 100, sink);
   EXPECT_EQ(toString(std::move(err)), "disk full");
   EXPECT_EQ(seen, (Chunks{{0, 100}, {100, 100}}));
+}
+
+/// The likelihood's chunks, too, give the bits of one call over all rows
+/// (the exact divergence: each row's trace is its own).
+TEST_F(ConcurrentCallsTest, LikelihoodChunksGiveTheSameBits) {
+  constexpr int64_t n = 450;
+  std::vector<float> x(2 * n);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = 0.002f * static_cast<float>(i % 700) - 0.6f;
+  auto logp = [&](llvm::StringRef divergence, int tasks, int64_t chunkRows) {
+    std::vector<float> out(n, 0.0f);
+    auto evaluator =
+        LikelihoodEvaluator::create(*program, "midpoint", divergence);
+    EXPECT_TRUE(static_cast<bool>(evaluator))
+        << toString(evaluator.takeError());
+    if (!evaluator)
+      return out;
+    for (const EntryValue &input : (*evaluator)->entry().inputs) {
+      if (input.role != ValueRole::Param)
+        continue;
+      llvm::Error err =
+          (*evaluator)
+              ->setParameter(input.name,
+                             parameterValues(input.name, input.type.shape));
+      EXPECT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+    }
+    (*evaluator)->setConcurrency(tasks, onThreads);
+    llvm::Error err =
+        (*evaluator)->evaluate(x.data(), out.data(), n, 3, 11, chunkRows);
+    EXPECT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+    return out;
+  };
+  std::vector<float> one = logp("exact", 1, 65536);
+  EXPECT_NE(one[0], 0.0f);
+  EXPECT_EQ(logp("exact", 3, 65536), one);
+  EXPECT_EQ(logp("exact", 2, 100), one);
 }

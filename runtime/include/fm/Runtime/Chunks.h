@@ -1,0 +1,51 @@
+//===- Chunks.h - Compiled calls over chunks of rows ------------*- C++ -*-===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+//
+// fmrt::forEachChunk runs a computation over rows [0, n) in chunks, several
+// chunks at once through a task runner, and hands the chunks on in row
+// order. fmrt::Sampler and fmrt::LikelihoodEvaluator call their entry
+// points this way: the rows of an ODE solve are independent, so chunks on
+// different threads meet only when they are done.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FM_RUNTIME_CHUNKS_H
+#define FM_RUNTIME_CHUNKS_H
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <functional>
+
+namespace fmrt {
+
+/// Runs body(task) for each task in [0, tasks), possibly at once, and
+/// returns when all have (fmrt::dnnl::runConcurrently, say).
+using TaskRunner =
+    std::function<void(int tasks, llvm::function_ref<void(int task)> body)>;
+
+/// Works on chunk `first`, `count` rows, with the buffers of `slot`.
+using ChunkFn =
+    llvm::function_ref<llvm::Error(int64_t first, int64_t count, int slot)>;
+
+/// Covers rows [0, n) with chunks of `rows` rows: runs `work` on up to
+/// `slots` consecutive chunks at once, through `runner` (on the calling
+/// thread where `slots` is 1 or `runner` is empty), then `deliver` on each
+/// of them in row order. Stops at the first error in row order; the errors
+/// of later chunks of the same round are dropped.
+llvm::Error forEachChunk(int64_t n, int64_t rows, int slots,
+                         const TaskRunner &runner, ChunkFn work,
+                         ChunkFn deliver);
+
+/// The rows per chunk that spread `n` rows over `slots` chunks at most
+/// `limit` rows long; a multiple of `multiple` (at least `multiple`, and
+/// at most `limit` where that is `multiple` or more).
+int64_t rowsPerChunk(int64_t n, int64_t limit, int slots, int64_t multiple);
+
+} // namespace fmrt
+
+#endif // FM_RUNTIME_CHUNKS_H

@@ -1,0 +1,57 @@
+//===- Chunks.cpp - Compiled calls over chunks of rows --------------------===//
+//
+// Part of the FM-MLIR project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fm/Runtime/Chunks.h"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+using namespace fmrt;
+
+llvm::Error fmrt::forEachChunk(int64_t n, int64_t rows, int slots,
+                               const TaskRunner &runner, ChunkFn work,
+                               ChunkFn deliver) {
+  if (!runner)
+    slots = 1;
+  slots = std::max(1, slots);
+  for (int64_t first = 0; first < n; first += slots * rows) {
+    int round = static_cast<int>(
+        std::min<int64_t>(slots, (n - first + rows - 1) / rows));
+    auto rowsAt = [&](int slot) {
+      return std::min(rows, n - first - slot * rows);
+    };
+    std::vector<std::optional<llvm::Error>> errors(round);
+    auto body = [&](int slot) {
+      errors[slot].emplace(work(first + slot * rows, rowsAt(slot), slot));
+    };
+    if (round == 1)
+      body(0);
+    else
+      runner(round, body);
+    for (int slot = 0; slot < round; ++slot) {
+      llvm::Error err = std::move(*errors[slot]);
+      if (!err)
+        err = deliver(first + slot * rows, rowsAt(slot), slot);
+      if (err) {
+        for (int rest = slot + 1; rest < round; ++rest)
+          llvm::consumeError(std::move(*errors[rest]));
+        return err;
+      }
+    }
+  }
+  return llvm::Error::success();
+}
+
+int64_t fmrt::rowsPerChunk(int64_t n, int64_t limit, int slots,
+                           int64_t multiple) {
+  int64_t rows = std::max(multiple, limit / multiple * multiple);
+  if (slots > 1) {
+    int64_t share = (n + slots - 1) / slots;
+    rows = std::min(rows, (share + multiple - 1) / multiple * multiple);
+  }
+  return rows;
+}
