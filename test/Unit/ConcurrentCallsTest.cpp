@@ -139,8 +139,8 @@ TEST_F(ConcurrentCallsTest, ConcurrentChunksGiveTheSameBits) {
 }
 
 /// The sink gets the chunks in row order, each a multiple of 4 rows but
-/// the last: as many as there are tasks where --chunk allows, else chunks
-/// of --chunk rows.
+/// the last: as many as there are tasks where --chunk allows, else a
+/// multiple of the tasks of at most --chunk rows, as even as they can be.
 TEST_F(ConcurrentCallsTest, ConcurrentChunksReachTheSinkInOrder) {
   auto chunksOf = [&](int tasks, int64_t n, int64_t chunkRows) {
     Chunks seen;
@@ -155,8 +155,13 @@ TEST_F(ConcurrentCallsTest, ConcurrentChunksReachTheSinkInOrder) {
   };
   EXPECT_EQ(chunksOf(3, 1003, 65536),
             (Chunks{{0, 336}, {336, 336}, {672, 331}}));
-  EXPECT_EQ(chunksOf(3, 450, 100),
-            (Chunks{{0, 100}, {100, 100}, {200, 100}, {300, 100}, {400, 50}}));
+  // Five chunks of 100 would leave the third task idle in the last round:
+  // six of 76 (and one of 70) keep all three busy.
+  EXPECT_EQ(
+      chunksOf(3, 450, 100),
+      (Chunks{{0, 76}, {76, 76}, {152, 76}, {228, 76}, {304, 76}, {380, 70}}));
+  EXPECT_EQ(chunksOf(1, 450, 100),
+            (Chunks{{0, 92}, {92, 92}, {184, 92}, {276, 92}, {368, 82}}));
   EXPECT_EQ(chunksOf(2, 6, 65536), (Chunks{{0, 4}, {4, 2}}));
   EXPECT_EQ(chunksOf(1, 1003, 65536), (Chunks{{0, 1003}}));
 }
@@ -167,14 +172,14 @@ TEST_F(ConcurrentCallsTest, ConcurrentRunsStopAtTheFirstFailure) {
   Chunks seen;
   auto sink = [&](const void *, int64_t first, int64_t count) -> llvm::Error {
     seen.push_back({first, count});
-    if (first == 100)
+    if (first == 76)
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "disk full");
     return llvm::Error::success();
   };
   llvm::Error err = makeSampler(3)->sampleFromNoise(450, 1, 2, 100, sink);
   EXPECT_EQ(toString(std::move(err)), "disk full");
-  EXPECT_EQ(seen, (Chunks{{0, 100}, {100, 100}}));
+  EXPECT_EQ(seen, (Chunks{{0, 76}, {76, 76}}));
 }
 
 /// The likelihood's chunks, too, give the bits of one call over all rows

@@ -95,9 +95,12 @@ llvm::Error fm::cli::runLikelihood(const ToolConfig &config) {
     return err;
   std::vector<float> logp(count);
   auto start = std::chrono::steady_clock::now();
-  if (llvm::Error err = (*evaluator)
-                            ->evaluate(points.data(), logp.data(), count, steps,
-                                       seed, chunkRows))
+  if (llvm::Error err =
+          (*evaluator)
+              ->evaluate(points.data(), logp.data(), count, steps, seed,
+                         chunkRows.getNumOccurrences()
+                             ? chunkRows.getValue()
+                             : (*evaluator)->defaultChunkRows()))
     return err;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

@@ -135,7 +135,10 @@ cl::opt<std::string> startPointsPath(
              "-n defaults to their count"),
     cl::value_desc("path.npy"), cl::sub(sampleCommand), cl::cat(category()));
 cl::opt<int64_t>
-    chunkRows("chunk", cl::desc("Points integrated per call of the sampler"),
+    chunkRows("chunk",
+              cl::desc("Points integrated per call of the sampler (default: "
+                       "about 2 MB of f32 per row of the widest layer, for "
+                       "chunks that stay in cache)"),
               cl::init(65536), cl::sub(sampleCommand),
               cl::sub(likelihoodCommand), cl::cat(category()));
 

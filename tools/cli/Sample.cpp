@@ -111,6 +111,9 @@ llvm::Error fm::cli::runSample(const ToolConfig &config) {
   // so this beats splitting every product.
   auto [tasks, runner] = concurrentCalls(**program);
   (*sampler)->setConcurrency(tasks, std::move(runner));
+  int64_t rowsPerCall = chunkRows.getNumOccurrences()
+                            ? chunkRows.getValue()
+                            : (*sampler)->defaultChunkRows();
   const EntryPoint &entry = (*sampler)->entry();
   llvm::Expected<std::optional<int64_t>> solverStepsOrError =
       solverStepsFor(entry, (*sampler)->takesSteps());
@@ -206,14 +209,14 @@ llvm::Error fm::cli::runSample(const ToolConfig &config) {
         if (!startPoints.empty()) {
           // Given start points: integrated in place, then written at once.
           err = (*sampler)->sample(startPoints.data(), startPoints.data(),
-                                   count, steps, chunkRows);
+                                   count, steps, rowsPerCall);
           if (!err)
             err = sink(startPoints.data(), 0, count);
         } else {
-          err = tokens ? (*sampler)->sampleTokens(count, seed, steps, chunkRows,
-                                                  sink)
+          err = tokens ? (*sampler)->sampleTokens(count, seed, steps,
+                                                  rowsPerCall, sink)
                        : (*sampler)->sampleFromNoise(count, seed, steps,
-                                                     chunkRows, sink);
+                                                     rowsPerCall, sink);
         }
         // The time of sampling itself, chunks written to the file included.
         seconds = std::chrono::duration<double>(

@@ -48,10 +48,14 @@ llvm::Error fmrt::forEachChunk(int64_t n, int64_t rows, int slots,
 
 int64_t fmrt::rowsPerChunk(int64_t n, int64_t limit, int slots,
                            int64_t multiple) {
-  int64_t rows = std::max(multiple, limit / multiple * multiple);
-  if (slots > 1) {
-    int64_t share = (n + slots - 1) / slots;
-    rows = std::min(rows, (share + multiple - 1) / multiple * multiple);
-  }
-  return rows;
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  int64_t longest = std::max(multiple, limit / multiple * multiple);
+  int64_t chunks = ceilDiv(std::max<int64_t>(n, 1), longest);
+  chunks = ceilDiv(chunks, std::max(slots, 1)) * std::max(slots, 1);
+  return ceilDiv(ceilDiv(n, chunks), multiple) * multiple;
+}
+
+int64_t fmrt::cacheChunkRows(int64_t widest) {
+  int64_t rows = kChunkActivationBytes / 4 / std::max<int64_t>(widest, 1);
+  return std::clamp<int64_t>(rows, 256, 65536) / 4 * 4;
 }

@@ -87,6 +87,15 @@ std::optional<int64_t> LikelihoodEvaluator::staticRows() const {
   return rows;
 }
 
+int64_t LikelihoodEvaluator::defaultChunkRows() const {
+  int64_t widest = pointSize();
+  for (const EntryValue &input : likelihood->inputs)
+    if (input.role == ValueRole::Param)
+      for (int64_t d : input.type.shape)
+        widest = std::max(widest, d);
+  return cacheChunkRows(widest);
+}
+
 llvm::Error
 LikelihoodEvaluator::loadParameters(const SafeTensorsFile &checkpoint,
                                     bool allowExtra) {

@@ -117,6 +117,14 @@ Sampler::parameterShapes() const {
   return shapes;
 }
 
+int64_t Sampler::defaultChunkRows() const {
+  int64_t widest = pointSize();
+  for (const auto &[name, shape] : parameterShapes())
+    for (int64_t d : shape)
+      widest = std::max(widest, d);
+  return cacheChunkRows(widest);
+}
+
 llvm::Error Sampler::loadParameters(const SafeTensorsFile &checkpoint,
                                     bool allowExtra) {
   // A discrete flow's checkpoint records its tokens (where a Trainer wrote

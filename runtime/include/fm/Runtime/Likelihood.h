@@ -48,6 +48,10 @@ public:
   /// The number of points one call takes, or nullopt for any number.
   std::optional<int64_t> staticRows() const;
 
+  /// The chunk size evaluate() should use unless told otherwise (see
+  /// Sampler::defaultChunkRows).
+  int64_t defaultChunkRows() const;
+
   /// Takes every parameter from `checkpoint` by name, checking its shape.
   /// (`allowExtra`: see EntryParameters::load.)
   llvm::Error loadParameters(const SafeTensorsFile &checkpoint,

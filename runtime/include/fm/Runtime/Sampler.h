@@ -53,6 +53,10 @@ public:
   std::vector<std::pair<std::string, llvm::SmallVector<int64_t, 4>>>
   parameterShapes() const;
 
+  /// The chunk size a run should use unless told otherwise: cacheChunkRows
+  /// of the widest dimension of a point or a parameter (a layer's width).
+  int64_t defaultChunkRows() const;
+
   /// Takes every parameter from `checkpoint` by name, checking its shape.
   /// (`allowExtra`: see EntryParameters::load.)
   llvm::Error loadParameters(const SafeTensorsFile &checkpoint,
