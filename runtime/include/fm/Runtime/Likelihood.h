@@ -73,7 +73,7 @@ public:
 
   /// Writes log p of `n` points `x` ([n, D] f32, row major) into `logp`
   /// (n values, nats) with `steps` solver steps (none where !takesSteps())
-  /// and, for Hutchinson, `seed`; `chunkRows` points per call (ignored
+  /// and, for Hutchinson, `seed`; at most `chunkRows` points per call (ignored
   /// where the entry point takes a static number of rows). Chunk k uses
   /// seed + k, so results do not depend on the chunking only for exact.
   llvm::Error evaluate(const float *x, float *logp, int64_t n,

@@ -79,7 +79,7 @@ public:
 
   /// Integrates `n` points from `x0` into `out` (both [n, ...] f32, row
   /// major; they may be the same buffer) with `steps` solver steps (none
-  /// where !takesSteps()), `chunkRows` points per call.
+  /// where !takesSteps()), at most `chunkRows` points per call.
   llvm::Error sample(const float *x0, float *out, int64_t n,
                      std::optional<int64_t> steps, int64_t chunkRows);
 
