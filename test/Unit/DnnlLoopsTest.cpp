@@ -76,6 +76,46 @@ TEST(DnnlMatmul, RunsNarrowProductsInItsOwnLoops) {
   checkMatmul(256, 2, 64, kMatmulTransposeB | kMatmulBias, 2, rng);
   checkMatmul(9, 3, 11, 0, 0, rng);
   EXPECT_EQ(primitiveExecutions(), executed + 2);
+
+  // Above 4 MFLOP a narrow product splits its wide dimension over the
+  // configured threads: on two, each loop gives the bits it gives on one,
+  // and still matches the reference.
+  const struct {
+    int64_t m, n, k, flags;
+  } large[] = {
+      {2048, 2, 1024, kMatmulTransposeB | kMatmulBias}, // dots, 8.4 MFLOP
+      {1024, 3, 2048, kMatmulTransposeA | kMatmulBias}, // columns
+      {3, 1024, 2048, kMatmulTransposeA | kMatmulBias}, // Cᵀ's columns
+  };
+  int before = configuredThreads();
+  for (const auto &p : large) {
+    std::string what = describe(p.m, p.n, p.k, p.flags, 0);
+    bool ta = p.flags & kMatmulTransposeA, tb = p.flags & kMatmulTransposeB;
+    Matrix a = ta ? Matrix::dense(p.k, p.m) : Matrix::dense(p.m, p.k);
+    Matrix b = tb ? Matrix::dense(p.n, p.k) : Matrix::dense(p.k, p.n);
+    Vector bias(p.n, 1, 0);
+    a.fill(rng, -1, 1);
+    b.fill(rng, -1, 1);
+    for (int64_t j = 0; j < p.n; ++j)
+      bias[j] = std::uniform_real_distribution<float>(-1, 1)(rng);
+    std::vector<float> got[2];
+    for (int threads : {1, 2}) {
+      configureThreads(threads);
+      Matrix c = Matrix::dense(p.m, p.n);
+      Product expected = reference(a, b, &bias, c, p.flags, 0);
+      uint64_t executed = primitiveExecutions();
+      _mlir_ciface_fmrt_dnnl_matmul(a.memref(), b.memref(), bias.memref(),
+                                    c.memref(), p.flags, 0, 0);
+      EXPECT_EQ(primitiveExecutions(), executed) << what;
+      EXPECT_EQ(ompMaxThreads(), threads) << what;
+      expectNear(c, expected, p.k, f32Tolerance, what);
+      for (int64_t i = 0; i < p.m; ++i)
+        for (int64_t j = 0; j < p.n; ++j)
+          got[threads - 1].push_back(c.at(i, j));
+    }
+    EXPECT_TRUE(got[0] == got[1]) << what << ": two threads changed the bits";
+  }
+  configureThreads(before);
 }
 
 /// `activation` (with `alpha`) of each of `args` through fmrt_dnnl_matmul:

@@ -157,13 +157,6 @@ TEST(DnnlCache, CreatesEachPrimitiveOnce) {
   EXPECT_EQ(primitiveExecutions(), executed + 140);
 }
 
-/// libgomp's thread count for the calling thread, as oneDNN reads it.
-int ompMaxThreads() {
-  using Fn = int (*)();
-  auto fn = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
-  return fn ? fn() : -1;
-}
-
 /// Each product picks its threads: one below the size where a parallel
 /// region pays (4 MFLOP), the configured count above it, on whatever thread
 /// calls; primitives are per thread count.
@@ -403,6 +396,17 @@ TEST_F(DnnlDeathTest, StartsNoWorkerThreadsWhereTheyCannotPay) {
         sched_setaffinity(0, sizeof one, &one);
         callMatmul(512, 512, 512, 2, 3);
         std::exit(configuredThreads() == 1 && tasks() == 1 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
+  // A narrow product (C of 3 rows, like a 3-wide output layer's weight
+  // gradient) of 12.6 MFLOP splits its columns over the configured two, in
+  // the layer's own loop: a worker starts, and no oneDNN primitive runs.
+  EXPECT_EXIT(
+      {
+        setenv("FM_DNNL_THREADS", "2", 1);
+        uint64_t executed = primitiveExecutions();
+        callMatmul(3, 1024, 2048, 0, 1);
+        std::exit(tasks() > 1 && primitiveExecutions() == executed ? 0 : 1);
       },
       testing::ExitedWithCode(0), "");
   // A shallow product (K = 3, a network's input layer) of 25 MFLOP runs on

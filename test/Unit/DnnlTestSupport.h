@@ -29,6 +29,8 @@
 
 #include "gtest/gtest.h"
 
+#include <dlfcn.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -301,6 +303,14 @@ inline void checkMatmul(int64_t m, int64_t n, int64_t k, int64_t flags,
                                 c.memref(), flags, activation, kEluAlpha);
   expectNear(c, expected, k, bf16 ? bf16Tolerance : f32Tolerance,
              describe(m, n, k, flags, activation));
+}
+
+/// libgomp's thread count for the calling thread, as oneDNN reads it (-1
+/// where oneDNN does not run on libgomp).
+inline int ompMaxThreads() {
+  using Fn = int (*)();
+  auto fn = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+  return fn ? fn() : -1;
 }
 
 } // namespace fmtest::dnnl

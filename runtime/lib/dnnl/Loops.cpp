@@ -257,22 +257,50 @@ bool fmrt::dnnl::detail::hasOwnLoops() { return kernels() != nullptr; }
 
 bool fmrt::dnnl::detail::narrowMatmul(const Operand &a, const Operand &b,
                                       const Operand &c, const float *bias,
-                                      bool accumulate) {
+                                      bool accumulate, int threads) {
   const Kernels *loops = kernels();
   if (!loops)
     return false;
+  // The loop, and the product it computes as C' = A'·B' with C' narrow in
+  // its columns: C's rows split over the threads are then A' and C''s.
+  Kernels::Loop loop;
+  Operand a2 = a, b2 = b, c2 = c;
   Epilogue out{bias, /*biasOfRows=*/false, accumulate};
+  int64_t narrow = c.cols;
   if (c.cols <= kNarrowOutput && a.colStride == 1 && b.rowStride == 1) {
-    loops->dots(c.cols, a, b, c, out);
+    loop = loops->dots;
   } else if (c.cols <= kNarrowOutput && a.rowStride == 1) {
-    loops->columns(c.cols, a, b, c, out);
+    loop = loops->columns;
   } else if (c.rows <= kNarrowOutput && b.colStride == 1) {
     // Cᵀ = Bᵀ·Aᵀ: Bᵀ's columns are B's rows.
+    loop = loops->columns;
+    a2 = transposed(b), b2 = transposed(a), c2 = transposed(c);
     out.biasOfRows = true;
-    loops->columns(c.rows, transposed(b), transposed(a), transposed(c), out);
+    narrow = c.rows;
   } else {
     return false;
   }
+  // Each element's sum is the same on any thread: the rows split exactly.
+  struct Work {
+    Kernels::Loop loop;
+    int64_t narrow;
+    const Operand &a, &b, &c;
+    const Epilogue &out;
+  } work{loop, narrow, a2, b2, c2, out};
+  parallelRows(
+      threads, c2.rows,
+      [](void *context, int64_t begin, int64_t end) {
+        auto *w = static_cast<Work *>(context);
+        Operand a = w->a, c = w->c;
+        a.data += begin * a.rowStride;
+        c.data += begin * c.rowStride;
+        a.rows = c.rows = end - begin;
+        Epilogue out = w->out;
+        if (out.biasOfRows && out.bias)
+          out.bias += begin;
+        w->loop(w->narrow, a, w->b, c, out);
+      },
+      &work);
   return true;
 }
 

@@ -56,9 +56,11 @@ inline constexpr int64_t kNarrowOutput = 4;
 /// at most kNarrowOutput rows or columns and a layout one of them reads
 /// contiguously. Sums run in K order per output element except in the
 /// dot-product loop, which keeps one vector of partial sums (16 with
-/// AVX-512, 8 with AVX2: the two round differently).
+/// AVX-512, 8 with AVX2: the two round differently). The wide dimension of
+/// C is split over `threads` of libgomp, each element computed the same way
+/// on any number.
 bool narrowMatmul(const Operand &a, const Operand &b, const Operand &c,
-                  const float *bias, bool accumulate);
+                  const float *bias, bool accumulate, int threads);
 
 /// C = act(A·B + bias) (bias null: none, else dense; act None, Elu with
 /// `alpha`, or Silu) in register tiles of six rows of C by two vectors of

@@ -224,7 +224,7 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   bool own = ownLoops();
   if (!bf16 && activation == 0 && own &&
       narrowMatmul(a.operand(), b.operand(), c.operand(), biasData,
-                   (flags & kMatmulAccumulate) != 0))
+                   (flags & kMatmulAccumulate) != 0, threads))
     return;
   // Products with a B of at most kTiledWeights floats (hidden layers up to
   // 256 wide, shallow input layers) and more than kNarrowOutput columns:
