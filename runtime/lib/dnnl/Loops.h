@@ -12,7 +12,8 @@
 //  - narrow products, in f32 math: an output with at most 4 rows or
 //    columns and no activation. They are a few thousand FMAs, far from
 //    oneDNN's sweet spot; a loop along the output's wide dimension, or a
-//    dot product along K, is several times faster.
+//    dot product along K, is several times faster. Large ones (weight
+//    gradients at batch 4096) split the wide dimension over the threads.
 //  - products with a small B (K·N <= 65536: hidden layers up to 256 wide
 //    and shallow input layers) and more than 4 columns of C: register tiles of
 //    6 rows by two vectors, B packed once per call, the bias added in
