@@ -53,6 +53,19 @@ static bool dropAddedZero(RewriterBase &rewriter, linalg::LinalgOp op,
   return true;
 }
 
+/// A tensor with the sizes of `value`, looking through destination-style
+/// producers (a fill's result has its init's sizes): asking it for them
+/// keeps no producer of `value` alive.
+static Value sizeSource(Value value) {
+  while (auto result = dyn_cast<OpResult>(value)) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+    if (!dps)
+      break;
+    value = dps.getTiedOpOperand(result)->get();
+  }
+  return value;
+}
+
 namespace {
 struct FmCpuFreshInitsPass
     : mlir::fm::impl::FmCpuFreshInitsBase<FmCpuFreshInitsPass> {
@@ -78,7 +91,7 @@ struct FmCpuFreshInitsPass
             continue;
           auto type = cast<RankedTensorType>(value.getType());
           SmallVector<OpFoldResult> sizes =
-              tensor::getMixedSizes(rewriter, op.getLoc(), value);
+              tensor::getMixedSizes(rewriter, op.getLoc(), sizeSource(value));
           Value empty = tensor::EmptyOp::create(rewriter, op.getLoc(), sizes,
                                                 type.getElementType());
           rewriter.modifyOpInPlace(op, [&] { init.set(empty); });

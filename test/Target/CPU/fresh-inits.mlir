@@ -64,7 +64,8 @@ func.func @shared_zero(%a: tensor<4x3xf32>, %b: tensor<3x8xf32>, %g: tensor<4x8x
 #id = affine_map<(i, j) -> (i, j)>
 
 /// An op that never reads its init writes into a tensor.empty of the
-/// init's shape (dynamic sizes from tensor.dim), whatever produced it.
+/// init's shape (dynamic sizes from tensor.dim), whatever produced it; a
+/// fill it no longer needs is gone, its sizes taken from the fill's init.
 
 // CHECK-LABEL: func.func @unread_init
 // CHECK-SAME: (%[[X:.+]]: tensor<?x8xf32>, %[[OLD:.+]]: tensor<?x8xf32>)
@@ -78,6 +79,27 @@ func.func @unread_init(%x: tensor<?x8xf32>, %old: tensor<?x8xf32>) -> tensor<?x8
   ^bb0(%v: f32, %o: f32):
     %e = math.exp %v : f32
     linalg.yield %e : f32
+  } -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @unread_fill
+// CHECK-SAME: (%[[X:.+]]: tensor<?x8xf32>, %[[N:.+]]: index)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[E0:.+]] = tensor.empty(%[[N]]) : tensor<?x8xf32>
+// CHECK: %[[D:.+]] = tensor.dim %[[E0]], %{{.+}} : tensor<?x8xf32>
+// CHECK: %[[E:.+]] = tensor.empty(%[[D]]) : tensor<?x8xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<?x8xf32>) outs(%[[E]] : tensor<?x8xf32>)
+func.func @unread_fill(%x: tensor<?x8xf32>, %n: index) -> tensor<?x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x8xf32>) outs(%z : tensor<?x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %s = math.exp %v : f32
+    linalg.yield %s : f32
   } -> tensor<?x8xf32>
   return %r : tensor<?x8xf32>
 }
