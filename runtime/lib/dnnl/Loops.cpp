@@ -274,7 +274,9 @@ bool fmrt::dnnl::detail::narrowMatmul(const Operand &a, const Operand &b,
   } else if (c.rows <= kNarrowOutput && b.colStride == 1) {
     // Cᵀ = Bᵀ·Aᵀ: Bᵀ's columns are B's rows.
     loop = loops->columns;
-    a2 = transposed(b), b2 = transposed(a), c2 = transposed(c);
+    a2 = transposed(b);
+    b2 = transposed(a);
+    c2 = transposed(c);
     out.biasOfRows = true;
     narrow = c.rows;
   } else {

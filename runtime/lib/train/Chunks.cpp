@@ -12,12 +12,14 @@
 
 using namespace fmrt;
 
-llvm::Error fmrt::forEachChunk(int64_t n, int64_t rows, int slots,
-                               const TaskRunner &runner, ChunkFn work,
-                               ChunkFn deliver) {
-  if (!runner)
-    slots = 1;
-  slots = std::max(1, slots);
+void ChunkRunner::set(int tasks, TaskRunner runner) {
+  this->tasks = std::max(1, tasks);
+  this->runner = this->tasks > 1 ? std::move(runner) : nullptr;
+}
+
+llvm::Error ChunkRunner::forEachChunk(int64_t n, int64_t rows, ChunkFn work,
+                                      ChunkFn deliver) const {
+  int slots = this->slots();
   for (int64_t first = 0; first < n; first += slots * rows) {
     int round = static_cast<int>(
         std::min<int64_t>(slots, (n - first + rows - 1) / rows));
@@ -58,4 +60,13 @@ int64_t fmrt::rowsPerChunk(int64_t n, int64_t limit, int slots,
 int64_t fmrt::cacheChunkRows(int64_t widest) {
   int64_t rows = kChunkActivationBytes / 4 / std::max<int64_t>(widest, 1);
   return std::clamp<int64_t>(rows, 256, 65536) / 4 * 4;
+}
+
+int64_t fmrt::cacheChunkRows(const EntryPoint &entry, int64_t pointSize) {
+  int64_t widest = pointSize;
+  for (const EntryValue &input : entry.inputs)
+    if (input.role == ValueRole::Param)
+      for (int64_t d : input.type.shape)
+        widest = std::max(widest, d);
+  return cacheChunkRows(widest);
 }

@@ -88,12 +88,7 @@ std::optional<int64_t> LikelihoodEvaluator::staticRows() const {
 }
 
 int64_t LikelihoodEvaluator::defaultChunkRows() const {
-  int64_t widest = pointSize();
-  for (const EntryValue &input : likelihood->inputs)
-    if (input.role == ValueRole::Param)
-      for (int64_t d : input.type.shape)
-        widest = std::max(widest, d);
-  return cacheChunkRows(widest);
+  return cacheChunkRows(*likelihood, pointSize());
 }
 
 llvm::Error
@@ -123,7 +118,7 @@ llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
         likelihood->name, *fixedRows));
   // Chunks of a static size stay as they are (and so would any that draw
   // probes from seed + k): only their calls run at once.
-  int slots = runner ? tasks : 1;
+  int slots = chunks.slots();
   int64_t rowsPerCall =
       fixedRows
           ? *fixedRows
@@ -151,7 +146,7 @@ llvm::Error LikelihoodEvaluator::evaluate(const float *x, float *logp,
                         {TensorRef{logp + first, {rows}}});
   };
   auto done = [](int64_t, int64_t, int) { return llvm::Error::success(); };
-  return forEachChunk(n, rowsPerCall, slots, runner, work, done);
+  return chunks.forEachChunk(n, rowsPerCall, work, done);
 }
 
 llvm::Error LikelihoodEvaluator::setParameter(llvm::StringRef name,
@@ -160,6 +155,5 @@ llvm::Error LikelihoodEvaluator::setParameter(llvm::StringRef name,
 }
 
 void LikelihoodEvaluator::setConcurrency(int tasks, TaskRunner runner) {
-  this->tasks = std::max(1, tasks);
-  this->runner = this->tasks > 1 ? std::move(runner) : nullptr;
+  chunks.set(tasks, std::move(runner));
 }

@@ -118,11 +118,7 @@ Sampler::parameterShapes() const {
 }
 
 int64_t Sampler::defaultChunkRows() const {
-  int64_t widest = pointSize();
-  for (const auto &[name, shape] : parameterShapes())
-    for (int64_t d : shape)
-      widest = std::max(widest, d);
-  return cacheChunkRows(widest);
+  return cacheChunkRows(*sampler, pointSize());
 }
 
 llvm::Error Sampler::loadParameters(const SafeTensorsFile &checkpoint,
@@ -183,13 +179,12 @@ llvm::Error Sampler::sample(const float *x0, float *out, int64_t n,
                 /*seed=*/0, first);
   };
   auto done = [](int64_t, int64_t, int) { return llvm::Error::success(); };
-  return forEachChunk(n, rowsPerChunk(n, chunkRows, concurrentSlots(), 1),
-                      integrate, done);
+  return chunks.forEachChunk(n, rowsPerChunk(n, chunkRows, chunks.slots(), 1),
+                             integrate, done);
 }
 
 void Sampler::setConcurrency(int tasks, TaskRunner runner) {
-  this->tasks = std::max(1, tasks);
-  this->runner = this->tasks > 1 ? std::move(runner) : nullptr;
+  chunks.set(tasks, std::move(runner));
 }
 
 llvm::Error Sampler::call(TensorRef state, TensorRef result,
@@ -230,7 +225,7 @@ llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
     return err;
   int64_t width = pointSize();
   PhiloxStream noise(seed, kSampleNoiseStream);
-  int slots = concurrentSlots();
+  int slots = chunks.slots();
   std::vector<std::vector<float>> x0(slots), points(slots);
   auto integrate = [&](int64_t first, int64_t rows, int slot) {
     x0[slot].resize(rows * width);
@@ -244,8 +239,8 @@ llvm::Error Sampler::sampleFromNoise(int64_t n, uint64_t seed,
   auto deliver = [&](int64_t first, int64_t rows, int slot) {
     return sink(points[slot].data(), first, rows);
   };
-  return forEachChunk(n, rowsPerChunk(n, chunkRows, concurrentSlots(), 4),
-                      integrate, deliver);
+  return chunks.forEachChunk(n, rowsPerChunk(n, chunkRows, chunks.slots(), 4),
+                             integrate, deliver);
 }
 
 llvm::Error Sampler::sampleFromNoise(float *out, int64_t n, uint64_t seed,
@@ -267,7 +262,7 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
   bool mask = sampler->source == "mask";
   PhiloxStream noise(seed, kSampleNoiseStream);
   bool narrow = sampler->inputs[stateInput].type.element == ElementType::I32;
-  int slots = concurrentSlots();
+  int slots = chunks.slots();
   std::vector<std::vector<int64_t>> source(slots), points(slots);
   std::vector<std::vector<int32_t>> narrowIn(slots), narrowOut(slots);
   auto integrate = [&](int64_t first, int64_t rows, int slot) {
@@ -297,8 +292,8 @@ llvm::Error Sampler::sampleTokens(int64_t n, uint64_t seed,
   };
   // The sampler's draws for a row depend on its index among all rows (its
   // final draw packs 4 tokens to a block): chunks of 4k rows.
-  return forEachChunk(n, rowsPerChunk(n, chunkRows, concurrentSlots(), 4),
-                      integrate, deliver);
+  return chunks.forEachChunk(n, rowsPerChunk(n, chunkRows, chunks.slots(), 4),
+                             integrate, deliver);
 }
 
 llvm::Error Sampler::sampleTokens(int64_t *out, int64_t n, uint64_t seed,

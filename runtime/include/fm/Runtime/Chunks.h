@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// fmrt::forEachChunk runs a computation over rows [0, n) in chunks, several
+// fmrt::ChunkRunner runs a computation over rows [0, n) in chunks, several
 // chunks at once through a task runner, and hands the chunks on in row
 // order. fmrt::Sampler and fmrt::LikelihoodEvaluator call their entry
 // points this way: the rows of an ODE solve are independent, so chunks on
@@ -14,6 +14,8 @@
 
 #ifndef FM_RUNTIME_CHUNKS_H
 #define FM_RUNTIME_CHUNKS_H
+
+#include "fm/Runtime/Program.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
@@ -32,14 +34,29 @@ using TaskRunner =
 using ChunkFn =
     llvm::function_ref<llvm::Error(int64_t first, int64_t count, int slot)>;
 
-/// Covers rows [0, n) with chunks of `rows` rows: runs `work` on up to
-/// `slots` consecutive chunks at once, through `runner` (on the calling
-/// thread where `slots` is 1 or `runner` is empty), then `deliver` on each
-/// of them in row order. Stops at the first error in row order; the errors
-/// of later chunks of the same round are dropped.
-llvm::Error forEachChunk(int64_t n, int64_t rows, int slots,
-                         const TaskRunner &runner, ChunkFn work,
-                         ChunkFn deliver);
+/// How a run calls its entry point over chunks of rows: up to `tasks`
+/// chunks at once through a task runner, or one at a time on the calling
+/// thread (the default).
+class ChunkRunner {
+public:
+  /// Runs up to `tasks` chunks at once through `runner`; `tasks` under 2
+  /// or an empty runner run one at a time.
+  void set(int tasks, TaskRunner runner);
+
+  /// The chunks that run at once, and so the buffers a run needs.
+  int slots() const { return runner ? tasks : 1; }
+
+  /// Covers rows [0, n) with chunks of `rows` rows: runs `work` on up to
+  /// slots() consecutive chunks at once, then `deliver` on each of them in
+  /// row order. Stops at the first error in row order; the errors of later
+  /// chunks of the same round are dropped.
+  llvm::Error forEachChunk(int64_t n, int64_t rows, ChunkFn work,
+                           ChunkFn deliver) const;
+
+private:
+  int tasks = 1;
+  TaskRunner runner;
+};
 
 /// The rows per chunk for `n` rows in chunks of at most `limit` rows, a
 /// multiple of `multiple` (at least `multiple`; at most `limit` where that
@@ -60,6 +77,10 @@ inline constexpr int64_t kChunkActivationBytes = int64_t(2) << 20;
 /// width 1024, 2,048 at width 256, took 0.73 and 0.84 times as long as in
 /// one chunk.
 int64_t cacheChunkRows(int64_t widest);
+
+/// cacheChunkRows for `entry`, whose points have `pointSize` values: of the
+/// widest dimension of a point or of a parameter (a layer's width).
+int64_t cacheChunkRows(const EntryPoint &entry, int64_t pointSize);
 
 } // namespace fmrt
 

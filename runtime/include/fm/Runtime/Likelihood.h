@@ -88,8 +88,7 @@ private:
   EntryParameters params;
   std::optional<size_t> stepsInput, seedInput;
   size_t stateInput = 0;
-  int tasks = 1;
-  TaskRunner runner;
+  ChunkRunner chunks;
 };
 
 } // namespace fmrt

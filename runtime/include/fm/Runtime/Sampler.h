@@ -131,22 +131,12 @@ private:
   llvm::Error call(TensorRef state, TensorRef result,
                    std::optional<int64_t> steps, uint64_t seed, int64_t first);
 
-  /// The chunks that run at once, and so the buffers a run needs.
-  int concurrentSlots() const { return runner ? tasks : 1; }
-  /// forEachChunk over `n` points with this sampler's concurrency.
-  llvm::Error forEachChunk(int64_t n, int64_t rows, ChunkFn work,
-                           ChunkFn deliver) const {
-    return fmrt::forEachChunk(n, rows, concurrentSlots(), runner, work,
-                              deliver);
-  }
-
   Program &program;
   const EntryPoint *sampler;
   EntryParameters params;
   std::optional<size_t> stepsInput, seedInput, firstRowInput;
   size_t stateInput = 0;
-  int tasks = 1;
-  TaskRunner runner;
+  ChunkRunner chunks;
 };
 
 } // namespace fmrt
