@@ -73,6 +73,12 @@ Operand transposed(const Operand &m) {
   return {m.data, m.cols, m.rows, m.colStride, m.rowStride};
 }
 
+/// Rows [begin, end) of `m`.
+Operand rowsOf(const Operand &m, int64_t begin, int64_t end) {
+  return {m.data + begin * m.rowStride, end - begin, m.cols, m.rowStride,
+          m.colStride};
+}
+
 namespace avx512 {
 #define FM_LOOPS_TARGET gnu::target("avx512f")
 struct V {
@@ -293,14 +299,11 @@ bool fmrt::dnnl::detail::narrowMatmul(const Operand &a, const Operand &b,
       threads, c2.rows,
       [](void *context, int64_t begin, int64_t end) {
         auto *w = static_cast<Work *>(context);
-        Operand a = w->a, c = w->c;
-        a.data += begin * a.rowStride;
-        c.data += begin * c.rowStride;
-        a.rows = c.rows = end - begin;
         Epilogue out = w->out;
         if (out.biasOfRows && out.bias)
           out.bias += begin;
-        w->loop(w->narrow, a, w->b, c, out);
+        w->loop(w->narrow, rowsOf(w->a, begin, end), w->b,
+                rowsOf(w->c, begin, end), out);
       },
       &work);
   return true;
@@ -320,10 +323,7 @@ static bool overRows(const Operand &c, int threads, Kernel kernel) {
       threads, c.rows,
       [](void *context, int64_t begin, int64_t end) {
         auto *w = static_cast<Work *>(context);
-        Operand part = w->c;
-        part.data += begin * part.rowStride;
-        part.rows = end - begin;
-        w->kernel(*kernels(), part);
+        w->kernel(*kernels(), rowsOf(w->c, begin, end));
       },
       &work);
   return true;
