@@ -409,13 +409,24 @@ TEST_F(DnnlDeathTest, StartsNoWorkerThreadsWhereTheyCannotPay) {
         std::exit(tasks() > 1 && primitiveExecutions() == executed ? 0 : 1);
       },
       testing::ExitedWithCode(0), "");
-  // A shallow product (K = 3, a network's input layer) of 25 MFLOP runs on
-  // the calling thread however many are configured.
+  // A shallow product (K = 3, a network's input layer) of 25 MFLOP with
+  // tanh, which only oneDNN computes, runs on the calling thread however
+  // many are configured...
   EXPECT_EXIT(
       {
         setenv("FM_DNNL_THREADS", "2", 1);
-        callMatmul(4096, 1024, 3, 5, 3);
+        callMatmul(4096, 1024, 3, 6, 3);
         std::exit(tasks() == 1 && ompMaxThreads() == 1 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
+  // ... and the same product with SiLU, in the layer's register tiles, splits
+  // its rows over both: most of its work is the activation's.
+  EXPECT_EXIT(
+      {
+        setenv("FM_DNNL_THREADS", "2", 1);
+        uint64_t executed = primitiveExecutions();
+        callMatmul(4096, 1024, 3, 5, 3);
+        std::exit(tasks() > 1 && primitiveExecutions() == executed ? 0 : 1);
       },
       testing::ExitedWithCode(0), "");
 }

@@ -211,20 +211,23 @@ void matmul(StridedMemRefType<float, 2> *aRef,
     biasData = denseBias.data();
   }
 
-  // A product as shallow as a network's input layer (K = 3 for moons-like
-  // data) writes its whole output for a few multiply-adds per element, and
-  // oneDNN 2.6.3 runs it slower on two threads than on one (4096×3·3×256
-  // with SiLU: 0.40 ms against 0.087 ms, bench/RESULTS.md): one thread.
-  constexpr int64_t kParallelDepth = 16;
-  int threads =
-      threadsFor(a.cols < kParallelDepth ? 0 : 2 * c.rows * c.cols * a.cols);
+  // The layer's own loops split C's rows (or a narrow product's wide
+  // dimension) between threads at any depth. What they cost is the
+  // product's FLOP and, per element of C, the activation's: about
+  // kActivationFlop FLOP of this core's FMA time (ELU's polynomial takes
+  // about 9 cycles a vector of 8 floats on an AVX2 core, where the FMAs do
+  // 32 FLOP a cycle), which is most of a shallow input layer's work.
+  constexpr int64_t kActivationFlop = 32;
+  int64_t flop = 2 * c.rows * c.cols * a.cols;
+  int64_t ownWork =
+      flop + (activation != 0 ? kActivationFlop * c.rows * c.cols : 0);
   // bf16 pays only with products to compute: K = 0 stays in f32. Narrow
   // products without an activation, in f32 math: the layer's own loops.
   bool bf16 = getMathMode() == MathMode::BF16 && a.cols > 0;
   bool own = ownLoops();
   if (!bf16 && activation == 0 && own &&
       narrowMatmul(a.operand(), b.operand(), c.operand(), biasData,
-                   (flags & kMatmulAccumulate) != 0, threads))
+                   (flags & kMatmulAccumulate) != 0, threadsFor(ownWork)))
     return;
   // Products with a B of at most kTiledWeights floats (hidden layers up to
   // 256 wide, shallow input layers) and more than kNarrowOutput columns:
@@ -238,8 +241,16 @@ void matmul(StridedMemRefType<float, 2> *aRef,
   if (!bf16 && own && !(flags & kMatmulAccumulate) && c.cols > kNarrowOutput &&
       a.cols * b.cols <= kTiledWeights &&
       blockedMatmul(a.operand(), b.operand(), c.operand(), biasData,
-                    static_cast<Activation>(activation), alpha, threads))
+                    static_cast<Activation>(activation), alpha,
+                    threadsFor(ownWork)))
     return;
+  // oneDNN: a product as shallow as a network's input layer (K = 3 for
+  // moons-like data) writes its whole output for a few multiply-adds per
+  // element, and oneDNN 2.6.3 runs it slower on two threads than on one
+  // (4096×3·3×256 with SiLU: 0.40 ms against 0.087 ms, bench/RESULTS.md):
+  // one thread.
+  constexpr int64_t kParallelDepth = 16;
+  int threads = threadsFor(a.cols < kParallelDepth ? 0 : flop);
   // ELU over C's rows: the layer's loop after the plain product, as fast as
   // oneDNN's post-op on one thread and exact near 0, where the post-op's
   // exp(x) - 1 is not. It runs on the product's threads, each element the
