@@ -3,7 +3,8 @@
 // Gradients from fm-autodiff against central finite differences, in f64.
 // The loss exercises every kind of op the pass handles: a named matmul, a
 // named broadcast and elementwise add, ELU (cmpf/select/expm1), concat,
-// extract_slice, a named transpose, tanh/sqrt/exp/log/divf/maximumf, a sum
+// extract_slice, a named transpose, tanh/sqrt/exp/log/divf/maximumf, SiLU
+// and sigmoid (whose adjoints fm-autodiff builds from their input), a sum
 // reduction, tensor.extract and a scalar division.
 //
 // RUN: fm-opt %s --fm-cpu-pipeline \
@@ -57,10 +58,31 @@ func.func @loss(%w: tensor<3x4xf64>, %b: tensor<4xf64>, %x: tensor<5x3xf64>) -> 
     %r = arith.subf %pq, %mx : f64
     linalg.yield %r : f64
   } -> tensor<5x5xf64>
+  %silu = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%u : tensor<5x5xf64>) outs(%e55 : tensor<5x5xf64>) {
+  ^bb0(%v: f64, %o: f64):
+    %one = arith.constant 1.0 : f64
+    %n = arith.negf %v : f64
+    %ex = math.exp %n : f64
+    %d = arith.addf %one, %ex : f64
+    %sg = arith.divf %one, %d : f64
+    %r = arith.mulf %v, %sg : f64
+    linalg.yield %r : f64
+  } -> tensor<5x5xf64>
+  %sig = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%silu : tensor<5x5xf64>) outs(%e55 : tensor<5x5xf64>) {
+  ^bb0(%v: f64, %o: f64):
+    %one = arith.constant 1.0 : f64
+    %n = arith.negf %v : f64
+    %ex = math.exp %n : f64
+    %d = arith.addf %one, %ex : f64
+    %r = arith.divf %one, %d : f64
+    linalg.yield %r : f64
+  } -> tensor<5x5xf64>
   %acc = tensor.empty() : tensor<f64>
   %accz = linalg.fill ins(%c0 : f64) outs(%acc : tensor<f64>) -> tensor<f64>
   %sum = linalg.generic {indexing_maps = [#id, #all], iterator_types = ["reduction", "reduction"]}
-      ins(%u : tensor<5x5xf64>) outs(%accz : tensor<f64>) {
+      ins(%sig : tensor<5x5xf64>) outs(%accz : tensor<f64>) {
   ^bb0(%v: f64, %o: f64):
     %sq = arith.mulf %v, %v : f64
     %y = arith.addf %o, %sq : f64

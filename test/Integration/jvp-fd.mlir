@@ -7,7 +7,8 @@
 // tangents fm.jvp returns, element by element; it also checks that the
 // results fm.jvp returns are f's, bit for bit. The functions cover a named
 // matmul with a broadcast bias, sum reductions (a generic and linalg.reduce,
-// tensor.extract), elementwise exp/tanh/log/sqrt/div/max/neg and ELU as
+// tensor.extract), elementwise exp/tanh/log/sqrt/div/max/neg, SiLU and
+// sigmoid, and ELU as
 // select(expm1), named elementwise ops, concat/expand_shape/extract_slice/
 // collapse_shape/transpose/cast/insert_slice/extract, calls, scalar ops
 // outside generics (powf, sin, rsqrt, log1p, expm1, abs, min) with a scalar read by a
@@ -78,7 +79,8 @@ func.func @reductions(%x: tensor<5x4xf64>) -> (tensor<5xf64>, f64) {
 }
 
 /// Elementwise math in one body, then ELU (its tangent comes from its
-/// output) and named elementwise ops.
+/// output), SiLU and sigmoid (theirs from their input) and named
+/// elementwise ops.
 func.func @elementwise(%x: tensor<5x4xf64>, %y: tensor<5x4xf64>) -> tensor<5x4xf64> {
   %e = tensor.empty() : tensor<5x4xf64>
   %m = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
@@ -113,7 +115,32 @@ func.func @elementwise(%x: tensor<5x4xf64>, %y: tensor<5x4xf64>) -> tensor<5x4xf
       outs(%e : tensor<5x4xf64>) -> tensor<5x4xf64>
   %r = linalg.mul ins(%d, %th : tensor<5x4xf64>, tensor<5x4xf64>)
       outs(%e : tensor<5x4xf64>) -> tensor<5x4xf64>
-  return %r : tensor<5x4xf64>
+  %silu = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<5x4xf64>) outs(%e : tensor<5x4xf64>) {
+  ^bb0(%s: f64, %o: f64):
+    %one = arith.constant 1.0 : f64
+    %n = arith.negf %s : f64
+    %ex = math.exp %n : f64
+    %den = arith.addf %one, %ex : f64
+    %sg = arith.divf %one, %den : f64
+    %v = arith.mulf %s, %sg : f64
+    linalg.yield %v : f64
+  } -> tensor<5x4xf64>
+  %sigmoid = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<5x4xf64>) outs(%e : tensor<5x4xf64>) {
+  ^bb0(%s: f64, %o: f64):
+    %one = arith.constant 1.0 : f64
+    %n = arith.negf %s : f64
+    %ex = math.exp %n : f64
+    %den = arith.addf %one, %ex : f64
+    %v = arith.divf %one, %den : f64
+    linalg.yield %v : f64
+  } -> tensor<5x4xf64>
+  %a = linalg.add ins(%r, %silu : tensor<5x4xf64>, tensor<5x4xf64>)
+      outs(%e : tensor<5x4xf64>) -> tensor<5x4xf64>
+  %out = linalg.mul ins(%a, %sigmoid : tensor<5x4xf64>, tensor<5x4xf64>)
+      outs(%e : tensor<5x4xf64>) -> tensor<5x4xf64>
+  return %out : tensor<5x4xf64>
 }
 
 /// Tensor ops: their tangents are the same ops on the tangents.

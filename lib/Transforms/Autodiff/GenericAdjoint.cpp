@@ -115,7 +115,8 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
   // Outputs that are an activation of a value (the last op of an
   // elementwise body) whose derivative is a function of its output: their
   // adjoints are taken from the forward result y, which the adjoint generics
-  // read, rather than from a recomputation.
+  // read, rather than from a recomputation. Sigmoid and SiLU take theirs
+  // from their input, in one division (buildActivationAdjointFromInput).
   SmallVector<ActivationMatch> activations;
   SmallVector<Value> activationResults;
   SmallVector<AffineMap> activationMaps;
@@ -125,11 +126,12 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
     if (!hasReduction && primalValues[j] == yielded && yielded.hasOneUse() &&
         resultAdjointMaps[i].isPermutation()) {
       ActivationMatch match = matchActivation(yielded);
-      if (match && hasDerivativeFromOutput(match.kind))
+      if (match && (hasDerivativeFromOutput(match.kind) ||
+                    hasDerivativeFromInput(match.kind)))
         act = match;
     }
     activations.push_back(act);
-    if (act) {
+    if (act && hasDerivativeFromOutput(act.kind)) {
       activationResults.push_back(generic.getResult(j));
       activationMaps.push_back(resultAdjointMaps[i]);
     }
@@ -238,9 +240,13 @@ LogicalResult VJPBuilder::differentiateGeneric(linalg::GenericOp generic) {
             }
             // The activation's ops get no adjoint and are not swept; what
             // they recomputed is dead and folds away.
+            Value s = mapping.lookupOrDefault(act.input);
+            if (hasDerivativeFromInput(act.kind)) {
+              acc(s, buildActivationAdjointFromInput(nb, nloc, act.kind, s, g));
+              continue;
+            }
             Value y = args[nextResult++];
-            acc(mapping.lookupOrDefault(act.input),
-                buildActivationAdjoint(nb, nloc, act.kind, y, g));
+            acc(s, buildActivationAdjoint(nb, nloc, act.kind, y, g));
           }
           for (Operation *op : llvm::reverse(cloned)) {
             if (op->getNumResults() != 1)

@@ -103,7 +103,8 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
   // Elementwise outputs that are an activation of a value whose derivative
   // is a function of the output: their tangent is taken from the forward
   // result y, which the tangent generic reads, rather than from a
-  // recomputation (buildActivationAdjoint is linear in its g).
+  // recomputation (buildActivationAdjoint is linear in its g). Sigmoid and
+  // SiLU take theirs from their input (buildActivationAdjointFromInput).
   SmallVector<ActivationMatch> activations(outputs.size());
   SmallVector<Value> activationResults;
   SmallVector<AffineMap> activationMaps;
@@ -115,9 +116,12 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
         !map.isPermutation())
       continue;
     ActivationMatch match = matchActivation(yielded);
-    if (!match || !hasDerivativeFromOutput(match.kind))
+    if (!match || !(hasDerivativeFromOutput(match.kind) ||
+                    hasDerivativeFromInput(match.kind)))
       continue;
     activations[i] = match;
+    if (hasDerivativeFromInput(match.kind))
+      continue;
     activationResults.push_back(generic.getResult(j));
     activationMaps.push_back(map);
   }
@@ -210,9 +214,17 @@ LogicalResult JVPBuilder::differentiateGeneric(linalg::GenericOp generic) {
         for (auto [i, j] : llvm::enumerate(outputs)) {
           Value tangent;
           if (const ActivationMatch &act = activations[i]) {
-            Value y = args[nextActivation++];
-            if (Value s = tangentOfScalar(mapping.lookupOrDefault(act.input)))
-              tangent = buildActivationAdjoint(nb, nloc, act.kind, y, s);
+            Value s = mapping.lookupOrDefault(act.input);
+            Value ds = tangentOfScalar(s);
+            if (hasDerivativeFromInput(act.kind)) {
+              if (ds)
+                tangent =
+                    buildActivationAdjointFromInput(nb, nloc, act.kind, s, ds);
+            } else {
+              Value y = args[nextActivation++];
+              if (ds)
+                tangent = buildActivationAdjoint(nb, nloc, act.kind, y, ds);
+            }
           } else {
             tangent = tangentOfScalar(mapping.lookupOrDefault(primalValues[j]));
           }

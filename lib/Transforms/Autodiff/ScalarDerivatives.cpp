@@ -304,3 +304,40 @@ Value autodiff::buildActivationAdjoint(OpBuilder &b, Location loc,
   }
   llvm_unreachable("no derivative from the output");
 }
+
+bool autodiff::hasDerivativeFromInput(ActivationKind kind) {
+  return kind == ActivationKind::Sigmoid || kind == ActivationKind::Silu;
+}
+
+Value autodiff::buildActivationAdjointFromInput(OpBuilder &b, Location loc,
+                                                ActivationKind kind, Value s,
+                                                Value g) {
+  assert(hasDerivativeFromInput(kind) && "no derivative from the input");
+  Type type = g.getType();
+  auto constant = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, v));
+  };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, loc, x, y);
+  };
+  // e = exp(−s), with −s at most 80: below s = −80 the derivatives are
+  // under 2e-33 in magnitude, and e stays finite (exp(88.8) overflows f32,
+  // and e·σ would be ∞·0), σ a normal f32. A NaN s is kept (ult), so that
+  // the adjoint is NaN too.
+  Value minusS = arith::NegFOp::create(b, loc, s);
+  Value bound = constant(80.0);
+  Value below =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ULT, minusS, bound);
+  Value e = math::ExpOp::create(
+      b, loc, arith::SelectOp::create(b, loc, below, minusS, bound));
+  Value sigma = arith::DivFOp::create(
+      b, loc, constant(1.0), arith::AddFOp::create(b, loc, constant(1.0), e));
+  // e·σ = 1 − σ = σ(−s).
+  Value complement = mul(e, sigma);
+  if (kind == ActivationKind::Sigmoid)
+    return mul(g, mul(sigma, complement));
+  // SiLU: d(s·σ)/ds = σ + s·σ·(1 − σ) = σ·(1 + s·(1 − σ)).
+  Value slope = mul(
+      sigma, arith::AddFOp::create(b, loc, constant(1.0), mul(s, complement)));
+  return mul(g, slope);
+}

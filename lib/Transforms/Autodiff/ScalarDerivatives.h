@@ -65,6 +65,21 @@ bool hasDerivativeFromOutput(ActivationKind kind);
 Value buildActivationAdjoint(OpBuilder &b, Location loc, ActivationKind kind,
                              Value y, Value g);
 
+/// Whether the derivative of `kind` is built from its input s by
+/// buildActivationAdjointFromInput, in fewer operations than the rules for
+/// its ops give: sigmoid and SiLU.
+bool hasDerivativeFromInput(ActivationKind kind);
+
+/// The adjoint of an activation's input s from s and the adjoint `g` of its
+/// output, with e = exp(−s) and σ = 1 / (1 + e): `g·σ·(e·σ)` (sigmoid,
+/// σ' = σ·(1 − σ) with 1 − σ = e·σ, which does not cancel) and
+/// `g·σ·(1 + s·e·σ)` (SiLU). One division, where the chain rule through the
+/// ops' rules divides twice. `kind` must satisfy hasDerivativeFromInput;
+/// like buildActivationAdjoint, it is also the tangent of the output when
+/// `g` is the tangent of s.
+Value buildActivationAdjointFromInput(OpBuilder &b, Location loc,
+                                      ActivationKind kind, Value s, Value g);
+
 } // namespace mlir::fm::autodiff
 
 #endif // FM_TRANSFORMS_AUTODIFF_SCALARDERIVATIVES_H

@@ -274,6 +274,79 @@ func.func @elu_relu_caller(%x: tensor<8x4xf32>, %b: tensor<4xf32>, %ct: tensor<8
 
 // -----
 
+/// Sigmoid's and SiLU's derivatives come from their input s, with e =
+/// exp(−s) for −s below 80 and σ = 1 / (1 + e): σ·(e·σ) and σ·(1 + s·e·σ),
+/// one division each (the rules for their ops divide twice), and no
+/// subtraction 1 − σ that would cancel.
+
+// CHECK-LABEL: func.func private @silu_sigmoid_vjp
+// CHECK: %[[Y:.+]] = linalg.generic {{.*}} ins(%[[X:[a-z0-9_]+]], %[[B:[a-z0-9_]+]] : tensor<8x4xf32>, tensor<4xf32>)
+// The sigmoid's adjoint, from its input Y.
+// CHECK: %[[DY:.+]] = linalg.generic {{.*}} ins(%[[Y]], %{{.+}} : tensor<8x4xf32>, tensor<8x4xf32>)
+// CHECK-NEXT: ^bb0(%[[S:.+]]: f32, %[[G:.+]]: f32, %[[OUT:.+]]: f32):
+// CHECK-NEXT: %[[M:.+]] = arith.negf %[[S]]
+// CHECK-NEXT: %[[BOUND:.+]] = arith.constant 8.0{{0*}}e+01
+// CHECK-NEXT: %[[LT:.+]] = arith.cmpf ult, %[[M]], %[[BOUND]]
+// CHECK-NEXT: %[[ARG:.+]] = arith.select %[[LT]], %[[M]], %[[BOUND]]
+// CHECK-NEXT: %[[E:.+]] = math.exp %[[ARG]]
+// CHECK: %[[D:.+]] = arith.addf %{{.+}}, %[[E]]
+// CHECK-NEXT: %[[SIG:.+]] = arith.divf %{{.+}}, %[[D]]
+// CHECK-NEXT: %[[C:.+]] = arith.mulf %[[E]], %[[SIG]]
+// CHECK-NEXT: %[[SLOPE:.+]] = arith.mulf %[[SIG]], %[[C]]
+// CHECK-NEXT: %[[T:.+]] = arith.mulf %[[G]], %[[SLOPE]]
+// CHECK-NEXT: arith.addf %[[OUT]], %[[T]]
+// The SiLU's, from its input x + b; the body divides once.
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[B]], %[[DY]] : tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>)
+// CHECK-NEXT: ^bb0(%{{.+}}: f32, %{{.+}}: f32, %[[G2:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[S2:.+]] = arith.addf
+// CHECK: %[[E2:.+]] = math.exp
+// CHECK: %[[SIG2:.+]] = arith.divf
+// CHECK-NOT: arith.divf
+// CHECK: %[[C2:.+]] = arith.mulf %[[E2]], %[[SIG2]]
+// CHECK: %[[SC:.+]] = arith.mulf %[[S2]], %[[C2]]
+// CHECK-NEXT: %[[W:.+]] = arith.addf %{{.+}}, %[[SC]]
+// CHECK-NEXT: %[[SLOPE2:.+]] = arith.mulf %[[SIG2]], %[[W]]
+// CHECK-NEXT: arith.mulf %[[G2]], %[[SLOPE2]]
+// CHECK: return
+func.func @silu_sigmoid(%x: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<8x4xf32> {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<8x4xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>,
+                                        affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<8x4xf32>, tensor<4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%v: f32, %c: f32, %o: f32):
+    %s = arith.addf %v, %c : f32
+    %n = arith.negf %s : f32
+    %ex = math.exp %n : f32
+    %d = arith.addf %one, %ex : f32
+    %q = arith.divf %one, %d : f32
+    %r = arith.mulf %s, %q : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %z = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    %ex = math.exp %n : f32
+    %d = arith.addf %one, %ex : f32
+    %q = arith.divf %one, %d : f32
+    linalg.yield %q : f32
+  } -> tensor<8x4xf32>
+  return %z : tensor<8x4xf32>
+}
+
+func.func @silu_sigmoid_caller(%x: tensor<8x4xf32>, %b: tensor<4xf32>, %ct: tensor<8x4xf32>)
+    -> (tensor<8x4xf32>, tensor<4xf32>) {
+  %z, %dx, %db = fm.vjp @silu_sigmoid(%x, %b) cotangents(%ct)
+      : (tensor<8x4xf32>, tensor<4xf32>), (tensor<8x4xf32>)
+      -> (tensor<8x4xf32>, tensor<8x4xf32>, tensor<4xf32>)
+  return %dx, %db : tensor<8x4xf32>, tensor<4xf32>
+}
+
+// -----
+
 /// A collapse of a dynamic batch: the adjoint expands back to the source's
 /// sizes, the dynamic one read with tensor.dim.
 func.func @collapse_dynamic(%x: tensor<?x2x3xf32>) -> tensor<?x6xf32> {
