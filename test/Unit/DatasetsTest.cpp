@@ -24,6 +24,7 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -186,6 +187,23 @@ TEST(DatasetsTest, SameOffsetSameBatchOtherOffsetsDiffer) {
         equalRows += other.x(i) == a.x(i) && other.y(i) == a.y(i);
       EXPECT_LT(equalRows, 20) << fmrt::datasetName(d);
     }
+  }
+}
+
+/// Moons and circles keep their noise-free curve per thread for the last n:
+/// draws of other sizes in between, and draws on a thread that has none
+/// yet, give the same batches.
+TEST(DatasetsTest, KeptCurvesFollowTheSize) {
+  for (Dataset d : {Dataset::Moons, Dataset::Circles}) {
+    float noise = fmrt::defaultNoise(d);
+    Batch large = draw(d, noise, 512, 42, 1000);
+    Batch small = draw(d, noise, 301, 42, 1000);
+    EXPECT_EQ(draw(d, noise, 512, 42, 1000).xy, large.xy);
+    Batch fresh;
+    std::thread([&] { fresh = draw(d, noise, 301, 42, 1000); }).join();
+    EXPECT_EQ(fresh.xy, small.xy) << fmrt::datasetName(d);
+    std::thread([&] { fresh = draw(d, noise, 512, 42, 1000); }).join();
+    EXPECT_EQ(fresh.xy, large.xy) << fmrt::datasetName(d);
   }
 }
 

@@ -84,7 +84,9 @@ uint64_t datasetBlocks(Dataset dataset, int64_t n);
 /// `stream`, starting at block `offset`. `noise` is the dataset's noise
 /// parameter (see `Dataset`); it does not change which blocks are used.
 /// Returns the number of blocks used, `datasetBlocks(dataset, n)`. Allocates
-/// nothing. A given (stream, offset, n, noise) always gives the same batch.
+/// only where a thread first draws moons or circles of some n (their
+/// noise-free curve, which it keeps for the last n). A given (stream,
+/// offset, n, noise) always gives the same batch.
 /// n must be at most 2^32 (the shuffles draw one 32-bit word per row).
 uint64_t sampleDataset(Dataset dataset, float noise, const PhiloxStream &stream,
                        uint64_t offset, float *out, int64_t n);
