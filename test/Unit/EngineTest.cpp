@@ -12,9 +12,11 @@
 #include "llvm/TargetParser/Host.h"
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <dlfcn.h>
 #include <memory>
+#include <utility>
 #include <vector>
 
 using namespace fmrt;
@@ -155,6 +157,32 @@ TEST(EngineTest, UpdatesInPlaceThroughADestinationThatIsAnArgument) {
   std::vector<float> want = {2.5f, 4.5f, 5, 7, 10, 12};
   EXPECT_EQ(x, want); // exact: small integers and halves
   EXPECT_EQ(total, 41.0f);
+}
+
+TEST(EngineTest, StagesDestinationsThatPartlyOverlapAnArgument) {
+  auto program = driver::compile(kAxpy, "axpy.mlir");
+  ASSERT_TRUE(static_cast<bool>(program)) << toString(program.takeError());
+  std::vector<float> b = {0.5f, 0.5f, -1, -1, 0, 0};
+  std::vector<float> want = {2.5f, 4.5f, 5, 7, 10, 12};
+  // y starting inside x (two floats in), and y ending inside x (x two
+  // floats into y): either way y = 2·x + b of x as it was before the call.
+  for (auto [xAt, yAt] : {std::pair{0, 2}, std::pair{2, 0}}) {
+    std::vector<float> memory(8, 0.0f);
+    std::copy_n(std::vector<float>{1, 2, 3, 4, 5, 6}.begin(), 6,
+                memory.begin() + xAt);
+    float total = 0;
+    llvm::Error err =
+        (*program)->call("axpy",
+                         {2.0f, TensorRef{memory.data() + xAt, {3, 2}},
+                          TensorRef{b.data(), {3, 2}}},
+                         {&total, TensorRef{memory.data() + yAt, {3, 2}}});
+    ASSERT_FALSE(static_cast<bool>(err)) << toString(std::move(err));
+    EXPECT_EQ(
+        std::vector<float>(memory.begin() + yAt, memory.begin() + yAt + 6),
+        want)
+        << "x at " << xAt << ", y at " << yAt;
+    EXPECT_EQ(total, 41.0f);
+  }
 }
 
 TEST(EngineTest, ReportsCompileErrorsWithLocations) {
