@@ -110,10 +110,13 @@ def FmAutodiff : Pass<"fm-autodiff", "::mlir::ModuleOp"> {
     `select(s > 0, s, 0)` or `max(s, 0)`, ELU as `select(s > 0, s,
     expm1(s))`, `tanh(s)`) gets its input's adjoint from the forward result
     y (`y > 0 ? g : 0`, `y > 0 ? g : g·(y + 1)`, `g·(1 − y²)`), the same
-    values without the transcendental; and a broadcast input (a bias) that
-    receives the same scalar adjoint as an input indexed by every loop gets
-    the sum of that input's gradient. The forward mode takes an
-    activation's tangent from its output the same way.
+    values without the transcendental; sigmoid and SiLU (`1 / (1 +
+    exp(-s))`, `s · sigmoid(s)`) get theirs from s in one division, with
+    e = exp(-s) and σ = 1 / (1 + e): `g·σ·(e·σ)` and `g·σ·(1 + s·e·σ)`,
+    where the rules for their ops divide twice; and a broadcast input (a
+    bias) that receives the same scalar adjoint as an input indexed by
+    every loop gets the sum of that input's gradient. The forward mode takes
+    an activation's tangent the same way.
 
     Supported scalar ops: `arith.addf/subf/mulf/divf/negf/maximumf/minimumf/
     maxnumf/minnumf/select/extf/truncf`, `math.exp/expm1/log/log1p/tanh/
