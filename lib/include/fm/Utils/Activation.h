@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // One recognizer for the activation functions that networks write as scalar
-// arith/math ops (inside a linalg.generic body): fm-autodiff takes the
-// derivative of some of them from their output, and fm-linalg-to-dnnl fuses
+// arith/math ops (inside a linalg.generic body): fm-autodiff builds the
+// derivative of some of them from their output or, in fewer operations than
+// the rules for their ops, from their input, and fm-linalg-to-dnnl fuses
 // them into oneDNN calls as post-ops.
 //
 //===----------------------------------------------------------------------===//
