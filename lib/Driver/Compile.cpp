@@ -255,8 +255,11 @@ static llvm::Expected<LoweredProgram> lower(llvm::StringRef source,
     lowered.entries.push_back(std::move(*entry));
   }
 
+  // Compiled for this host (hostTargetMachine): its vector registers set
+  // the contraction blocks.
   mlir::PassManager pm(&context);
-  mlir::fm::buildFmPipeline(pm, options.backend);
+  mlir::fm::buildFmPipeline(pm, options.backend,
+                            mlir::fm::contractionTilesForHost());
   if (mlir::failed(pm.run(module)))
     return makeError("cannot compile '" + bufferName + "':\n" + diagnostics);
   return lowered;

@@ -21,6 +21,9 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/StringMap.h"
+#include "llvm/TargetParser/Host.h"
+
 using namespace mlir;
 using fmrt::Backend;
 
@@ -75,14 +78,28 @@ static void addBufferization(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend) {
+mlir::fm::ContractionTiles mlir::fm::contractionTilesForHost() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return ContractionTiles{};
+  if (features.lookup("avx"))
+    return ContractionTiles{4, 16, 16};
+  return ContractionTiles{4, 8, 16};
+}
+
+void mlir::fm::buildFmPipeline(OpPassManager &pm, Backend backend,
+                               const ContractionTiles &tiles) {
   if (backend == Backend::Cuda)
     return buildFmCudaPipeline(pm, GpuKernelsOptions{});
   buildTensorPipeline(pm, backend);
   // linalg: contractions become register-blocked vector code. (dnnl: they
   // stay generics until they are calls, after bufferization.)
   if (backend == Backend::Linalg) {
-    pm.addPass(fm::createFmCpuVectorizeContractions());
+    fm::FmCpuVectorizeContractionsOptions blocks;
+    blocks.tileM = tiles.rows;
+    blocks.tileN = tiles.cols;
+    blocks.tileK = tiles.depth;
+    pm.addPass(fm::createFmCpuVectorizeContractions(blocks));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

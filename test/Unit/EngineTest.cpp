@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fm/Driver/Compile.h"
+#include "fm/Pipelines/Pipelines.h"
 #include "fm/Runtime/LibrarySeal.h"
 
 #include "TempDir.h"
@@ -183,6 +184,21 @@ TEST(EngineTest, StagesDestinationsThatPartlyOverlapAnArgument) {
         << "x at " << xAt << ", y at " << yAt;
     EXPECT_EQ(total, 41.0f);
   }
+}
+
+/// The linalg backend's contraction blocks, as the drivers pick them for
+/// this host: whole vectors of columns, and accumulators in at most half of
+/// the vector registers (the rest hold B's row and A's broadcasts; an 8 × 32
+/// block on AVX2 took all 16 registers and spilled, twice as slow).
+TEST(EngineTest, ContractionBlocksFitTheHostsRegisters) {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  bool avx512 = features.lookup("avx512f");
+  int64_t lanes = avx512 ? 16 : features.lookup("avx") ? 8 : 4;
+  int64_t registers = avx512 ? 32 : 16;
+  mlir::fm::ContractionTiles tiles = mlir::fm::contractionTilesForHost();
+  EXPECT_EQ(tiles.cols % lanes, 0);
+  EXPECT_LE(tiles.rows * (tiles.cols / lanes), registers / 2);
+  EXPECT_GT(tiles.depth, 0);
 }
 
 TEST(EngineTest, ReportsCompileErrorsWithLocations) {

@@ -15,11 +15,30 @@
 
 namespace mlir::fm {
 
+/// The accumulator block of the linalg backend's contractions
+/// (fm-cpu-vectorize-contractions): `rows` × `cols` floats held in vector
+/// registers through `depth` reduction steps at a time. The defaults fill
+/// 16 of AVX-512's 32 registers; contractionTilesForHost picks a block that
+/// fits the compiling host's registers.
+struct ContractionTiles {
+  int64_t rows = 8;
+  int64_t cols = 32;
+  int64_t depth = 16;
+};
+
+/// The block for this process's CPU: the defaults with AVX-512; 6 × 16 (12
+/// of 16 registers of 8 floats) with AVX; 4 × 8 (8 of 16 registers of 4
+/// floats) otherwise. An 8 × 32 block on AVX2 needs 32 registers of 16 and
+/// spills in the reduction loop.
+ContractionTiles contractionTilesForHost();
+
 /// Adds to `pm` (anchored on builtin.module) the passes that take a module
 /// of fm ops and linalg on tensors to the LLVM dialect for `backend`: the
 /// one pipeline every tool and driver builds, the backend passed down as a
-/// value (fm/Runtime/Backend.h).
-void buildFmPipeline(OpPassManager &pm, fmrt::Backend backend);
+/// value (fm/Runtime/Backend.h). `tiles` is the linalg backend's
+/// contraction block.
+void buildFmPipeline(OpPassManager &pm, fmrt::Backend backend,
+                     const ContractionTiles &tiles = {});
 
 /// buildFmPipeline for fmrt::Backend::Linalg: fm → linalg, elementwise
 /// fusion, register-blocked contractions, one-shot bufferization with
