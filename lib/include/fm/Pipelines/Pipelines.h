@@ -26,7 +26,7 @@ struct ContractionTiles {
   int64_t depth = 16;
 };
 
-/// The block for this process's CPU: the defaults with AVX-512; 6 × 16 (12
+/// The block for this process's CPU: the defaults with AVX-512; 4 × 16 (8
 /// of 16 registers of 8 floats) with AVX; 4 × 8 (8 of 16 registers of 4
 /// floats) otherwise. An 8 × 32 block on AVX2 needs 32 registers of 16 and
 /// spills in the reduction loop.
