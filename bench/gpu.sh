@@ -8,8 +8,10 @@
 #
 # Times: FM-MLIR's from fm-exec's own report (the training loop, the
 # sampler call), PyTorch's from bench/pytorch_gpu.py (after warm-up; the
-# compile time printed apart). Prints one table; record it in
-# bench/RESULTS.md with the card's name.
+# compile time printed apart), and for the large MLP the rate of its
+# products against the same products as plain cuBLAS calls
+# (`pytorch_gpu.py --mode gemm`). Prints one table and that line; record
+# them in bench/RESULTS.md with the card's name.
 set -euo pipefail
 bundle=$1
 out=$2
@@ -55,6 +57,15 @@ if [ -f "$big" ]; then
   read -r e_t _ _ <<<"$(torch_run eager --width 1024 --act silu --batch 65536 --steps $steps --sample-steps 1)"
   read -r c_t _ c_c2 <<<"$(torch_run compile --width 1024 --act silu --batch 65536 --steps $steps --sample-steps 1)"
   row "MLP width 1024 (SiLU), batch 65,536: $steps training steps" "$fm_t" "$e_t" "$c_t"
+  # The products' share of cuBLAS's own throughput on the same shapes: the
+  # step's product FLOP over FM-MLIR's whole step time is a lower bound on
+  # the rate of its products (the step does more than the products).
+  read -r g_s g_flop <<<"$(python3 "$here/pytorch_gpu.py" --mode gemm --width 1024 --batch 65536 |
+    awk '{v[$1]=$2} END {print v["gemm"], v["gemm_flop"]}')"
+  awk -v f="$fm_t" -v n=$steps -v g="$g_s" -v flop="$g_flop" 'BEGIN {
+    fm = flop / (f / n) / 1e12; cublas = flop / g / 1e12
+    printf "\nMLP products: FM-MLIR at least %.1f TFLOP/s (whole step), cuBLAS alone %.1f TFLOP/s: %.0f%% (goal 60%%)\n",
+      fm, cublas, 100 * fm / cublas }'
 fi
 echo
 echo "torch.compile's compile time (not in the times above): ${c_c} s (moons)"

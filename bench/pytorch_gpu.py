@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The PyTorch twin of bench/mlp.py's programs on a CUDA GPU, for bench/gpu.sh.
 
-usage: pytorch_gpu.py --mode eager|compile [--width 64] [--act elu]
+usage: pytorch_gpu.py --mode eager|compile|gemm [--width 64] [--act elu]
                       [--batch 256] [--steps 10000]
                       [--sample-points 10000] [--sample-steps 100]
 
@@ -12,6 +12,10 @@ wraps the training step's forward and loss and the sampler's step in
 torch.compile; its compile time is reported apart from the timed steps,
 which start after two warm-up steps (as fm-exec's times exclude `fm-run
 compile`). Prints `train SECONDS`, `sample SECONDS` and `compile SECONDS`.
+`gemm` times only the products of one training step (each layer's
+forward product and weight gradient, and the input gradient of every layer
+but the first) as plain f32 cuBLAS calls through torch.matmul, and prints
+`gemm SECONDS` (a step's products) and `gemm_flop FLOP`.
 Needs PyTorch with CUDA (the GPU machines' PyTorch 2.11).
 """
 import argparse
@@ -35,9 +39,41 @@ def moons(n, device):
     return x + 0.05 * torch.randn_like(x)
 
 
+def products(width, batch, device, repetitions=20):
+    """Seconds and FLOP of one training step's products, cuBLAS alone."""
+    torch.backends.cuda.matmul.allow_tf32 = False  # f32, as fm's cuBLASLt
+    dims = [(3, width), (width, width), (width, width), (width, 2)]
+    layers = [(torch.randn(batch, fan_in, device=device),
+               torch.randn(fan_out, fan_in, device=device),
+               torch.randn(batch, fan_out, device=device), k > 0)
+              for k, (fan_in, fan_out) in enumerate(dims)]
+
+    def step():
+        for x, w, dy, needs_dx in layers:
+            torch.matmul(x, w.t())
+            torch.matmul(dy.t(), x)
+            if needs_dx:
+                torch.matmul(dy, w)
+
+    for _ in range(3):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(repetitions):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = (time.perf_counter() - start) / repetitions
+    flop = sum(2 * batch * fan_in * fan_out * (3 if k > 0 else 2)
+               for k, (fan_in, fan_out) in enumerate(dims))
+    return seconds, flop
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--mode", choices=["eager", "compile"], required=True)
+    p.add_argument("--mode", choices=["eager", "compile", "gemm"],
+                   required=True)
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--act", choices=sorted(ACTIVATIONS), default="elu")
     p.add_argument("--batch", type=int, default=256)
@@ -47,6 +83,11 @@ def main():
     a = p.parse_args()
     dev = torch.device("cuda")
     torch.manual_seed(0)
+    if a.mode == "gemm":
+        seconds, flop = products(a.width, a.batch, dev)
+        print("gemm %.6f" % seconds)
+        print("gemm_flop %d" % flop)
+        return
     act = ACTIVATIONS[a.act]
     net = nn.Sequential(nn.Linear(3, a.width), act(),
                         nn.Linear(a.width, a.width), act(),
