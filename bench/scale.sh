@@ -24,7 +24,10 @@
 # and M midpoint steps on 10,000 points, over the M·2 network evaluations.
 # PyTorch: bench/pytorch_mlp.py (Debian's torch 1.13 on OpenBLAS), N and M
 # repetitions after two warm-up ones. Every run is repeated REPEAT times
-# (default 3) and each side keeps its least time. Achieved GFLOP/s count 2
+# (default 3) and each side keeps its least time. An f32 step whose
+# difference comes out faster than the cores' peak (a noisy shorter run) is
+# measured again, up to three times, and marked "(noise: over peak)" if it
+# stays so. Achieved GFLOP/s count 2
 # FLOP per multiply-add of the products (forward; training: forward and the
 # two backward products), against the core's peak from fm-bench-fma.
 #
@@ -81,12 +84,23 @@ for w in $widths; do
           awk 'NF && (m == "" || $1 < m) {m = $1} END {print m}'; }
         fm_train_bf16=n/a fm_sample_bf16=n/a
         for precision in $precisions; do
-          warm=$(least train_for 2 $precision)
-          train=$(awk -v a="$(least train_for $(( 2 + train_steps )) $precision)" -v b="$warm" \
-            -v n="$train_steps" 'BEGIN { print (a - b) / n }')
-          once=$(least sample_for "$sample_steps" $precision)
-          sample=$(awk -v a="$(least sample_for $(( 2 * sample_steps )) $precision)" -v b="$once" \
-            -v n="$sample_steps" 'BEGIN { print (a - b) / (2 * n) }')
+          # A difference of two runs can come out faster than the cores'
+          # peak allows, when noise slowed the shorter run: measure such an
+          # f32 step again, three times at most, and mark it if it stays so.
+          for attempt in 1 2 3; do
+            warm=$(least train_for 2 $precision)
+            train=$(awk -v a="$(least train_for $(( 2 + train_steps )) $precision)" -v b="$warm" \
+              -v n="$train_steps" 'BEGIN { print (a - b) / n }')
+            once=$(least sample_for "$sample_steps" $precision)
+            sample=$(awk -v a="$(least sample_for $(( 2 * sample_steps )) $precision)" -v b="$once" \
+              -v n="$sample_steps" 'BEGIN { print (a - b) / (2 * n) }')
+            [ "$precision" = f32 ] || break
+            possible=$(awk -v t="$train" -v s="$sample" -v ft=$(( 6 * macs * batch )) \
+              -v fs=$(( 2 * macs * 10000 )) -v cap="$peak" -v n="$threads" 'BEGIN {
+                cap *= n * 1e9; print (t > 0 && s > 0 && ft / t <= cap && fs / s <= cap) }')
+            [ "$possible" = 1 ] && break
+            echo "note: W $w $act batch $batch, $threads thread(s): a step faster than peak, measuring again" >&2
+          done
           eval "fm_train_$precision=$train fm_sample_$precision=$sample"
         done
         read -r pt_train pt_sample <<<"$(for _ in $(seq "$repeat"); do
@@ -103,10 +117,11 @@ for w in $widths; do
           awk -v w="$w" -v a="$act" -v b="$batch" -v th="$threads" -v s="$step" \
               -v fm="$fm" -v bf="$bf" -v pt="$pt" -v f="$flop" -v peak="$peak" 'BEGIN {
             g = f / fm / 1e9
+            if (g > peak * th) fm_note = " (noise: over peak)"
             bfTime = bf == "n/a" ? "n/a" : sprintf("%.3f ms", bf * 1e3)
             bfRatio = bf == "n/a" ? "n/a" : sprintf("%.2f", fm / bf)
-            printf "| %d | %s | %d | %d | %s | %.3f ms | %.3f ms | %.2f | %.1f | %.0f%% | %s | %s |\n",
-              w, a, b, th, s, fm * 1e3, pt * 1e3, pt / fm, g, 100 * g / (peak * th), bfTime, bfRatio }'
+            printf "| %d | %s | %d | %d | %s | %.3f ms%s | %.3f ms | %.2f | %.1f | %.0f%% | %s | %s |\n",
+              w, a, b, th, s, fm * 1e3, fm_note, pt * 1e3, pt / fm, g, 100 * g / (peak * th), bfTime, bfRatio }'
         done
       done
     done
