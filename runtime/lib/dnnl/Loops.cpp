@@ -42,6 +42,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 using namespace fmrt::dnnl::detail;
